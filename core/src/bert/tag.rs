@@ -1,0 +1,51 @@
+//! Tag bytes of the Erlang External Term Format.
+//!
+//! The BERT 1.0 set is what the encoder writes; the rest are tags the decoder either reads
+//! (modern Erlang output) or names in its rejection message.
+
+pub const VERSION: u8 = 131;
+
+// BERT 1.0: written by the encoder, read by every BERT implementation.
+pub const SMALL_INTEGER: u8 = 97;
+pub const INTEGER: u8 = 98;
+pub const FLOAT: u8 = 99;
+pub const ATOM: u8 = 100;
+pub const SMALL_TUPLE: u8 = 104;
+pub const LARGE_TUPLE: u8 = 105;
+pub const NIL: u8 = 106;
+pub const STRING: u8 = 107;
+pub const LIST: u8 = 108;
+pub const BINARY: u8 = 109;
+pub const SMALL_BIG: u8 = 110;
+pub const LARGE_BIG: u8 = 111;
+
+// Modern Erlang: read, never written for a `Value`.
+pub const NEW_FLOAT: u8 = 70;
+pub const SMALL_ATOM: u8 = 115;
+pub const MAP: u8 = 116;
+pub const ATOM_UTF8: u8 = 118;
+pub const SMALL_ATOM_UTF8: u8 = 119;
+
+/// The name of a tag the decoder refuses, for the error message.
+pub fn unsupported_name(tag: u8) -> Option<&'static str> {
+    Some(match tag {
+        68 => "distribution header",
+        69 => "local atom cache",
+        77 => "bit binary",
+        80 => "compressed term",
+        82 => "atom cache reference",
+        88 => "pid",
+        89 => "port",
+        90 => "reference",
+        101 => "reference",
+        102 => "port",
+        103 => "pid",
+        112 => "fun",
+        113 => "export",
+        114 => "reference",
+        117 => "fun",
+        120 => "port",
+        121 => "local term",
+        _ => return None,
+    })
+}

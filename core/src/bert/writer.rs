@@ -1,0 +1,193 @@
+//! Byte-level writers for the BERT 1.0 tags, shared by the `Value` and `Term` encoders.
+
+use super::error::EncodeErrorKind;
+use super::tag;
+use num_bigint::{BigInt, Sign};
+use std::io::Write as _;
+
+pub(crate) type WriteResult = Result<(), EncodeErrorKind>;
+
+fn len_u32(what: &'static str, len: usize) -> Result<u32, EncodeErrorKind> {
+    u32::try_from(len).map_err(|_| EncodeErrorKind::TooLong { what, len })
+}
+
+/// ATOM_EXT (100): Latin-1 text, as every BERT reader expects.
+pub(crate) fn atom(out: &mut Vec<u8>, name: &str) -> WriteResult {
+    let chars = name.chars().count();
+    if chars > 255 {
+        return Err(EncodeErrorKind::AtomTooLong(chars));
+    }
+    out.push(tag::ATOM);
+    if name.is_ascii() {
+        out.extend_from_slice(&(name.len() as u16).to_be_bytes());
+        out.extend_from_slice(name.as_bytes());
+        return Ok(());
+    }
+    if name.chars().any(|c| u32::from(c) > 0xFF) {
+        return Err(EncodeErrorKind::AtomNotLatin1(name.to_owned()));
+    }
+    out.extend_from_slice(&(chars as u16).to_be_bytes());
+    out.extend(name.chars().map(|c| c as u8));
+    Ok(())
+}
+
+/// ATOM_UTF8_EXT (118): only for raw terms whose atoms Latin-1 cannot hold.
+pub(crate) fn atom_utf8(out: &mut Vec<u8>, name: &str) -> WriteResult {
+    let chars = name.chars().count();
+    if chars > 255 {
+        return Err(EncodeErrorKind::AtomTooLong(chars));
+    }
+    out.push(tag::ATOM_UTF8);
+    out.extend_from_slice(&(name.len() as u16).to_be_bytes());
+    out.extend_from_slice(name.as_bytes());
+    Ok(())
+}
+
+/// SMALL_INTEGER, INTEGER, or SMALL_BIG for an `i64` outside the 32-bit range.
+pub(crate) fn int(out: &mut Vec<u8>, n: i64) {
+    if (0..=255).contains(&n) {
+        out.extend_from_slice(&[tag::SMALL_INTEGER, n as u8]);
+    } else if let Ok(n32) = i32::try_from(n) {
+        out.push(tag::INTEGER);
+        out.extend_from_slice(&n32.to_be_bytes());
+    } else {
+        let magnitude = n.unsigned_abs().to_le_bytes();
+        let len = 8 - magnitude.iter().rev().take_while(|&&b| b == 0).count();
+        out.extend_from_slice(&[tag::SMALL_BIG, len as u8, u8::from(n < 0)]);
+        out.extend_from_slice(&magnitude[..len]);
+    }
+}
+
+/// SMALL_BIG or LARGE_BIG (an `i64`-sized value goes through [`int`]).
+pub(crate) fn bigint(out: &mut Vec<u8>, n: &BigInt) -> WriteResult {
+    if let Ok(small) = i64::try_from(n) {
+        int(out, small);
+        return Ok(());
+    }
+    let (sign, magnitude) = n.to_bytes_le();
+    let sign = u8::from(sign == Sign::Minus);
+    if let Ok(len) = u8::try_from(magnitude.len()) {
+        out.extend_from_slice(&[tag::SMALL_BIG, len, sign]);
+    } else {
+        let len = len_u32("big integer", magnitude.len())?;
+        out.push(tag::LARGE_BIG);
+        out.extend_from_slice(&len.to_be_bytes());
+        out.push(sign);
+    }
+    out.extend_from_slice(&magnitude);
+    Ok(())
+}
+
+/// FLOAT_EXT (99): 31 bytes of C `"%.20e"` text, NUL-padded. Twenty decimals are more than
+/// the 17 significant digits a double needs, so the value round-trips exactly.
+pub(crate) fn float(out: &mut Vec<u8>, f: f64) -> WriteResult {
+    if !f.is_finite() {
+        return Err(EncodeErrorKind::NonFiniteFloat(f.to_string()));
+    }
+    // Rust writes the exponent as `e-1`; C (and so Erlang and Ruby) write `e-01`.
+    let mut text = [0u8; 40];
+    let mut cursor = &mut text[..];
+    // Cannot fail: the longest output, "-1.00000000000000000000e308", is 27 bytes.
+    let _ = write!(cursor, "{f:.20e}");
+    let written = 40 - cursor.len();
+    let e = text[..written]
+        .iter()
+        .position(|&b| b == b'e')
+        .unwrap_or(written);
+    let exponent: i32 = std::str::from_utf8(&text[e + 1..written])
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    out.push(tag::FLOAT);
+    let start = out.len();
+    out.extend_from_slice(&text[..e]);
+    let sign = if exponent < 0 { '-' } else { '+' };
+    let _ = write!(out, "e{sign}{:02}", exponent.unsigned_abs());
+    out.resize(start + 31, 0);
+    Ok(())
+}
+
+/// BINARY_EXT (109).
+pub(crate) fn binary(out: &mut Vec<u8>, bytes: &[u8]) -> WriteResult {
+    let len = len_u32("binary", bytes.len())?;
+    out.push(tag::BINARY);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(bytes);
+    Ok(())
+}
+
+/// SMALL_TUPLE or LARGE_TUPLE header; the elements follow.
+pub(crate) fn tuple_header(out: &mut Vec<u8>, arity: usize) -> WriteResult {
+    if let Ok(small) = u8::try_from(arity) {
+        out.extend_from_slice(&[tag::SMALL_TUPLE, small]);
+    } else {
+        let arity = len_u32("tuple", arity)?;
+        out.push(tag::LARGE_TUPLE);
+        out.extend_from_slice(&arity.to_be_bytes());
+    }
+    Ok(())
+}
+
+/// NIL for an empty list, else a LIST header; after the elements call [`list_end`].
+pub(crate) fn list_header(out: &mut Vec<u8>, len: usize) -> WriteResult {
+    if len == 0 {
+        out.push(tag::NIL);
+    } else {
+        let len = len_u32("list", len)?;
+        out.push(tag::LIST);
+        out.extend_from_slice(&len.to_be_bytes());
+    }
+    Ok(())
+}
+
+/// The `[]` tail that closes a non-empty list.
+pub(crate) fn list_end(out: &mut Vec<u8>, len: usize) {
+    if len != 0 {
+        out.push(tag::NIL);
+    }
+}
+
+/// MAP_EXT (116) header; only raw terms use it, never a `Value`.
+pub(crate) fn map_header(out: &mut Vec<u8>, arity: usize) -> WriteResult {
+    let arity = len_u32("map", arity)?;
+    out.push(tag::MAP);
+    out.extend_from_slice(&arity.to_be_bytes());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn float_text(f: f64) -> String {
+        let mut out = Vec::new();
+        float(&mut out, f).unwrap();
+        assert_eq!(out.len(), 32);
+        String::from_utf8(out[1..].to_vec())
+            .unwrap()
+            .trim_end_matches('\0')
+            .to_owned()
+    }
+
+    #[test]
+    fn float_text_matches_c_printf() {
+        assert_eq!(float_text(0.1), "1.00000000000000005551e-01");
+        assert_eq!(float_text(1e300), "1.00000000000000005250e+300");
+        assert_eq!(float_text(-0.0), "-0.00000000000000000000e+00");
+        assert_eq!(float_text(-1.5), "-1.50000000000000000000e+00");
+        assert_eq!(float_text(f64::MIN), "-1.79769313486231570815e+308");
+    }
+
+    #[test]
+    fn ints_pick_the_smallest_tag() {
+        let enc = |n| {
+            let mut out = Vec::new();
+            int(&mut out, n);
+            out
+        };
+        assert_eq!(enc(255), [97, 255]);
+        assert_eq!(enc(-1), [98, 255, 255, 255, 255]);
+        assert_eq!(enc(1 << 31), [110, 4, 0, 0, 0, 0, 128]);
+        assert_eq!(enc(i64::MIN), [110, 8, 1, 0, 0, 0, 0, 0, 0, 0, 128]);
+    }
+}

@@ -1,0 +1,244 @@
+//! `Message { name, head, body }`: the unit every route sends and receives.
+//!
+//! On the wire a message is the BERT dict `{bert, dict, [{name, Name}, {head, Head},
+//! {body, Body}]}`: byte for byte what the Ruby `bert` gem writes for
+//! `BERT.encode({:name => name, :head => head, :body => body})`.
+
+use crate::bert::{self, DecodeLimits, PathSegment, Value};
+use crate::error::{Error, MessageError};
+
+/// A named message with a head (a dict of metadata) and a body (any value).
+///
+/// ```
+/// use dripdrop::{Message, Value};
+///
+/// let msg = Message::new("ping")?
+///     .with_head_entry("reply_to", "pong")
+///     .with_body(Value::Int(42));
+/// let back = Message::decode(&msg.encode()?)?;
+/// assert_eq!(back, msg);
+/// assert_eq!(back.head_get("reply_to").and_then(Value::as_str), Some("pong"));
+/// # Ok::<(), dripdrop::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    name: String,
+    head: Vec<(Value, Value)>,
+    body: Value,
+}
+
+/// Checks a message name: non-empty UTF-8 without NUL bytes.
+fn check_name(name: &str) -> Result<(), MessageError> {
+    if name.is_empty() {
+        return Err(MessageError::EmptyName);
+    }
+    if name.contains('\0') {
+        return Err(MessageError::NameHasNul);
+    }
+    Ok(())
+}
+
+impl Message {
+    /// A message with an empty head and a nil body.
+    pub fn new(name: impl Into<String>) -> Result<Self, Error> {
+        let name = name.into();
+        check_name(&name)?;
+        Ok(Message {
+            name,
+            head: Vec::new(),
+            body: Value::Nil,
+        })
+    }
+
+    /// Replaces the head; it must be a `Value::Dict` (a Ruby Hash, a Python dict).
+    pub fn with_head(mut self, head: Value) -> Result<Self, Error> {
+        self.set_head(head)?;
+        Ok(self)
+    }
+
+    /// Adds one head entry with a text key.
+    pub fn with_head_entry(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.head.push((Value::from(key), value.into()));
+        self
+    }
+
+    /// Replaces the body.
+    pub fn with_body(mut self, body: impl Into<Value>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The head's entries, in order.
+    pub fn head(&self) -> &[(Value, Value)] {
+        &self.head
+    }
+
+    pub fn body(&self) -> &Value {
+        &self.body
+    }
+
+    /// The head entry under a text (binary or atom) key.
+    pub fn head_get(&self, key: &str) -> Option<&Value> {
+        bert::dict_get(&self.head, key)
+    }
+
+    /// Replaces the head; it must be a `Value::Dict`.
+    pub fn set_head(&mut self, head: Value) -> Result<(), Error> {
+        match head {
+            Value::Dict(pairs) => {
+                self.head = pairs;
+                Ok(())
+            }
+            other => Err(MessageError::HeadNotDict(kind_name(&other)).into()),
+        }
+    }
+
+    pub fn set_body(&mut self, body: impl Into<Value>) {
+        self.body = body.into();
+    }
+
+    /// Takes the message apart into name, head entries and body.
+    pub fn into_parts(self) -> (String, Vec<(Value, Value)>, Value) {
+        (self.name, self.head, self.body)
+    }
+
+    /// The BERT frame of this message. Fails only for a body or head the format cannot carry
+    /// (a NaN, an atom outside Latin-1...), naming the path to it, e.g. `body.items[3]`.
+    pub fn encode(&self) -> Result<Vec<u8>, Error> {
+        let mut out = Vec::with_capacity(64 + self.name.len());
+        self.encode_into(&mut out)?;
+        Ok(out)
+    }
+
+    /// Appends this message's BERT frame to `out`.
+    pub fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        // {bert, dict, [{name, N}, {head, H}, {body, B}]}, written without building a Value.
+        const PREFIX: &[u8] = &[
+            bert::tag::VERSION,
+            bert::tag::SMALL_TUPLE,
+            3,
+            bert::tag::ATOM,
+            0,
+            4,
+            b'b',
+            b'e',
+            b'r',
+            b't',
+            bert::tag::ATOM,
+            0,
+            4,
+            b'd',
+            b'i',
+            b'c',
+            b't',
+            bert::tag::LIST,
+            0,
+            0,
+            0,
+            3,
+        ];
+        let field = |out: &mut Vec<u8>, name: &str| {
+            out.extend_from_slice(&[bert::tag::SMALL_TUPLE, 2]);
+            // Field names are short ASCII atoms.
+            let _ = bert::write_atom(out, name);
+        };
+        let in_field = |name: &str| {
+            let name = name.to_owned();
+            move |e: bert::EncodeError| e.within(PathSegment::Field(name))
+        };
+        out.extend_from_slice(PREFIX);
+        field(out, "name");
+        bert::write_binary(out, self.name.as_bytes())
+            .map_err(bert::EncodeError::new)
+            .map_err(in_field("name"))?;
+        field(out, "head");
+        bert::write_dict(out, &self.head, 0).map_err(in_field("head"))?;
+        field(out, "body");
+        bert::write_value(out, &self.body, 0).map_err(in_field("body"))?;
+        out.push(bert::tag::NIL);
+        Ok(())
+    }
+
+    /// Reads a message frame with the default decode limits.
+    pub fn decode(bytes: &[u8]) -> Result<Self, Error> {
+        Self::decode_with_limits(bytes, &DecodeLimits::DEFAULT)
+    }
+
+    /// Reads a message frame within `limits`.
+    pub fn decode_with_limits(bytes: &[u8], limits: &DecodeLimits) -> Result<Self, Error> {
+        Self::from_value(bert::decode_with_limits(bytes, limits)?)
+    }
+
+    /// The message as one dict value `{name, head, body}` (the original gem's `to_hash`).
+    pub fn to_value(&self) -> Value {
+        Value::Dict(vec![
+            (Value::atom("name"), Value::from(self.name.as_str())),
+            (Value::atom("head"), Value::Dict(self.head.clone())),
+            (Value::atom("body"), self.body.clone()),
+        ])
+    }
+
+    /// Reads a message from a dict with `name`, `head` and `body` keys, as atoms or binaries
+    /// (the original gem's `from_hash`). A missing or nil head is empty; a missing body is nil.
+    pub fn from_value(value: Value) -> Result<Self, Error> {
+        let Value::Dict(pairs) = value else {
+            return Err(MessageError::NotADict(kind_name(&value)).into());
+        };
+        let (mut name, mut head, mut body) = (None, None, None);
+        for (key, value) in pairs {
+            let slot = match &key {
+                Value::Atom(a) => a.as_str().as_bytes(),
+                Value::Binary(b) => b.as_slice(),
+                _ => continue,
+            };
+            match slot {
+                b"name" => name = Some(value),
+                b"head" => head = Some(value),
+                b"body" => body = Some(value),
+                _ => {}
+            }
+        }
+        let name = match name {
+            Some(Value::Binary(bytes)) => {
+                String::from_utf8(bytes).map_err(|_| MessageError::NameNotUtf8)?
+            }
+            Some(Value::Atom(a)) => a.as_str().to_owned(),
+            Some(other) => return Err(MessageError::NameNotText(kind_name(&other)).into()),
+            None => return Err(MessageError::MissingName.into()),
+        };
+        check_name(&name)?;
+        let head = match head {
+            None | Some(Value::Nil) => Vec::new(),
+            Some(Value::Dict(pairs)) => pairs,
+            // An empty Erlang proplist and an empty dict look alike to some writers.
+            Some(Value::List(items)) if items.is_empty() => Vec::new(),
+            Some(other) => return Err(MessageError::HeadNotDict(kind_name(&other)).into()),
+        };
+        Ok(Message {
+            name,
+            head,
+            body: body.unwrap_or(Value::Nil),
+        })
+    }
+}
+
+/// A short name of a value's kind, for error messages.
+pub(crate) fn kind_name(value: &Value) -> &'static str {
+    match value {
+        Value::Nil => "nil",
+        Value::Bool(_) => "boolean",
+        Value::Int(_) | Value::BigInt(_) => "integer",
+        Value::Float(_) => "float",
+        Value::Binary(_) => "binary",
+        Value::Atom(_) => "atom",
+        Value::List(_) => "list",
+        Value::Tuple(_) => "tuple",
+        Value::Dict(_) => "dict",
+        Value::Time(_) => "time",
+        Value::Regex(_) => "regex",
+    }
+}
