@@ -2,7 +2,8 @@
 //!
 //! On the wire a message is the BERT dict `{bert, dict, [{name, Name}, {head, Head},
 //! {body, Body}]}`: byte for byte what the Ruby `bert` gem writes for
-//! `BERT.encode({:name => name, :head => head, :body => body})`.
+//! `BERT.encode({:name => name, :head => head, :body => body})`, except the text of floats (the
+//! gem writes 16 significant digits, which do not always round-trip; we write 21).
 
 use crate::bert::{self, DecodeLimits, PathSegment, Value};
 use crate::error::{Error, MessageError};
