@@ -156,10 +156,12 @@ impl Message {
         bert::write_binary(out, self.name.as_bytes())
             .map_err(bert::EncodeError::new)
             .map_err(in_field("name"))?;
+        // Head and body sit inside the frame's tuple, list and field tuple.
+        const FIELD_DEPTH: usize = 3;
         field(out, "head");
-        bert::write_dict(out, &self.head, 0).map_err(in_field("head"))?;
+        bert::write_dict(out, &self.head, FIELD_DEPTH).map_err(in_field("head"))?;
         field(out, "body");
-        bert::write_value(out, &self.body, 0).map_err(in_field("body"))?;
+        bert::write_value(out, &self.body, FIELD_DEPTH).map_err(in_field("body"))?;
         out.push(bert::tag::NIL);
         Ok(())
     }

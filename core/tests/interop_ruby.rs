@@ -31,7 +31,12 @@ fn ruby_decodes_what_we_encode() {
         .iter()
         .map(|c| {
             let bytes = encode(&c.value).unwrap_or_else(|e| panic!("{}: {e}", c.name));
-            format!("{}\t{}\t{}\n", c.name, hex(&bytes), c.ruby.unwrap_or_default())
+            format!(
+                "{}\t{}\t{}\n",
+                c.name,
+                hex(&bytes),
+                c.ruby.unwrap_or_default()
+            )
         })
         .collect();
     let program = format!(
@@ -44,7 +49,11 @@ end"##
     );
     let output = ruby(&program, &input);
     let verdicts: Vec<&str> = output.lines().collect();
-    assert_eq!(verdicts.len(), cases.len(), "one verdict per case:\n{output}");
+    assert_eq!(
+        verdicts.len(),
+        cases.len(),
+        "one verdict per case:\n{output}"
+    );
     let failures: Vec<_> = verdicts.iter().filter(|l| !l.ends_with(" ok")).collect();
     assert!(failures.is_empty(), "Ruby read differently: {failures:?}");
 }

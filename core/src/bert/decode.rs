@@ -94,6 +94,45 @@ impl Build for Term {
     }
 }
 
+enum Shape {
+    List,
+    Tuple,
+    Map,
+}
+
+/// A container whose elements are being read.
+struct Open<B> {
+    shape: Shape,
+    items: Vec<B>,
+    /// Elements still to read (keys and values count separately in a map).
+    left: usize,
+}
+
+impl<B> Open<B> {
+    /// `count` entries were checked by `claim` against the input, so allocating them is bounded.
+    fn new(shape: Shape, count: usize, terms: usize) -> Self {
+        let capacity = match shape {
+            Shape::Map => terms,
+            _ => count,
+        };
+        Open {
+            shape,
+            items: Vec::with_capacity(capacity),
+            left: terms,
+        }
+    }
+
+    fn push(&mut self, term: B) {
+        self.items.push(term);
+        self.left -= 1;
+    }
+}
+
+enum Start<B> {
+    Leaf(B),
+    Open(Open<B>),
+}
+
 struct Decoder<'a> {
     input: &'a [u8],
     pos: usize,
@@ -133,7 +172,7 @@ impl<'a> Decoder<'a> {
             Some(&tag::VERSION) => self.pos = 1,
             Some(&other) => return self.fail(0, Kind::BadVersion(other)),
         }
-        let term = self.term(0)?;
+        let term = self.term()?;
         if self.pos != self.input.len() {
             let count = self.input.len() - self.pos;
             return self.fail(self.pos, Kind::TrailingBytes { count });
@@ -176,7 +215,13 @@ impl<'a> Decoder<'a> {
 
     /// Checks a declared element count before allocating for it: each element takes at least
     /// `min_bytes` of the input, and each counts against the frame's element budget.
-    fn claim(&mut self, what: &'static str, count: u64, min_bytes: u64, at: usize) -> Result<usize> {
+    fn claim(
+        &mut self,
+        what: &'static str,
+        count: u64,
+        min_bytes: u64,
+        at: usize,
+    ) -> Result<usize> {
         let remaining = self.remaining();
         if count.saturating_mul(min_bytes) > remaining as u64 {
             return self.fail(
@@ -198,58 +243,77 @@ impl<'a> Decoder<'a> {
         Ok(count)
     }
 
-    fn term<B: Build>(&mut self, depth: usize) -> Result<B> {
-        let at = self.pos;
+    /// Reads one term without recursion: containers wait on an explicit stack while their
+    /// elements are read, so nesting costs heap (bounded by `max_depth`), never call stack.
+    fn term<B: Build>(&mut self) -> Result<B> {
+        let mut open: Vec<Open<B>> = Vec::new();
+        loop {
+            let at = self.pos;
+            let mut done = match self.start(at)? {
+                Start::Leaf(term) => term,
+                Start::Open(container) => {
+                    if open.len() >= self.max_depth {
+                        let max = self.max_depth;
+                        return self.fail(at, Kind::TooDeep { max });
+                    }
+                    if container.left > 0 {
+                        open.push(container);
+                        continue;
+                    }
+                    self.close(container)?
+                }
+            };
+            // Hand the finished term to its container, closing every container it completes.
+            loop {
+                let Some(parent) = open.last_mut() else {
+                    return Ok(done);
+                };
+                parent.push(done);
+                if parent.left > 0 {
+                    break;
+                }
+                let full = open.pop().expect("last_mut just returned it");
+                done = self.close(full)?;
+            }
+        }
+    }
+
+    /// Reads a tag and either a whole leaf term or a container's header.
+    fn start<B: Build>(&mut self, at: usize) -> Result<Start<B>> {
         let tag = self.u8()?;
-        match tag {
-            tag::SMALL_INTEGER => Ok(B::int(i64::from(self.u8()?))),
-            tag::INTEGER => Ok(B::int(i64::from(i32::from_be_bytes(self.take_array()?)))),
+        let leaf = match tag {
+            tag::SMALL_INTEGER => B::int(i64::from(self.u8()?)),
+            tag::INTEGER => B::int(i64::from(i32::from_be_bytes(self.take_array()?))),
             tag::NEW_FLOAT => {
                 let f = f64::from_bits(u64::from_be_bytes(self.take_array()?));
                 if !f.is_finite() {
                     return self.fail(at, Kind::BadFloat(f.to_string()));
                 }
-                Ok(B::float(f))
+                B::float(f)
             }
-            tag::FLOAT => self.float_text(at).map(B::float),
+            tag::FLOAT => B::float(self.float_text(at)?),
             tag::ATOM | tag::SMALL_ATOM | tag::ATOM_UTF8 | tag::SMALL_ATOM_UTF8 => {
-                self.atom(tag, at).map(B::atom)
+                B::atom(self.atom(tag, at)?)
             }
             tag::BINARY => {
                 let len = self.u32()? as usize;
-                Ok(B::binary(self.take(len)?.to_vec()))
+                B::binary(self.take(len)?.to_vec())
             }
             tag::SMALL_BIG => {
                 let len = usize::from(self.u8()?);
-                self.bigint(len, at).map(B::bigint)
+                B::bigint(self.bigint(len, at)?)
             }
             tag::LARGE_BIG => {
                 let len = self.u32()? as usize;
-                self.bigint(len, at).map(B::bigint)
+                B::bigint(self.bigint(len, at)?)
             }
-            tag::NIL => Ok(B::list(Vec::new())),
+            tag::NIL => B::list(Vec::new()),
             tag::STRING => {
                 let len = u64::from(self.u16()?);
                 let len = self.claim("string", len, 1, at)?;
                 let bytes = self.take(len)?;
-                Ok(B::list(bytes.iter().map(|&b| B::int(i64::from(b))).collect()))
+                B::list(bytes.iter().map(|&b| B::int(i64::from(b))).collect())
             }
-            tag::SMALL_TUPLE | tag::LARGE_TUPLE | tag::LIST | tag::MAP => {
-                if depth >= self.max_depth {
-                    let max = self.max_depth;
-                    return self.fail(at, Kind::TooDeep { max });
-                }
-                self.container(tag, at, depth + 1)
-            }
-            other => match tag::unsupported_name(other) {
-                Some(name) => self.fail(at, Kind::UnsupportedTag { tag: other, name }),
-                None => self.fail(at, Kind::UnknownTag(other)),
-            },
-        }
-    }
-
-    fn container<B: Build>(&mut self, tag: u8, at: usize, depth: usize) -> Result<B> {
-        match tag {
             tag::SMALL_TUPLE | tag::LARGE_TUPLE => {
                 let arity = if tag == tag::SMALL_TUPLE {
                     u64::from(self.u8()?)
@@ -257,38 +321,49 @@ impl<'a> Decoder<'a> {
                     u64::from(self.u32()?)
                 };
                 let arity = self.claim("tuple", arity, 1, at)?;
-                self.items(arity, depth).map(B::tuple)
+                return Ok(Start::Open(Open::new(Shape::Tuple, arity, arity)));
             }
             tag::LIST => {
                 let len = u64::from(self.u32()?);
                 let len = self.claim("list", len, 1, at)?;
-                let items = self.items(len, depth)?;
+                return Ok(Start::Open(Open::new(Shape::List, len, len)));
+            }
+            tag::MAP => {
+                let arity = u64::from(self.u32()?);
+                let arity = self.claim("map", arity, 2, at)?;
+                return Ok(Start::Open(Open::new(Shape::Map, arity, 2 * arity)));
+            }
+            other => {
+                return match tag::unsupported_name(other) {
+                    Some(name) => self.fail(at, Kind::UnsupportedTag { tag: other, name }),
+                    None => self.fail(at, Kind::UnknownTag(other)),
+                }
+            }
+        };
+        Ok(Start::Leaf(leaf))
+    }
+
+    /// Builds a container whose elements are all read; a list also reads its `[]` tail.
+    fn close<B: Build>(&mut self, container: Open<B>) -> Result<B> {
+        let Open { shape, items, .. } = container;
+        match shape {
+            Shape::Tuple => Ok(B::tuple(items)),
+            Shape::List => {
                 let tail_at = self.pos;
                 if self.u8()? != tag::NIL {
                     return self.fail(tail_at, Kind::ImproperList);
                 }
                 Ok(B::list(items))
             }
-            _ => {
-                let arity = u64::from(self.u32()?);
-                let arity = self.claim("map", arity, 2, at)?;
-                let mut pairs = Vec::with_capacity(arity);
-                for _ in 0..arity {
-                    let key = self.term(depth)?;
-                    let value = self.term(depth)?;
+            Shape::Map => {
+                let mut pairs = Vec::with_capacity(items.len() / 2);
+                let mut items = items.into_iter();
+                while let (Some(key), Some(value)) = (items.next(), items.next()) {
                     pairs.push((key, value));
                 }
                 Ok(B::map(pairs))
             }
         }
-    }
-
-    fn items<B: Build>(&mut self, count: usize, depth: usize) -> Result<Vec<B>> {
-        let mut items = Vec::with_capacity(count);
-        for _ in 0..count {
-            items.push(self.term(depth)?);
-        }
-        Ok(items)
     }
 
     fn atom(&mut self, tag: u8, at: usize) -> Result<Atom> {

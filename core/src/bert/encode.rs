@@ -57,12 +57,19 @@ fn entry_segment(key: &Value, index: usize) -> PathSegment {
     }
 }
 
-fn write_bert_tag(out: &mut Vec<u8>, arity: usize, kind: &str) -> Result {
+/// Writes the `{bert, Kind, ...}` header. The tuple is a level of nesting on the wire, so the
+/// decoder's depth limit sees it: it is checked here too.
+fn write_bert_tag(out: &mut Vec<u8>, arity: usize, kind: &str, depth: usize) -> Result<usize> {
+    let inside = deeper(depth)?;
     at(writer::tuple_header(out, arity))?;
     at(writer::atom(out, "bert"))?;
-    at(writer::atom(out, kind))
+    at(writer::atom(out, kind))?;
+    Ok(inside)
 }
 
+/// Writes a value nested `depth` containers deep on the wire. Depth counts wire containers
+/// exactly as the decoder does (an empty list is a leaf, a dict is three levels), so whatever
+/// encodes also decodes under `HARD_MAX_DEPTH`.
 pub(crate) fn write_value(out: &mut Vec<u8>, value: &Value, depth: usize) -> Result {
     match value {
         Value::Int(n) => writer::int(out, *n),
@@ -70,12 +77,20 @@ pub(crate) fn write_value(out: &mut Vec<u8>, value: &Value, depth: usize) -> Res
         Value::Atom(a) => at(writer::atom(out, a.as_str()))?,
         Value::Float(f) => at(writer::float(out, *f))?,
         Value::BigInt(n) => at(writer::bigint(out, n))?,
-        Value::Nil => write_bert_tag(out, 2, "nil")?,
-        Value::Bool(b) => write_bert_tag(out, 2, if *b { "true" } else { "false" })?,
+        Value::Nil => {
+            write_bert_tag(out, 2, "nil", depth)?;
+        }
+        Value::Bool(b) => {
+            write_bert_tag(out, 2, if *b { "true" } else { "false" }, depth)?;
+        }
         Value::List(items) => {
-            let depth = deeper(depth)?;
+            let inside = if items.is_empty() {
+                depth
+            } else {
+                deeper(depth)?
+            };
             at(writer::list_header(out, items.len()))?;
-            write_items(out, items, depth)?;
+            write_items(out, items, inside)?;
             writer::list_end(out, items.len());
         }
         Value::Tuple(items) => {
@@ -83,21 +98,24 @@ pub(crate) fn write_value(out: &mut Vec<u8>, value: &Value, depth: usize) -> Res
                 let kind = EncodeErrorKind::ReservedTuple(kind.to_owned());
                 return Err(EncodeError::new(kind));
             }
-            let depth = deeper(depth)?;
+            let inside = deeper(depth)?;
             at(writer::tuple_header(out, items.len()))?;
-            write_items(out, items, depth)?;
+            write_items(out, items, inside)?;
         }
         Value::Dict(pairs) => write_dict(out, pairs, depth)?,
         Value::Time(t) => {
             let (mega, sec, micro) = t.to_bert_parts();
-            write_bert_tag(out, 5, "time")?;
+            write_bert_tag(out, 5, "time", depth)?;
             writer::int(out, mega);
             writer::int(out, sec);
             writer::int(out, micro);
         }
         Value::Regex(re) => {
-            write_bert_tag(out, 4, "regex")?;
+            let inside = write_bert_tag(out, 4, "regex", depth)?;
             at(writer::binary(out, re.source.as_bytes()))?;
+            if !re.options.is_empty() {
+                deeper(inside)?;
+            }
             at(writer::list_header(out, re.options.len()))?;
             for (i, option) in re.options.iter().enumerate() {
                 at(writer::atom(out, option.as_str()))
@@ -118,13 +136,16 @@ fn write_items(out: &mut Vec<u8>, items: &[Value], depth: usize) -> Result {
 
 /// `{bert, dict, [{K, V}...]}`, as the Ruby `bert` gem writes a Hash.
 pub(crate) fn write_dict(out: &mut Vec<u8>, pairs: &[(Value, Value)], depth: usize) -> Result {
-    let depth = deeper(depth)?;
-    write_bert_tag(out, 3, "dict")?;
+    let in_tuple = write_bert_tag(out, 3, "dict", depth)?;
     at(writer::list_header(out, pairs.len()))?;
-    for (i, (key, value)) in pairs.iter().enumerate() {
-        at(writer::tuple_header(out, 2))?;
-        write_value(out, key, depth).map_err(|e| e.within(PathSegment::KeyOf(i)))?;
-        write_value(out, value, depth).map_err(|e| e.within(entry_segment(key, i)))?;
+    if !pairs.is_empty() {
+        // The list, then each entry's tuple.
+        let in_pair = deeper(deeper(in_tuple)?)?;
+        for (i, (key, value)) in pairs.iter().enumerate() {
+            at(writer::tuple_header(out, 2))?;
+            write_value(out, key, in_pair).map_err(|e| e.within(PathSegment::KeyOf(i)))?;
+            write_value(out, value, in_pair).map_err(|e| e.within(entry_segment(key, i)))?;
+        }
     }
     writer::list_end(out, pairs.len());
     Ok(())
@@ -144,7 +165,11 @@ fn write_term(out: &mut Vec<u8>, term: &Term, depth: usize) -> Result {
             }
         }
         Term::List(items) => {
-            let depth = deeper(depth)?;
+            let depth = if items.is_empty() {
+                depth
+            } else {
+                deeper(depth)?
+            };
             at(writer::list_header(out, items.len()))?;
             write_terms(out, items, depth)?;
             writer::list_end(out, items.len());

@@ -1,8 +1,9 @@
 //! Limits the decoder enforces on bytes from peers.
 
-/// Nesting deeper than this is refused whatever the limits say: the decoder and the encoder
-/// recurse once per level, and this keeps them far inside a 2 MiB thread stack.
-pub const HARD_MAX_DEPTH: usize = 1024;
+/// Nesting deeper than this is refused whatever the limits say. The decoder keeps its nesting
+/// on the heap, but the encoder and `Drop` recurse once per level: at this depth a value
+/// encodes within a 1 MiB thread stack even in a debug build (Ruby's threads get 1 MiB).
+pub const HARD_MAX_DEPTH: usize = 256;
 
 /// Bounds on what one decoded frame may contain. Each is checked before anything is allocated
 /// for it, so a small hostile frame cannot claim a large allocation.

@@ -114,16 +114,29 @@ pub fn cases() -> Vec<Case> {
             "{:name => 'ping', :head => {'reply_to' => 'pong'}, :body => [1, 'two', 3.5, nil]}",
         ),
     ];
-    let mut seventeen_digits = case("float_max", Value::Float(f64::MAX), "1.7976931348623157e308", "Float::MAX");
+    let mut seventeen_digits = case(
+        "float_max",
+        Value::Float(f64::MAX),
+        "1.7976931348623157e308",
+        "Float::MAX",
+    );
     seventeen_digits.ruby_encodes_exactly = false;
     cases.push(seventeen_digits);
-    let mut third = case("float_third", Value::Float(1.0 / 3.0), "0.3333333333333333", "1.0/3");
+    let mut third = case(
+        "float_third",
+        Value::Float(1.0 / 3.0),
+        "0.3333333333333333",
+        "1.0/3",
+    );
     third.ruby_encodes_exactly = false;
     cases.push(third);
     // Ruby reads {bert, X} pairs as complex types, so a dict keyed by :bert breaks its decoder.
     cases.push(erlang_only(
         "dict_key_bert",
-        Value::Dict(vec![(atom("bert"), atom("nil")), (atom("bert"), atom("dict"))]),
+        Value::Dict(vec![
+            (atom("bert"), atom("nil")),
+            (atom("bert"), atom("dict")),
+        ]),
         "{bert,dict,[{bert,nil},{bert,dict}]}",
     ));
     // A {bert, ...} tuple of no known shape stays a tuple (Ruby turns it into nil).
@@ -132,18 +145,42 @@ pub fn cases() -> Vec<Case> {
         Value::Tuple(vec![atom("bert"), atom("unknown"), Value::Int(1)]),
         "{bert,unknown,1}",
     ));
-    cases.push(erlang_only("atom_latin1", atom("caf\u{e9}"), "'caf\\x{e9}'"));
+    cases.push(erlang_only(
+        "atom_latin1",
+        atom("caf\u{e9}"),
+        "'caf\\x{e9}'",
+    ));
     cases
 }
 
 /// Terms only Erlang writes (modern tags, strings, maps), with the Value we must read.
 pub fn erlang_writes() -> Vec<(&'static str, &'static str, Value)> {
     vec![
-        ("string", "\"abc\"", Value::List(vec![Value::Int(97), Value::Int(98), Value::Int(99)])),
-        ("map", "#{a => 1}", Value::Dict(vec![(atom("a"), Value::Int(1))])),
-        ("map_nested", "#{<<\"k\">> => #{}}", Value::Dict(vec![(bin("k"), Value::Dict(vec![]))])),
-        ("atom_utf8", "'\\x{65e5}\\x{672c}'", atom("\u{65e5}\u{672c}")),
+        (
+            "string",
+            "\"abc\"",
+            Value::List(vec![Value::Int(97), Value::Int(98), Value::Int(99)]),
+        ),
+        (
+            "map",
+            "#{a => 1}",
+            Value::Dict(vec![(atom("a"), Value::Int(1))]),
+        ),
+        (
+            "map_nested",
+            "#{<<\"k\">> => #{}}",
+            Value::Dict(vec![(bin("k"), Value::Dict(vec![]))]),
+        ),
+        (
+            "atom_utf8",
+            "'\\x{65e5}\\x{672c}'",
+            atom("\u{65e5}\u{672c}"),
+        ),
         ("atom_latin1_utf8", "'caf\\x{e9}'", atom("caf\u{e9}")),
-        ("long_string", "lists:seq(1, 200)", Value::List((1..=200).map(Value::Int).collect())),
+        (
+            "long_string",
+            "lists:seq(1, 200)",
+            Value::List((1..=200).map(Value::Int).collect()),
+        ),
     ]
 }

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod cases;
+pub mod strategies;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -53,12 +54,7 @@ pub fn run(program: &str, args: &[&str], input: &str, package: &str) -> String {
 /// `input` on stdin. The last expression's value is ignored; print with io:format.
 pub fn erlang(body: &str, input: &str) -> String {
     let script = format!("{body}, halt(0).");
-    run(
-        "erl",
-        &["-noshell", "-eval", &script],
-        input,
-        "erlang-base",
-    )
+    run("erl", &["-noshell", "-eval", &script], input, "erlang-base")
 }
 
 /// Runs a Ruby program with the `bert` gem loaded, given `input` on stdin.
