@@ -110,7 +110,8 @@ impl Message {
     /// The BERT frame of this message. Fails only for a body or head the format cannot carry
     /// (a NaN, an atom outside Latin-1...), naming the path to it, e.g. `body.items[3]`.
     pub fn encode(&self) -> Result<Vec<u8>, Error> {
-        let mut out = Vec::with_capacity(64 + self.name.len());
+        // Room for the frame's fixed part and a small body without regrowing.
+        let mut out = Vec::with_capacity(128 + self.name.len());
         self.encode_into(&mut out)?;
         Ok(out)
     }

@@ -71,6 +71,24 @@ proptest! {
         }
     }
 
+    /// The fast path for `{bert, dict, ...}` reads exactly what the generic path reads.
+    #[test]
+    fn dict_fast_path_agrees_with_the_generic_reading(
+        value in strategies::value(),
+        edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 0..3),
+    ) {
+        let Ok(bytes) = encode(&value) else { return Ok(()) };
+        let bytes = mutate(bytes, &edits);
+        let fast = decode(&bytes).ok();
+        let generic = decode_term(&bytes, &DecodeLimits::DEFAULT).ok().map(Term::into_value);
+        prop_assert_eq!(fast, generic);
+        // Both count the same wire levels and terms against the limits.
+        let tight = DecodeLimits { max_depth: 4, max_elements: 30, ..DecodeLimits::DEFAULT };
+        let fast = decode_with_limits(&bytes, &tight).ok();
+        let generic = decode_term(&bytes, &tight).ok().map(Term::into_value);
+        prop_assert_eq!(fast, generic);
+    }
+
     #[test]
     fn random_bytes_never_panic(mut bytes in proptest::collection::vec(any::<u8>(), 0..64),
                                 versioned in any::<bool>()) {
@@ -171,4 +189,56 @@ fn to_eetf(term: &Term) -> eetf::Term {
         }
         Term::Map(_) => unreachable!("the term strategy makes no maps"),
     }
+}
+
+/// Frames that start like a BERT dict but are not one read as the tuples they are.
+#[test]
+fn dict_lookalikes_fall_back_to_tuples() {
+    use dripdrop::bert::text::parse;
+    let read = |text: &str| {
+        let bytes = encode_term(&parse(text).expect("valid Erlang")).expect("encodes");
+        let fast = decode(&bytes).expect("decodes");
+        let generic = decode_term(&bytes, &DecodeLimits::DEFAULT)
+            .expect("decodes")
+            .into_value();
+        assert_eq!(fast, generic, "{text}");
+        fast
+    };
+    let tuple_of = |entries: Vec<Value>| {
+        Value::Tuple(vec![
+            Value::atom("bert"),
+            Value::atom("dict"),
+            Value::List(entries),
+        ])
+    };
+    let pair = |k: &str, v: i64| Value::Tuple(vec![Value::atom(k), Value::Int(v)]);
+    assert_eq!(
+        read("{bert,dict,[1,{a,2}]}"),
+        tuple_of(vec![Value::Int(1), pair("a", 2)])
+    );
+    assert_eq!(
+        read("{bert,dict,[{a,2},1]}"),
+        tuple_of(vec![pair("a", 2), Value::Int(1)])
+    );
+    assert_eq!(read("{bert,dict,[{a,2},{b,3,4}]}").get("a"), None);
+    assert_eq!(
+        read("{bert,dict,[{bert,nil},{a,2}]}"),
+        Value::Dict(vec![
+            (Value::atom("bert"), Value::atom("nil")),
+            (Value::atom("a"), Value::Int(2))
+        ])
+    );
+    assert_eq!(read("{bert,dict,[]}"), Value::Dict(vec![]));
+    assert_eq!(
+        read("{bert,dict,[{k,{bert,dict,[]}}]}").get("k"),
+        Some(&Value::Dict(vec![]))
+    );
+    // A LARGE_TUPLE entry of arity 2 is still a pair on the generic path.
+    let mut bytes = vec![131, 104, 3, 100, 0, 4, b'b', b'e', b'r', b't', 100, 0, 4];
+    bytes.extend_from_slice(b"dict");
+    bytes.extend_from_slice(&[108, 0, 0, 0, 1, 105, 0, 0, 0, 2, 97, 1, 97, 2, 106]);
+    assert_eq!(
+        decode(&bytes),
+        Ok(Value::Dict(vec![(Value::Int(1), Value::Int(2))]))
+    );
 }

@@ -59,11 +59,9 @@ fn entry_segment(key: &Value, index: usize) -> PathSegment {
 
 /// Writes the `{bert, Kind, ...}` header. The tuple is a level of nesting on the wire, so the
 /// decoder's depth limit sees it: it is checked here too.
-fn write_bert_tag(out: &mut Vec<u8>, arity: usize, kind: &str, depth: usize) -> Result<usize> {
+fn write_bert_tag(out: &mut Vec<u8>, arity: u8, kind: &'static str, depth: usize) -> Result<usize> {
     let inside = deeper(depth)?;
-    at(writer::tuple_header(out, arity))?;
-    at(writer::atom(out, "bert"))?;
-    at(writer::atom(out, kind))?;
+    writer::bert_tag(out, arity, kind);
     Ok(inside)
 }
 

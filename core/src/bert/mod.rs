@@ -18,6 +18,7 @@
 //! assert_eq!(decode(&bytes).unwrap(), value);
 //! ```
 
+mod atom;
 mod complex;
 mod decode;
 mod encode;

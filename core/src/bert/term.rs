@@ -5,7 +5,8 @@
 //!
 //! [`Value`]: super::Value
 
-use super::value::Atom;
+use super::complex;
+use super::value::{Atom, Value};
 use num_bigint::BigInt;
 
 /// An Erlang term of the kinds DripDrop reads.
@@ -35,5 +36,30 @@ impl Term {
     /// An atom with the given name.
     pub fn atom(name: impl Into<String>) -> Term {
         Term::Atom(Atom::new(name))
+    }
+}
+
+impl Term {
+    /// Reads the term as BERT: `{bert, ...}` tuples of a known shape become their `Value`
+    /// variants and maps become dicts, exactly as [`decode`](super::decode) reads the same bytes.
+    /// Recurses once per level of nesting.
+    pub fn into_value(self) -> Value {
+        match self {
+            Term::Atom(a) => Value::Atom(a),
+            Term::Int(n) => Value::Int(n),
+            Term::BigInt(n) => Value::BigInt(n),
+            Term::Float(f) => Value::Float(f),
+            Term::Binary(b) => Value::Binary(b),
+            Term::List(items) => Value::List(items.into_iter().map(Term::into_value).collect()),
+            Term::Tuple(items) => {
+                complex::tuple_to_value(items.into_iter().map(Term::into_value).collect())
+            }
+            Term::Map(pairs) => Value::Dict(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| (k.into_value(), v.into_value()))
+                    .collect(),
+            ),
+        }
     }
 }

@@ -1,55 +1,8 @@
 //! The `Value` model: what every DripDrop message is made of, and what every skin converts to.
 
+pub use super::atom::Atom;
 use num_bigint::BigInt;
 use num_traits::ToPrimitive;
-use std::fmt;
-
-/// An atom (Erlang) or symbol (Ruby). Held by value: atoms read from peers are never interned
-/// into a global table, so a hostile peer cannot grow one.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Atom(String);
-
-impl Atom {
-    /// Makes an atom with the given name.
-    pub fn new(name: impl Into<String>) -> Self {
-        Atom(name.into())
-    }
-
-    /// The atom's name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Atom {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<&str> for Atom {
-    fn from(name: &str) -> Self {
-        Atom(name.to_owned())
-    }
-}
-
-impl From<String> for Atom {
-    fn from(name: String) -> Self {
-        Atom(name)
-    }
-}
-
-impl PartialEq<str> for Atom {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other
-    }
-}
-
-impl PartialEq<&str> for Atom {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
-    }
-}
 
 /// A point in time, as BERT's `{bert, time, Mega, Sec, Micro}` carries it.
 ///

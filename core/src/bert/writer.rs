@@ -13,22 +13,42 @@ fn len_u32(what: &'static str, len: usize) -> Result<u32, EncodeErrorKind> {
 
 /// ATOM_EXT (100): Latin-1 text, as every BERT reader expects.
 pub(crate) fn atom(out: &mut Vec<u8>, name: &str) -> WriteResult {
+    if name.len() <= 255 && name.is_ascii() {
+        out.extend_from_slice(&[tag::ATOM, 0, name.len() as u8]);
+        out.extend_from_slice(name.as_bytes());
+        return Ok(());
+    }
     let chars = name.chars().count();
     if chars > 255 {
         return Err(EncodeErrorKind::AtomTooLong(chars));
     }
     out.push(tag::ATOM);
-    if name.is_ascii() {
-        out.extend_from_slice(&(name.len() as u16).to_be_bytes());
-        out.extend_from_slice(name.as_bytes());
-        return Ok(());
-    }
     if name.chars().any(|c| u32::from(c) > 0xFF) {
         return Err(EncodeErrorKind::AtomNotLatin1(name.to_owned()));
     }
     out.extend_from_slice(&(chars as u16).to_be_bytes());
     out.extend(name.chars().map(|c| c as u8));
     Ok(())
+}
+
+/// The `{bert, Kind, ` head of a BERT complex type of `arity` elements; `kind` is one of
+/// BERT's short ASCII tags.
+pub(crate) fn bert_tag(out: &mut Vec<u8>, arity: u8, kind: &'static str) {
+    out.extend_from_slice(&[
+        tag::SMALL_TUPLE,
+        arity,
+        tag::ATOM,
+        0,
+        4,
+        b'b',
+        b'e',
+        b'r',
+        b't',
+        tag::ATOM,
+        0,
+        kind.len() as u8,
+    ]);
+    out.extend_from_slice(kind.as_bytes());
 }
 
 /// ATOM_UTF8_EXT (118): only for raw terms whose atoms Latin-1 cannot hold.
@@ -78,32 +98,56 @@ pub(crate) fn bigint(out: &mut Vec<u8>, n: &BigInt) -> WriteResult {
     Ok(())
 }
 
-/// FLOAT_EXT (99): 31 bytes of C `"%.20e"` text, NUL-padded. Twenty decimals are more than
-/// the 17 significant digits a double needs, so the value round-trips exactly.
+/// FLOAT_EXT (99): 31 bytes of `"%.20e"`-shaped text, NUL-padded, as C, Erlang and Ruby read
+/// it. The digits are the shortest that read back as exactly this double, zero-padded to 20
+/// decimals: C's `printf` would print the exact binary expansion in those places instead
+/// (0.1 as `1.00000000000000005551e-01`), which reads back to the same double but costs ten
+/// times as much to produce.
 pub(crate) fn float(out: &mut Vec<u8>, f: f64) -> WriteResult {
     if !f.is_finite() {
         return Err(EncodeErrorKind::NonFiniteFloat(f.to_string()));
     }
-    // Rust writes the exponent as `e-1`; C (and so Erlang and Ruby) write `e-01`.
-    let mut text = [0u8; 40];
-    let mut cursor = &mut text[..];
-    // Cannot fail: the longest output, "-1.00000000000000000000e308", is 27 bytes.
-    let _ = write!(cursor, "{f:.20e}");
-    let written = 40 - cursor.len();
-    let e = text[..written]
-        .iter()
-        .position(|&b| b == b'e')
-        .unwrap_or(written);
-    let exponent: i32 = std::str::from_utf8(&text[e + 1..written])
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+    // Rust's `{:e}` writes the shortest round-trip digits: "-1.2345e-7", "5e-324".
+    let mut shortest = [0u8; 32];
+    let mut cursor = &mut shortest[..];
+    // Cannot fail: the longest output, "-1.7976931348623157e308", is 23 bytes.
+    let _ = write!(cursor, "{f:e}");
+    let written = 32 - cursor.len();
+    let text = &shortest[..written];
+    let (negative, text) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let e = text.iter().position(|&b| b == b'e').unwrap_or(text.len());
+    let (mantissa, exponent) = (&text[..e], text.get(e + 1..).unwrap_or(b"0"));
+    let (exp_negative, exp_digits) = match exponent.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, exponent),
+    };
+
+    let mut field = [0u8; 31];
+    let mut at = 0;
+    let mut put = |byte: u8| {
+        field[at] = byte;
+        at += 1;
+    };
+    if negative {
+        put(b'-');
+    }
+    let mut digits = mantissa.iter().copied().filter(u8::is_ascii_digit);
+    put(digits.next().unwrap_or(b'0'));
+    put(b'.');
+    for _ in 0..20 {
+        put(digits.next().unwrap_or(b'0'));
+    }
+    put(b'e');
+    put(if exp_negative { b'-' } else { b'+' });
+    if exp_digits.len() < 2 {
+        put(b'0');
+    }
+    exp_digits.iter().for_each(|&d| put(d));
     out.push(tag::FLOAT);
-    let start = out.len();
-    out.extend_from_slice(&text[..e]);
-    let sign = if exponent < 0 { '-' } else { '+' };
-    let _ = write!(out, "e{sign}{:02}", exponent.unsigned_abs());
-    out.resize(start + 31, 0);
+    out.extend_from_slice(&field);
     Ok(())
 }
 
@@ -170,12 +214,30 @@ mod tests {
     }
 
     #[test]
-    fn float_text_matches_c_printf() {
-        assert_eq!(float_text(0.1), "1.00000000000000005551e-01");
-        assert_eq!(float_text(1e300), "1.00000000000000005250e+300");
+    fn float_text_has_printf_shape_and_exact_value() {
+        assert_eq!(float_text(0.1), "1.00000000000000000000e-01");
+        assert_eq!(float_text(1e300), "1.00000000000000000000e+300");
         assert_eq!(float_text(-0.0), "-0.00000000000000000000e+00");
         assert_eq!(float_text(-1.5), "-1.50000000000000000000e+00");
-        assert_eq!(float_text(f64::MIN), "-1.79769313486231570815e+308");
+        assert_eq!(float_text(123.456), "1.23456000000000000000e+02");
+        assert_eq!(float_text(f64::MIN), "-1.79769313486231570000e+308");
+        assert_eq!(float_text(5e-324), "5.00000000000000000000e-324");
+        for f in [
+            0.1,
+            1.0 / 3.0,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+            -2.5e-3,
+            1e22,
+            123456789.0,
+        ] {
+            assert_eq!(
+                float_text(f).parse::<f64>().unwrap().to_bits(),
+                f.to_bits(),
+                "{f}"
+            );
+        }
     }
 
     #[test]
