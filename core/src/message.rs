@@ -118,31 +118,6 @@ impl Message {
 
     /// Appends this message's BERT frame to `out`.
     pub fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), Error> {
-        // {bert, dict, [{name, N}, {head, H}, {body, B}]}, written without building a Value.
-        const PREFIX: &[u8] = &[
-            bert::tag::VERSION,
-            bert::tag::SMALL_TUPLE,
-            3,
-            bert::tag::ATOM,
-            0,
-            4,
-            b'b',
-            b'e',
-            b'r',
-            b't',
-            bert::tag::ATOM,
-            0,
-            4,
-            b'd',
-            b'i',
-            b'c',
-            b't',
-            bert::tag::LIST,
-            0,
-            0,
-            0,
-            3,
-        ];
         let field = |out: &mut Vec<u8>, name: &str| {
             out.extend_from_slice(&[bert::tag::SMALL_TUPLE, 2]);
             // Field names are short ASCII atoms.
@@ -152,7 +127,11 @@ impl Message {
             let name = name.to_owned();
             move |e: bert::EncodeError| e.within(PathSegment::Field(name))
         };
-        out.extend_from_slice(PREFIX);
+        // {bert, dict, [{name, N}, {head, H}, {body, B}]}, written without building a Value.
+        out.push(bert::tag::VERSION);
+        bert::write_bert_tag(out, 3, "dict");
+        // Three entries always fit the 32-bit length.
+        let _ = bert::write_list_header(out, 3);
         field(out, "name");
         bert::write_binary(out, self.name.as_bytes())
             .map_err(bert::EncodeError::new)

@@ -39,4 +39,7 @@ pub use limits::{DecodeLimits, HARD_MAX_DEPTH};
 pub use term::Term;
 pub(crate) use value::dict_get;
 pub use value::{Atom, Regex, Time, Value};
-pub(crate) use writer::{atom as write_atom, binary as write_binary};
+pub(crate) use writer::{
+    atom as write_atom, bert_tag as write_bert_tag, binary as write_binary,
+    list_header as write_list_header,
+};

@@ -26,6 +26,9 @@ pub const MAP: u8 = 116;
 pub const ATOM_UTF8: u8 = 118;
 pub const SMALL_ATOM_UTF8: u8 = 119;
 
+/// The atom `bert` as ATOM_EXT: the first element of every BERT complex type.
+pub const BERT_ATOM: [u8; 7] = [ATOM, 0, 4, b'b', b'e', b'r', b't'];
+
 /// The name of a tag the decoder refuses, for the error message.
 pub fn unsupported_name(tag: u8) -> Option<&'static str> {
     Some(match tag {

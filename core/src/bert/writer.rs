@@ -34,20 +34,9 @@ pub(crate) fn atom(out: &mut Vec<u8>, name: &str) -> WriteResult {
 /// The `{bert, Kind, ` head of a BERT complex type of `arity` elements; `kind` is one of
 /// BERT's short ASCII tags.
 pub(crate) fn bert_tag(out: &mut Vec<u8>, arity: u8, kind: &'static str) {
-    out.extend_from_slice(&[
-        tag::SMALL_TUPLE,
-        arity,
-        tag::ATOM,
-        0,
-        4,
-        b'b',
-        b'e',
-        b'r',
-        b't',
-        tag::ATOM,
-        0,
-        kind.len() as u8,
-    ]);
+    out.extend_from_slice(&[tag::SMALL_TUPLE, arity]);
+    out.extend_from_slice(&tag::BERT_ATOM);
+    out.extend_from_slice(&[tag::ATOM, 0, kind.len() as u8]);
     out.extend_from_slice(kind.as_bytes());
 }
 

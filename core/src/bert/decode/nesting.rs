@@ -10,23 +10,11 @@ use super::super::tag;
 use super::cursor::{Decoder, Result};
 use super::Build;
 
-/// `{bert, dict, ` after the SMALL_TUPLE 3 header: two ATOM_EXTs.
-const BERT_DICT_ATOMS: [u8; 14] = [
-    tag::ATOM,
-    0,
-    4,
-    b'b',
-    b'e',
-    b'r',
-    b't',
-    tag::ATOM,
-    0,
-    4,
-    b'd',
-    b'i',
-    b'c',
-    b't',
-];
+/// `dict` as ATOM_EXT, after `bert` in a dict's header.
+const DICT_ATOM: [u8; 7] = [tag::ATOM, 0, 4, b'd', b'i', b'c', b't'];
+
+/// Length of `bert, dict, ` after the SMALL_TUPLE 3 header.
+const BERT_DICT_ATOMS: usize = tag::BERT_ATOM.len() + DICT_ATOM.len();
 
 enum Shape {
     List,
@@ -208,12 +196,13 @@ impl<'a> Decoder<'a> {
     /// After SMALL_TUPLE 3: if `bert, dict, <list>` follows, consumes it and opens a Dict.
     fn bert_dict_header<B: Build>(&mut self) -> Result<Option<Open<B>>> {
         let rest = self.input_rest();
-        if !rest.starts_with(&BERT_DICT_ATOMS) {
+        let (bert, dict) = rest.split_at(rest.len().min(tag::BERT_ATOM.len()));
+        if bert != tag::BERT_ATOM || !dict.starts_with(&DICT_ATOM) {
             return Ok(None);
         }
-        match rest.get(BERT_DICT_ATOMS.len()) {
+        match rest.get(BERT_DICT_ATOMS) {
             Some(&tag::NIL) => {
-                self.pos += BERT_DICT_ATOMS.len() + 1;
+                self.pos += BERT_DICT_ATOMS + 1;
                 Ok(Some(Open::Dict {
                     pairs: Vec::new(),
                     left: 0,
@@ -221,7 +210,7 @@ impl<'a> Decoder<'a> {
                 }))
             }
             Some(&tag::LIST) => {
-                self.pos += BERT_DICT_ATOMS.len() + 1;
+                self.pos += BERT_DICT_ATOMS + 1;
                 let list_at = self.pos - 1;
                 let len = u64::from(self.u32()?);
                 let len = self.claim("list", len, 1, list_at)?;

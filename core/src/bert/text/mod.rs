@@ -13,6 +13,7 @@
 
 mod parse;
 mod print;
+mod scalar;
 
 pub use parse::{parse, ParseError, ParseErrorKind};
 pub use print::print;
