@@ -3,7 +3,6 @@
 use super::error::EncodeErrorKind;
 use super::tag;
 use num_bigint::{BigInt, Sign};
-use std::io::Write as _;
 
 pub(crate) type WriteResult = Result<(), EncodeErrorKind>;
 
@@ -96,24 +95,8 @@ pub(crate) fn float(out: &mut Vec<u8>, f: f64) -> WriteResult {
     if !f.is_finite() {
         return Err(EncodeErrorKind::NonFiniteFloat(f.to_string()));
     }
-    // Rust's `{:e}` writes the shortest round-trip digits: "-1.2345e-7", "5e-324".
-    let mut shortest = [0u8; 32];
-    let mut cursor = &mut shortest[..];
-    // Cannot fail: the longest output, "-1.7976931348623157e308", is 23 bytes.
-    let _ = write!(cursor, "{f:e}");
-    let written = 32 - cursor.len();
-    let text = &shortest[..written];
-    let (negative, text) = match text.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, text),
-    };
-    let e = text.iter().position(|&b| b == b'e').unwrap_or(text.len());
-    let (mantissa, exponent) = (&text[..e], text.get(e + 1..).unwrap_or(b"0"));
-    let (exp_negative, exp_digits) = match exponent.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, exponent),
-    };
-
+    let mut buffer = zmij::Buffer::new();
+    let (negative, digits, exponent) = scientific(buffer.format_finite(f).as_bytes());
     let mut field = [0u8; 31];
     let mut at = 0;
     let mut put = |byte: u8| {
@@ -123,21 +106,84 @@ pub(crate) fn float(out: &mut Vec<u8>, f: f64) -> WriteResult {
     if negative {
         put(b'-');
     }
-    let mut digits = mantissa.iter().copied().filter(u8::is_ascii_digit);
+    let (digits, count) = digits;
+    let mut digits = digits[..count].iter().copied();
     put(digits.next().unwrap_or(b'0'));
     put(b'.');
     for _ in 0..20 {
         put(digits.next().unwrap_or(b'0'));
     }
     put(b'e');
-    put(if exp_negative { b'-' } else { b'+' });
-    if exp_digits.len() < 2 {
-        put(b'0');
+    put(if exponent < 0 { b'-' } else { b'+' });
+    let magnitude = exponent.unsigned_abs();
+    if magnitude >= 100 {
+        put(b'0' + (magnitude / 100) as u8);
     }
-    exp_digits.iter().for_each(|&d| put(d));
+    put(b'0' + (magnitude / 10 % 10) as u8);
+    put(b'0' + (magnitude % 10) as u8);
     out.push(tag::FLOAT);
     out.extend_from_slice(&field);
     Ok(())
+}
+
+/// Splits a shortest decimal ("-12.5", "0.001", "1e300", "1.5e-7") into its sign, significant
+/// digits (at most 17, no leading or trailing zeros; "0" for zero) and the power of ten of the
+/// first digit.
+fn scientific(text: &[u8]) -> (bool, ([u8; 17], usize), i32) {
+    let (negative, text) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let e = text.iter().position(|&b| b == b'e' || b == b'E');
+    let (number, mut exponent) = match e {
+        Some(e) => {
+            let exp = std::str::from_utf8(&text[e + 1..]).ok();
+            (
+                &text[..e],
+                exp.and_then(|t| t.parse::<i32>().ok()).unwrap_or(0),
+            )
+        }
+        None => (text, 0),
+    };
+    let point = number
+        .iter()
+        .position(|&b| b == b'.')
+        .unwrap_or(number.len());
+    let mut digits = [0u8; 17];
+    let mut count = 0;
+    let mut first = None;
+    for (i, &d) in number
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.is_ascii_digit())
+    {
+        if first.is_none() && d == b'0' {
+            continue;
+        }
+        // The power of ten of digit i: positions left of the point count down to 0.
+        let power = if i < point {
+            (point - i - 1) as i32
+        } else {
+            point as i32 - i as i32
+        };
+        first.get_or_insert(power);
+        if count < digits.len() {
+            digits[count] = d;
+            count += 1;
+        }
+    }
+    while count > 1 && digits[count - 1] == b'0' {
+        count -= 1;
+    }
+    match first {
+        Some(power) => exponent += power,
+        None => {
+            digits[0] = b'0';
+            count = 1;
+            exponent = 0;
+        }
+    }
+    (negative, (digits, count), exponent)
 }
 
 /// BINARY_EXT (109).
@@ -226,6 +272,36 @@ mod tests {
                 f.to_bits(),
                 "{f}"
             );
+        }
+    }
+
+    /// The text Rust's own shortest formatting gives, laid out as "%.20e": the oracle.
+    fn float_text_via_fmt(f: f64) -> String {
+        let shortest = format!("{f:e}");
+        let (mantissa, exponent) = shortest.split_once('e').expect("{:e} has an exponent");
+        let negative = mantissa.starts_with('-');
+        let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+        let exponent: i32 = exponent.parse().expect("integer exponent");
+        let padded = format!("{digits:0<21}");
+        format!(
+            "{}{}.{}e{}{:02}",
+            if negative { "-" } else { "" },
+            &padded[..1],
+            &padded[1..],
+            if exponent < 0 { '-' } else { '+' },
+            exponent.unsigned_abs()
+        )
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn float_text_matches_the_fmt_oracle(bits in proptest::prelude::any::<u64>()) {
+            let f = f64::from_bits(bits);
+            if f.is_finite() {
+                let text = float_text(f);
+                proptest::prop_assert_eq!(&text, &float_text_via_fmt(f));
+                proptest::prop_assert_eq!(text.parse::<f64>().map(f64::to_bits), Ok(bits));
+            }
         }
     }
 

@@ -177,26 +177,30 @@ impl<'a> Decoder<'a> {
 /// slower path, and zeros change nothing.
 fn parse_float_text(text: &[u8]) -> Option<f64> {
     let text = text.trim_ascii();
-    // Rust's parser also takes "inf" and "NaN", which no Erlang peer writes.
-    let numeric = |b: &u8| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-');
-    if text.is_empty() || text.len() > 40 || !text.iter().all(numeric) {
+    let mut exponent_at = text.len();
+    let mut has_point = false;
+    for (i, &b) in text.iter().enumerate() {
+        match b {
+            b'0'..=b'9' | b'+' | b'-' => {}
+            b'.' => has_point = true,
+            b'e' | b'E' => exponent_at = i,
+            // Rust's parser also takes "inf" and "NaN", which no Erlang peer writes.
+            _ => return None,
+        }
+    }
+    let mut kept = exponent_at;
+    while has_point && kept > 0 && text[kept - 1] == b'0' {
+        kept -= 1;
+    }
+    let mut short = [0u8; 40];
+    let exponent = &text[exponent_at..];
+    if text.is_empty() || kept + exponent.len() > short.len() {
         return None;
     }
-    let e = text
-        .iter()
-        .position(|&b| b == b'e' || b == b'E')
-        .unwrap_or(text.len());
-    let (mantissa, exponent) = text.split_at(e);
-    let mantissa = if mantissa.contains(&b'.') {
-        let kept = mantissa.len() - mantissa.iter().rev().take_while(|&&b| b == b'0').count();
-        &mantissa[..kept]
-    } else {
-        mantissa
-    };
-    let mut short = [0u8; 40];
-    short[..mantissa.len()].copy_from_slice(mantissa);
-    short[mantissa.len()..mantissa.len() + exponent.len()].copy_from_slice(exponent);
-    let short = &short[..mantissa.len() + exponent.len()];
+    short[..kept].copy_from_slice(&text[..kept]);
+    short[kept..kept + exponent.len()].copy_from_slice(exponent);
+    let short = &short[..kept + exponent.len()];
+    // Only ASCII bytes were let through above.
     let f: f64 = std::str::from_utf8(short).ok()?.parse().ok()?;
     f.is_finite().then_some(f)
 }

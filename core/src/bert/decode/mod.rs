@@ -33,10 +33,15 @@ pub fn decode_term(bytes: &[u8], limits: &DecodeLimits) -> Result<Term, DecodeEr
 
 /// How the decoder assembles what it reads; `Value` reads BERT's complex types, `Term` does not.
 pub(crate) trait Build: Sized {
-    /// Whether `{bert, dict, [...]}` is read straight into [`Build::dict`] pairs, skipping the
-    /// tuple-per-entry detour (the shape of every message frame and head).
-    const READS_BERT_DICT: bool;
+    /// Whether BERT's commonest complex types are read in one go: `{bert, dict, [...]}`
+    /// straight into [`Build::dict`] pairs, skipping the tuple-per-entry detour (the shape of
+    /// every message frame and head), and `{bert, nil|true|false}` without a tuple.
+    const READS_BERT: bool;
     fn dict(pairs: Vec<(Self, Self)>) -> Self;
+    /// `{bert, nil}`, read in one go when `READS_BERT`.
+    fn nil() -> Self;
+    /// `{bert, true}` / `{bert, false}`, read in one go when `READS_BERT`.
+    fn boolean(b: bool) -> Self;
     fn atom(atom: Atom) -> Self;
     fn int(n: i64) -> Self;
     fn bigint(n: BigInt) -> Self;
@@ -48,9 +53,15 @@ pub(crate) trait Build: Sized {
 }
 
 impl Build for Value {
-    const READS_BERT_DICT: bool = true;
+    const READS_BERT: bool = true;
     fn dict(pairs: Vec<(Self, Self)>) -> Self {
         Value::Dict(pairs)
+    }
+    fn nil() -> Self {
+        Value::Nil
+    }
+    fn boolean(b: bool) -> Self {
+        Value::Bool(b)
     }
     fn atom(atom: Atom) -> Self {
         Value::Atom(atom)
@@ -79,9 +90,9 @@ impl Build for Value {
 }
 
 impl Build for Term {
-    const READS_BERT_DICT: bool = false;
+    const READS_BERT: bool = false;
     fn dict(pairs: Vec<(Self, Self)>) -> Self {
-        // Never called: READS_BERT_DICT is false. Kept faithful all the same.
+        // Never called: READS_BERT is false. Kept faithful all the same.
         let entries = pairs
             .into_iter()
             .map(|(k, v)| Term::Tuple(vec![k, v]))
@@ -91,6 +102,13 @@ impl Build for Term {
             Term::atom("dict"),
             Term::List(entries),
         ])
+    }
+    fn nil() -> Self {
+        Term::Tuple(vec![Term::atom("bert"), Term::atom("nil")])
+    }
+    fn boolean(b: bool) -> Self {
+        let name = if b { "true" } else { "false" };
+        Term::Tuple(vec![Term::atom("bert"), Term::atom(name)])
     }
     fn atom(atom: Atom) -> Self {
         Term::Atom(atom)

@@ -69,6 +69,8 @@ impl<B> Open<B> {
 
 enum Start<B> {
     Leaf(B),
+    /// A whole term one tuple deep on the wire, read in one go: `{bert, nil}` and the like.
+    Tuple(B),
     Open(Open<B>),
 }
 
@@ -93,6 +95,13 @@ impl<'a> Decoder<'a> {
             let at = self.pos;
             let done = match self.start(at)? {
                 Start::Leaf(term) => term,
+                Start::Tuple(term) => {
+                    if stack.depth >= self.max_depth {
+                        let max = self.max_depth;
+                        return self.fail(at, Kind::TooDeep { max });
+                    }
+                    term
+                }
                 Start::Open(container) => {
                     self.enter(&mut stack, &container, at)?;
                     if !container.is_full() {
@@ -193,6 +202,23 @@ impl<'a> Decoder<'a> {
         Ok(())
     }
 
+    /// After SMALL_TUPLE 2: if `bert, nil|true|false` follows, consumes it and reads it.
+    fn bert_constant<B: Build>(&mut self) -> Option<B> {
+        let rest = self.input_rest();
+        let (bert, kind) = rest.split_at(rest.len().min(tag::BERT_ATOM.len()));
+        if bert != tag::BERT_ATOM {
+            return None;
+        }
+        let (constant, len) = match kind {
+            [tag::ATOM, 0, 3, b'n', b'i', b'l', ..] => (B::nil(), 3),
+            [tag::ATOM, 0, 4, b't', b'r', b'u', b'e', ..] => (B::boolean(true), 4),
+            [tag::ATOM, 0, 5, b'f', b'a', b'l', b's', b'e', ..] => (B::boolean(false), 5),
+            _ => return None,
+        };
+        self.pos += tag::BERT_ATOM.len() + 3 + len;
+        Some(constant)
+    }
+
     /// After SMALL_TUPLE 3: if `bert, dict, <list>` follows, consumes it and opens a Dict.
     fn bert_dict_header<B: Build>(&mut self) -> Result<Option<Open<B>>> {
         let rest = self.input_rest();
@@ -267,9 +293,14 @@ impl<'a> Decoder<'a> {
                     u64::from(self.u32()?)
                 };
                 let arity = self.claim("tuple", arity, 1, at)?;
-                if B::READS_BERT_DICT && arity == 3 {
+                if B::READS_BERT && arity == 3 {
                     if let Some(dict) = self.bert_dict_header()? {
                         return Ok(Start::Open(dict));
+                    }
+                }
+                if B::READS_BERT && arity == 2 {
+                    if let Some(constant) = self.bert_constant() {
+                        return Ok(Start::Tuple(constant));
                     }
                 }
                 return Ok(Start::Open(Open::items(Shape::Tuple, arity, arity)));
