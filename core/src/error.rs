@@ -14,6 +14,54 @@ pub enum Error {
     /// A frame or value is not a valid message.
     #[error("invalid message: {0}")]
     Message(#[from] MessageError),
+    /// A frame received on a route could not be read; the route and the loop go on.
+    #[error("route {route}: {source}")]
+    Receive {
+        route: String,
+        #[source]
+        source: Box<Error>,
+    },
+    /// ZeroMQ refused an operation (bad address, unsupported option...).
+    #[error("{context}: {message}")]
+    Zmq { context: String, message: String },
+    /// A route's send queue is full: the message was not accepted. Retry after the peer
+    /// catches up (nothing accepted earlier is lost).
+    #[error("route {route}: backpressure: send queue full ({bound} messages)")]
+    Backpressure { route: String, bound: usize },
+    /// No route has this name.
+    #[error("no route named {0:?}")]
+    NoSuchRoute(String),
+    /// A route of this name already exists.
+    #[error("a route named {0:?} already exists")]
+    DuplicateRoute(String),
+    /// The operation does not fit the route's kind (sending on a pull route...).
+    #[error("route {route} ({kind}): {what}")]
+    WrongKind {
+        route: String,
+        kind: &'static str,
+        what: &'static str,
+    },
+    /// Bad arguments: an empty address list, a bad topic regex...
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// A request got no reply within its timeout.
+    #[error("route {route}: no reply within {timeout_ms} ms")]
+    Timeout { route: String, timeout_ms: u64 },
+    /// A callback panicked or raised; the loop goes on.
+    #[error("error in {context}: {message}")]
+    Callback { context: String, message: String },
+    /// The node stopped before the operation could complete.
+    #[error("the node has stopped")]
+    Stopped,
+}
+
+impl Error {
+    pub(crate) fn zmq(context: impl Into<String>, e: zmq::Error) -> Self {
+        Error::Zmq {
+            context: context.into(),
+            message: e.message().to_owned(),
+        }
+    }
 }
 
 /// Why a value is not a valid message.

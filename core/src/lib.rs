@@ -1,12 +1,25 @@
 //! DripDrop: message-passing apps on ZeroMQ with one message format (BERT).
 //!
-//! This crate is the engine every skin (C, Ruby, Python) drives. So far it holds the
-//! [`bert`] codec and [`Message`]; the reactor and the worker pool build on them.
+//! This crate is the engine every skin (C, Ruby, Python) drives: the [`bert`] codec and
+//! [`Message`], and a [`Node`] running named routes over ZeroMQ sockets, timers and a local
+//! `defer` pool on one reactor loop.
 
 pub mod bert;
+mod context;
+mod defer;
 mod error;
 mod message;
+mod node;
+mod panic_message;
+mod route;
+mod stats;
+mod timers;
+mod waker;
 
 pub use bert::{Atom, DecodeLimits, Value};
 pub use error::{Error, MessageError};
 pub use message::Message;
+pub use node::{Node, NodeHandle, NodeOptions, Response};
+pub use route::{Mode, MsgFormat, Route, RouteKind, RouteOptions, TopicFilter};
+pub use stats::RouteStats;
+pub use timers::TimerId;

@@ -1,0 +1,44 @@
+//! `NodeHandle`: how other threads reach a running node.
+
+use super::callbacks::Posted;
+use super::Node;
+use crate::error::Error;
+use crate::waker::Waker;
+use crossbeam_channel::Sender;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// A `Send + Sync + Clone` handle to a node: post closures to run on its thread, or stop it.
+#[derive(Clone)]
+pub struct NodeHandle {
+    posted: Sender<Posted>,
+    waker: Arc<Waker>,
+    stop_requested: Arc<AtomicBool>,
+}
+
+impl NodeHandle {
+    pub(super) fn new(
+        posted: Sender<Posted>,
+        waker: Arc<Waker>,
+        stop_requested: Arc<AtomicBool>,
+    ) -> Self {
+        NodeHandle {
+            posted,
+            waker,
+            stop_requested,
+        }
+    }
+
+    /// Runs `f` on the node's thread at its next turn. `Err(Stopped)` once the node is gone.
+    pub fn post(&self, f: impl FnOnce(&mut Node) + Send + 'static) -> Result<(), Error> {
+        self.posted.send(Box::new(f)).map_err(|_| Error::Stopped)?;
+        self.waker.wake();
+        Ok(())
+    }
+
+    /// Asks the node to stop, as [`Node::stop`] does.
+    pub fn stop(&self) {
+        self.stop_requested.store(true, Ordering::Release);
+        self.waker.wake();
+    }
+}

@@ -1,0 +1,73 @@
+//! How each route kind lays a message out in ZeroMQ frames.
+//!
+//! - publish: `[name, message]`, so subscribers filter on the name as topic;
+//! - xreq: `["", request id, message]`; xrep receives it behind the peer's identity frames and
+//!   answers `[identity..., "", request id, reply]`. A plain REQ peer sends `["", message]`
+//!   (no id) and gets `["", reply]`;
+//! - rep: REQ peers send `[message]`; an xreq peer's `[request id, message]` reaches a REP
+//!   socket as two frames, and the id goes back with the reply;
+//! - everything else: `[message]`.
+//!
+//! Request ids are 8-byte big-endian integers.
+
+/// A received request or reply split into its parts.
+pub(crate) struct Incoming {
+    /// Identity frames before the empty delimiter (xrep only).
+    pub(crate) envelope: Vec<Vec<u8>>,
+    pub(crate) request_id: Option<Vec<u8>>,
+    pub(crate) payload: Vec<u8>,
+}
+
+pub(crate) fn request_id_frame(id: u64) -> Vec<u8> {
+    id.to_be_bytes().to_vec()
+}
+
+/// Splits `[envelope..., "", (id,) payload]` (with `delimited`) or `[(id,) payload]`.
+pub(crate) fn split_request(mut frames: Vec<Vec<u8>>, delimited: bool) -> Option<Incoming> {
+    let envelope = if delimited {
+        let at = frames.iter().position(Vec::is_empty)?;
+        let rest = frames.split_off(at + 1);
+        frames.pop();
+        std::mem::replace(&mut frames, rest)
+    } else {
+        Vec::new()
+    };
+    let payload = frames.pop()?;
+    let request_id = frames.pop();
+    if !frames.is_empty() {
+        return None;
+    }
+    Some(Incoming {
+        envelope,
+        request_id,
+        payload,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn router_frames_split_at_the_delimiter() {
+        let frames = vec![
+            b"peer".to_vec(),
+            vec![],
+            b"\0\0\0\0\0\0\0\x07".to_vec(),
+            b"m".to_vec(),
+        ];
+        let incoming = split_request(frames, true).expect("well formed");
+        assert_eq!(incoming.envelope, vec![b"peer".to_vec()]);
+        assert_eq!(incoming.request_id, Some(request_id_frame(7)));
+        assert_eq!(incoming.payload, b"m");
+        let from_req = split_request(vec![b"peer".to_vec(), vec![], b"m".to_vec()], true)
+            .expect("a REQ peer's request");
+        assert_eq!(from_req.request_id, None);
+        assert!(split_request(vec![b"no delimiter".to_vec()], true).is_none());
+        assert!(split_request(
+            vec![vec![], b"a".to_vec(), b"b".to_vec(), b"c".to_vec()],
+            true
+        )
+        .is_none());
+    }
+}

@@ -1,0 +1,196 @@
+//! A named route: one ZeroMQ socket, its send queue, counters and handler.
+
+mod frames;
+mod kind;
+mod options;
+mod socket;
+
+pub use kind::{Mode, MsgFormat, RouteKind};
+pub use options::{RouteOptions, TopicFilter};
+
+pub(crate) use frames::{request_id_frame, split_request};
+
+use crate::error::Error;
+use crate::node::Handler;
+use crate::stats::RouteStats;
+use crate::timers::TimerId;
+use std::collections::{HashMap, VecDeque};
+
+/// A request waiting for its reply.
+pub(crate) struct Pending {
+    pub(crate) callback: crate::node::ReplyCallback,
+    pub(crate) timer: Option<TimerId>,
+}
+
+/// A named route of a node.
+pub struct Route {
+    pub(crate) name: String,
+    pub(crate) kind: RouteKind,
+    pub(crate) format: MsgFormat,
+    pub(crate) socket: zmq::Socket,
+    endpoints: Vec<String>,
+    pub(crate) nodelet: Option<String>,
+    pub(crate) queue: VecDeque<Vec<Vec<u8>>>,
+    pub(crate) queue_bound: usize,
+    pub(crate) stats: RouteStats,
+    pub(crate) topic_regex: Option<regex::Regex>,
+    pub(crate) request_timeout: Option<std::time::Duration>,
+    pub(crate) handler: Option<Handler>,
+    pub(crate) pending: HashMap<u64, Pending>,
+    pub(crate) next_request_id: u64,
+    /// REQ: a request is out and its reply has not come; REP: a request was handed to the
+    /// handler and not yet answered. Either way the socket must wait.
+    pub(crate) in_lockstep: bool,
+    /// REQ: ids of the requests sent or queued, oldest first; REQ carries no id on the
+    /// wire, so replies are matched by order.
+    pub(crate) lockstep_queue: VecDeque<u64>,
+}
+
+impl Route {
+    pub(crate) fn open(
+        name: &str,
+        kind: RouteKind,
+        addresses: &[&str],
+        mode: Mode,
+        options: RouteOptions,
+        nodelet: Option<String>,
+    ) -> Result<Route, Error> {
+        let (socket, endpoints) = socket::open(name, kind, addresses, mode, &options)?;
+        let topic_regex = match options.topic_filter {
+            Some(TopicFilter::Regex(re)) => Some(re),
+            _ => None,
+        };
+        Ok(Route {
+            name: name.to_owned(),
+            kind,
+            format: options.msg_format,
+            socket,
+            endpoints,
+            nodelet,
+            queue: VecDeque::new(),
+            queue_bound: options.send_queue,
+            stats: RouteStats::default(),
+            topic_regex,
+            request_timeout: options.request_timeout,
+            handler: None,
+            pending: HashMap::new(),
+            next_request_id: 1,
+            in_lockstep: false,
+            lockstep_queue: VecDeque::new(),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn kind(&self) -> RouteKind {
+        self.kind
+    }
+
+    /// The endpoints the route is bound or connected to; for a bind to `tcp://host:*`, the
+    /// port ZeroMQ picked.
+    pub fn endpoints(&self) -> &[String] {
+        &self.endpoints
+    }
+
+    /// The first endpoint: the one to give a peer.
+    pub fn endpoint(&self) -> &str {
+        self.endpoints.first().map(String::as_str).unwrap_or("")
+    }
+
+    /// The nodelet that created the route, if any.
+    pub fn nodelet(&self) -> Option<&str> {
+        self.nodelet.as_deref()
+    }
+
+    /// The route's counters, with the current queue depth.
+    pub fn stats(&self) -> RouteStats {
+        RouteStats {
+            queue_depth: self.queue.len() as u64,
+            ..self.stats
+        }
+    }
+
+    pub(crate) fn wrong_kind(&self, what: &'static str) -> Error {
+        Error::WrongKind {
+            route: self.name.clone(),
+            kind: self.kind.name(),
+            what,
+        }
+    }
+
+    /// Whether the socket may take a message now (a REQ waits for its reply first).
+    fn may_send_now(&self) -> bool {
+        !(self.kind == RouteKind::Req && self.in_lockstep)
+    }
+
+    /// Hands frames to ZeroMQ, or queues them while it is at its high-water mark. Past the
+    /// queue bound the message is refused with `Backpressure`, never dropped silently.
+    pub(crate) fn send(&mut self, frames: Vec<Vec<u8>>) -> Result<(), Error> {
+        if self.queue.is_empty() && self.may_send_now() {
+            match self.try_send(&frames) {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if self.queue.len() >= self.queue_bound {
+            self.stats.backpressure += 1;
+            return Err(Error::Backpressure {
+                route: self.name.clone(),
+                bound: self.queue_bound,
+            });
+        }
+        self.queue.push_back(frames);
+        Ok(())
+    }
+
+    /// Sends one message without blocking: `Ok(false)` when ZeroMQ would block.
+    fn try_send(&mut self, frames: &[Vec<u8>]) -> Result<bool, Error> {
+        match self.socket.send_multipart(frames, zmq::DONTWAIT) {
+            Ok(()) => {
+                self.stats.sent(frames.iter().map(Vec::len).sum());
+                if self.kind == RouteKind::Req {
+                    self.in_lockstep = true;
+                }
+                Ok(true)
+            }
+            Err(zmq::Error::EAGAIN) => Ok(false),
+            Err(e) => {
+                self.stats.send_errors += 1;
+                Err(Error::zmq(format!("route {}: send", self.name), e))
+            }
+        }
+    }
+
+    /// Sends queued messages until ZeroMQ would block; errors are returned after the queue
+    /// moved on past the message that failed.
+    pub(crate) fn flush(&mut self) -> Vec<Error> {
+        let mut errors = Vec::new();
+        while self.may_send_now() {
+            let Some(frames) = self.queue.pop_front() else {
+                break;
+            };
+            match self.try_send(&frames) {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.queue.push_front(frames);
+                    break;
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        errors
+    }
+
+    /// Whether the loop should wait for the socket to be writable.
+    pub(crate) fn wants_pollout(&self) -> bool {
+        !self.queue.is_empty() && self.may_send_now()
+    }
+
+    /// Whether the loop should read the socket.
+    pub(crate) fn wants_pollin(&self) -> bool {
+        self.kind.receives() && !(self.kind == RouteKind::Rep && self.in_lockstep)
+    }
+}

@@ -1,0 +1,49 @@
+//! Per-route counters: cheap increments on the hot path, read as one `Value` by `Node::stats`.
+
+use crate::bert::Value;
+
+/// What a route has done since it was created.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RouteStats {
+    pub messages_in: u64,
+    pub bytes_in: u64,
+    pub messages_out: u64,
+    pub bytes_out: u64,
+    /// Messages accepted but not yet handed to ZeroMQ.
+    pub queue_depth: u64,
+    /// Sends refused because the send queue was full.
+    pub backpressure: u64,
+    pub send_errors: u64,
+    /// Frames that arrived but could not be read as messages.
+    pub decode_errors: u64,
+    /// Requests whose reply did not come in time.
+    pub timeouts: u64,
+}
+
+impl RouteStats {
+    pub(crate) fn received(&mut self, frames: &[Vec<u8>]) {
+        self.messages_in += 1;
+        self.bytes_in += frames.iter().map(|f| f.len() as u64).sum::<u64>();
+    }
+
+    pub(crate) fn sent(&mut self, bytes: usize) {
+        self.messages_out += 1;
+        self.bytes_out += bytes as u64;
+    }
+
+    /// The counters as a dict of binary keys to integers.
+    pub fn to_value(&self) -> Value {
+        let entry = |key: &str, n: u64| (Value::from(key), Value::from(n));
+        Value::Dict(vec![
+            entry("messages_in", self.messages_in),
+            entry("bytes_in", self.bytes_in),
+            entry("messages_out", self.messages_out),
+            entry("bytes_out", self.bytes_out),
+            entry("queue_depth", self.queue_depth),
+            entry("backpressure", self.backpressure),
+            entry("send_errors", self.send_errors),
+            entry("decode_errors", self.decode_errors),
+            entry("timeouts", self.timeouts),
+        ])
+    }
+}
