@@ -112,8 +112,9 @@ impl Node {
         self.set_handler(route, Handler::Frames(Box::new(handler)))
     }
 
-    /// Sends a message on a publish, push, pair, xreq or req route. Never blocks: past the
-    /// route's send queue the message is refused with `Error::Backpressure`.
+    /// Sends a message on a publish, push, pair, xreq or req route (on the last two, a
+    /// request whose reply is not wanted). Never blocks: past the route's send queue the
+    /// message is refused with `Error::Backpressure`.
     pub fn send_message(&mut self, route: &str, message: &Message) -> Result<(), Error> {
         let index = self.index_of(route)?;
         let target = &self.routes[index];
@@ -146,7 +147,8 @@ impl Node {
     }
 
     /// Sends a request on an xreq or req route; `on_reply` gets the reply, or the error that
-    /// ended the wait (timeout, undecodable reply, node stopped).
+    /// ended the wait (the route's `request_timeout`, an undecodable reply). Without a
+    /// timeout a request whose reply never comes waits as long as the node lives.
     pub fn send_request(
         &mut self,
         route: &str,
