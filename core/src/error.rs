@@ -47,6 +47,9 @@ pub enum Error {
     /// A request got no reply within its timeout.
     #[error("route {route}: no reply within {timeout_ms} ms")]
     Timeout { route: String, timeout_ms: u64 },
+    /// The peer answered a request with an error (`dripdrop.error`): its class and message.
+    #[error("remote {class}: {message}")]
+    Remote { class: String, message: String },
     /// A callback panicked or raised; the loop goes on.
     #[error("error in {context}: {message}")]
     Callback { context: String, message: String },

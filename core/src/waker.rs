@@ -46,17 +46,19 @@ impl WakeReceiver {
         self.reader.as_raw_fd()
     }
 
-    /// Empties the pipe; call before draining the queues the wake-up announced.
+    /// Empties the pipe, then re-arms the waker; call before draining the queues the
+    /// wake-up announced. In that order a wake-up racing with the drain either finds the flag
+    /// still set (and its work is drained next) or writes a fresh byte: none is lost.
     pub(crate) fn drain(&self, waker: &Waker) {
-        waker.pending.store(false, Ordering::Release);
         let mut buf = [0u8; 64];
         loop {
             match (&self.reader).read(&mut buf) {
-                Ok(0) => return,
+                Ok(0) => break,
                 Ok(_) => continue,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(_) => return,
+                Err(_) => break,
             }
         }
+        waker.pending.store(false, Ordering::Release);
     }
 }

@@ -20,13 +20,9 @@ fn bare_pool(threads: usize) -> Node {
     .unwrap()
 }
 
-/// A node whose loop also wakes every millisecond. Until the lost wake-up in `waker.rs` is
-/// fixed (see the ignored test at the end of this file, which uses a bare pool), a result
-/// can otherwise sit unannounced until the safety timer; remove the heartbeat with the fix.
+/// A node with a pool of `threads` and no timers of its own: results must wake it.
 fn pool_of(threads: usize) -> Node {
-    let mut node = bare_pool(threads);
-    node.every(Duration::from_millis(1), |_| {});
-    node
+    bare_pool(threads)
 }
 
 #[test]
@@ -249,7 +245,6 @@ fn chain(node: &mut Node, left: usize, done: Rc<RefCell<usize>>, chains: usize) 
 }
 
 #[test]
-#[ignore = "bug: lost wake-up in waker.rs (drain clears `pending` before reading the pipe)"]
 fn defers_submitted_from_callbacks_while_others_finish_all_complete() {
     // Results arrive while the loop drains earlier ones: the wake-up race is exercised.
     const CHAINS: usize = 8;

@@ -215,7 +215,6 @@ fn a_req_timeout_lets_the_next_request_go_and_drops_the_late_reply() {
 }
 
 #[test]
-#[ignore = "bug: a REQ route reads again after its last reply and reports EFSM to on_error"]
 fn a_req_route_reports_no_error_after_its_last_reply() {
     let mut node = Node::new().unwrap();
     let address = inproc("req-quiet");
@@ -236,7 +235,6 @@ fn a_req_route_reports_no_error_after_its_last_reply() {
 }
 
 #[test]
-#[ignore = "bug: a rep handler that panics leaves the route in lockstep; it never reads again"]
 fn a_rep_handler_that_panics_does_not_wedge_the_route() {
     let mut node = Node::new().unwrap();
     let address = inproc("rep-panic");

@@ -98,7 +98,6 @@ fn posted_closures_run_on_the_node_thread() {
 }
 
 #[test]
-#[ignore = "bug: lost wake-up in waker.rs (drain clears `pending` before reading the pipe)"]
 fn posts_from_many_threads_all_run_while_the_loop_sleeps() {
     const THREADS: usize = 4;
     const EACH: usize = 20_000;
@@ -242,7 +241,6 @@ fn a_stopped_node_runs_again() {
 }
 
 #[test]
-#[ignore = "bug: after stop() in a handler, the rest of the receive batch is still handled"]
 fn no_message_is_handled_after_stop_in_a_handler() {
     let mut node = Node::new().unwrap();
     let address = inproc("stop-mid-batch");

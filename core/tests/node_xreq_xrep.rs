@@ -383,3 +383,50 @@ fn xrep_answers_a_raw_dealer_with_identity_delimiter_id_reply() {
     assert_eq!(frames[1], id, "the request id comes back unchanged");
     assert_eq!(Message::decode(&frames[2]).unwrap(), numbered("pong", 5));
 }
+
+/// A handler that drops its `Response` (or panics) does not leave the asker waiting: the
+/// asker's callback gets `Error::Remote` from the `dripdrop.error` reply.
+#[test]
+fn an_unanswered_request_comes_back_as_a_remote_error() {
+    let mut node = pair_of_routes(RouteOptions::default());
+    node.on_request("server", |_node, msg, response| {
+        if msg.name() == "panic" {
+            panic!("handler failed");
+        }
+        drop(response);
+    })
+    .unwrap();
+    let errors = collect_errors(&mut node);
+    let outcomes: Rc<RefCell<Vec<Result<Message, Error>>>> = Rc::default();
+    for name in ["drop", "panic"] {
+        let sink = Rc::clone(&outcomes);
+        node.send_request(
+            "client",
+            &Message::new(name).unwrap(),
+            move |node, reply| {
+                sink.borrow_mut().push(reply);
+                if sink.borrow().len() == 2 {
+                    node.stop();
+                }
+            },
+        )
+        .unwrap();
+    }
+    run_until_stopped(&mut node, "both error replies");
+    let outcomes = outcomes.borrow();
+    for outcome in outcomes.iter() {
+        match outcome {
+            Err(Error::Remote { class, message }) => {
+                assert_eq!(class, "Unanswered");
+                assert!(message.contains("without answering"), "{message}");
+            }
+            other => panic!("expected a remote error, got {other:?}"),
+        }
+    }
+    assert_eq!(outcomes.len(), 2);
+    // The panic itself still reaches on_error on the serving side.
+    assert!(errors
+        .borrow()
+        .iter()
+        .any(|e| matches!(e, Error::Callback { message, .. } if message == "handler failed")));
+}

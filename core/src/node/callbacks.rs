@@ -2,12 +2,16 @@
 //! loop), and the public API that registers timers, deferred work and error handlers.
 
 use super::Node;
+use crate::bert::Value;
 use crate::error::Error;
 use crate::message::Message;
 use crate::panic_message::panic_message;
 use crate::timers::TimerId;
+use crate::waker::Waker;
+use crossbeam_channel::Sender;
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 use std::time::Duration;
 
 type MessageHandler = Box<dyn FnMut(&mut Node, Message)>;
@@ -32,19 +36,89 @@ pub(crate) enum TimerCallback {
     Every(Box<dyn FnMut(&mut Node)>),
 }
 
-/// The way back to whoever sent a request received on an xrep or rep route. Answer it once
-/// with [`Response::send_message`]; a rep route reads no further request until it is answered.
+/// Where a request came from: its route, the identity frames before the delimiter, and its id.
 #[derive(Debug)]
-pub struct Response {
+pub(crate) struct Asker {
     pub(crate) route: usize,
     pub(crate) envelope: Vec<Vec<u8>>,
     pub(crate) request_id: Option<Vec<u8>>,
 }
 
+/// The way back to whoever sent a request received on an xrep or rep route. Answer it once
+/// with [`Response::send_message`], now or later (after a `defer`, say). A response dropped
+/// unanswered, by a handler that forgot it or panicked, is answered with a `dripdrop.error`
+/// message, so the asker is not left waiting and a rep route can read again.
+pub struct Response {
+    asker: Option<Asker>,
+    unanswered: Sender<Asker>,
+    waker: Arc<Waker>,
+}
+
 impl Response {
+    pub(crate) fn new(asker: Asker, unanswered: Sender<Asker>, waker: Arc<Waker>) -> Self {
+        Response {
+            asker: Some(asker),
+            unanswered,
+            waker,
+        }
+    }
+
     /// Sends the reply back to the asker.
-    pub fn send_message(self, node: &mut Node, reply: &Message) -> Result<(), Error> {
-        node.respond(self, reply)
+    pub fn send_message(mut self, node: &mut Node, reply: &Message) -> Result<(), Error> {
+        match self.asker.take() {
+            Some(asker) => node.respond(asker, reply),
+            None => unreachable!("a Response is answered only through send_message(self)"),
+        }
+    }
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("asker", &self.asker)
+            .finish()
+    }
+}
+
+impl Drop for Response {
+    fn drop(&mut self) {
+        if let Some(asker) = self.asker.take() {
+            // The node outlives its responses only if the user keeps them; then there is
+            // no one left to answer through, and the send fails harmlessly.
+            if self.unanswered.send(asker).is_ok() {
+                self.waker.wake();
+            }
+        }
+    }
+}
+
+/// The reply that tells an asker its request failed here: name `dripdrop.error`, body
+/// `{class, message}`. An xreq or req route hands it to the request's callback as
+/// `Error::Remote`.
+pub(crate) fn error_reply(class: &str, message: &str) -> Message {
+    Message::new(ERROR_REPLY)
+        .expect("a valid constant name")
+        .with_body(Value::Dict(vec![
+            (Value::from("class"), Value::from(class)),
+            (Value::from("message"), Value::from(message)),
+        ]))
+}
+
+pub(crate) const ERROR_REPLY: &str = "dripdrop.error";
+
+/// Reads an error reply back into `Error::Remote`.
+pub(crate) fn remote_error(reply: &Message) -> Error {
+    let text = |key: &str| {
+        reply
+            .body()
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    Error::Remote {
+        class: text("class"),
+        message: text("message"),
     }
 }
 

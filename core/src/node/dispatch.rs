@@ -1,11 +1,12 @@
 //! Serving a ready socket: flushing its queue, reading what arrived and handing it to the
 //! route's handler or to the request it answers.
 
-use super::callbacks::{Handler, Response};
+use super::callbacks::{remote_error, Asker, Handler, Response, ERROR_REPLY};
 use super::Node;
 use crate::error::Error;
 use crate::message::Message;
 use crate::route::{split_request, MsgFormat, RouteKind};
+use std::sync::Arc;
 
 impl Node {
     pub(super) fn flush_route(&mut self, index: usize) {
@@ -17,6 +18,13 @@ impl Node {
     /// Reads up to a batch of messages from a readable socket.
     pub(super) fn receive(&mut self, index: usize) {
         for _ in 0..self.options.receive_batch {
+            // After stop, nothing more is read or handled.
+            if self
+                .stop_requested
+                .load(std::sync::atomic::Ordering::Acquire)
+            {
+                return;
+            }
             let route = &mut self.routes[index];
             if !route.wants_pollin() {
                 return;
@@ -36,19 +44,30 @@ impl Node {
     }
 
     fn dispatch(&mut self, index: usize, frames: Vec<Vec<u8>>) {
-        let route = &self.routes[index];
-        if route.format == MsgFormat::Raw {
-            if route.kind == RouteKind::Subscribe && !self.topic_matches(index, &frames) {
+        let (format, kind) = (self.routes[index].format, self.routes[index].kind);
+        if format == MsgFormat::Raw {
+            if kind == RouteKind::Subscribe && !self.topic_matches(index, &frames) {
                 return;
+            }
+            let route = &mut self.routes[index];
+            match kind {
+                // The reply is in: the next raw request may go.
+                RouteKind::Req => route.in_lockstep = false,
+                // A raw rep answers with send_frames before it reads again.
+                RouteKind::Rep => route.in_lockstep = true,
+                _ => {}
             }
             self.call_handler(index, |node, handler| {
                 if let Handler::Frames(f) = handler {
                     f(node, frames);
                 }
             });
+            if self.routes[index].kind == RouteKind::Req {
+                self.flush_route(index);
+            }
             return;
         }
-        match route.kind {
+        match kind {
             RouteKind::Subscribe => {
                 if self.topic_matches(index, &frames) {
                     self.deliver_message(index, frames);
@@ -124,22 +143,40 @@ impl Node {
 
     fn deliver_request(&mut self, index: usize, frames: Vec<Vec<u8>>) {
         let count = frames.len();
-        let delimited = self.routes[index].kind == RouteKind::Xrep;
-        let Some(incoming) = split_request(frames, delimited) else {
-            return self.frame_count_error(index, count);
-        };
-        let Some(message) = self.decode_payload(index, &incoming.payload) else {
+        let kind = self.routes[index].kind;
+        if kind == RouteKind::Rep {
+            // REP must answer before it reads again, whatever the request was.
+            self.routes[index].in_lockstep = true;
+        }
+        let Some(incoming) = split_request(frames, kind == RouteKind::Xrep) else {
+            self.frame_count_error(index, count);
+            if kind == RouteKind::Rep {
+                let asker = Asker {
+                    route: index,
+                    envelope: Vec::new(),
+                    request_id: None,
+                };
+                self.reject(
+                    asker,
+                    "BadRequest",
+                    &format!("{count} frames are not a request"),
+                );
+            }
             return;
         };
-        let response = Response {
+        let asker = Asker {
             route: index,
             envelope: incoming.envelope,
             request_id: incoming.request_id,
         };
-        if self.routes[index].kind == RouteKind::Rep {
-            // REP must answer before it reads again.
-            self.routes[index].in_lockstep = true;
-        }
+        let Some(message) = self.decode_payload(index, &incoming.payload) else {
+            return self.reject(
+                asker,
+                "DecodeError",
+                "the request is not a DripDrop message",
+            );
+        };
+        let response = Response::new(asker, self.unanswered_tx.clone(), Arc::clone(&self.waker));
         self.call_handler(index, |node, handler| {
             if let Handler::Request(f) = handler {
                 f(node, message, response);
@@ -172,14 +209,18 @@ impl Node {
         if let Some(timer) = pending.timer {
             self.cancel_timer(timer);
         }
-        let reply = Message::decode(&incoming.payload).map_err(|error| {
-            let route = &mut self.routes[index];
-            route.stats.decode_errors += 1;
-            Error::Receive {
-                route: route.name.clone(),
-                source: Box::new(error),
+        let reply = match Message::decode(&incoming.payload) {
+            Ok(reply) if reply.name() == ERROR_REPLY => Err(remote_error(&reply)),
+            Ok(reply) => Ok(reply),
+            Err(error) => {
+                let route = &mut self.routes[index];
+                route.stats.decode_errors += 1;
+                Err(Error::Receive {
+                    route: route.name.clone(),
+                    source: Box::new(error),
+                })
             }
-        });
+        };
         self.guarded("reply callback", |node| (pending.callback)(node, reply));
         // A REQ may send its next queued request now.
         if self.routes[index].kind == RouteKind::Req {

@@ -26,7 +26,7 @@ mod nodelet;
 mod routes;
 
 pub use callbacks::Response;
-pub(crate) use callbacks::{Handler, ReplyCallback};
+pub(crate) use callbacks::{Asker, Handler, ReplyCallback};
 pub use handle::NodeHandle;
 
 use crate::bert::Value;
@@ -77,6 +77,8 @@ pub struct Node {
     wake_receiver: WakeReceiver,
     posted_tx: Sender<Posted>,
     posted_rx: Receiver<Posted>,
+    unanswered_tx: Sender<Asker>,
+    unanswered_rx: Receiver<Asker>,
     stop_requested: Arc<AtomicBool>,
     defer: DeferPool,
     defer_callbacks: HashMap<u64, DeferCallback>,
@@ -102,6 +104,7 @@ impl Node {
         let waker = Arc::new(waker);
         let defer = DeferPool::start(options.defer_threads, Arc::clone(&waker)).map_err(io)?;
         let (posted_tx, posted_rx) = crossbeam_channel::unbounded();
+        let (unanswered_tx, unanswered_rx) = crossbeam_channel::unbounded();
         Ok(Node {
             routes: Vec::new(),
             by_name: HashMap::new(),
@@ -110,6 +113,8 @@ impl Node {
             wake_receiver,
             posted_tx,
             posted_rx,
+            unanswered_tx,
+            unanswered_rx,
             stop_requested: Arc::new(AtomicBool::new(false)),
             defer,
             defer_callbacks: HashMap::new(),
@@ -225,6 +230,13 @@ impl Node {
             if let Some(callback) = self.defer_callbacks.remove(&id) {
                 self.guarded("defer callback", |node| callback(node, output));
             }
+        }
+        while let Ok(asker) = self.unanswered_rx.try_recv() {
+            self.reject(
+                asker,
+                "Unanswered",
+                "the request's handler ended without answering it",
+            );
         }
     }
 

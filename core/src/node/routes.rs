@@ -1,6 +1,6 @@
 //! Making routes, giving them handlers, and sending on them.
 
-use super::callbacks::{Handler, Response};
+use super::callbacks::{error_reply, Asker, Handler, Response};
 use super::Node;
 use crate::error::Error;
 use crate::message::Message;
@@ -143,7 +143,12 @@ impl Node {
         if !target.kind.sends() && !target.kind.answers() {
             return Err(target.wrong_kind("send_frames on a route that does not send"));
         }
-        target.send(frames)
+        let result = target.send(frames);
+        if target.kind == RouteKind::Rep {
+            // A raw rep's reply: it may read the next request.
+            target.in_lockstep = false;
+        }
+        result
     }
 
     /// Sends a request on an xreq or req route; `on_reply` gets the reply, or the error that
@@ -197,15 +202,7 @@ impl Node {
             return;
         };
         target.stats.timeouts += 1;
-        // A REQ request still queued goes out anyway and its reply finds no one waiting;
-        // the one in flight is given up, and the relaxed socket may send the next.
-        if target.kind == RouteKind::Req
-            && target.in_lockstep
-            && target.lockstep_queue.front() == Some(&id)
-        {
-            target.lockstep_queue.pop_front();
-            target.in_lockstep = false;
-        }
+        target.forget_request(id);
         let error = Error::Timeout {
             route: route.to_owned(),
             timeout_ms: after.as_millis() as u64,
@@ -215,19 +212,26 @@ impl Node {
         });
     }
 
-    pub(crate) fn respond(&mut self, response: Response, reply: &Message) -> Result<(), Error> {
+    pub(crate) fn respond(&mut self, asker: Asker, reply: &Message) -> Result<(), Error> {
         let payload = reply.encode()?;
-        let target = &mut self.routes[response.route];
-        let mut frames = response.envelope;
+        let target = &mut self.routes[asker.route];
+        let mut frames = asker.envelope;
         if target.kind == RouteKind::Xrep {
             frames.push(Vec::new());
         }
-        frames.extend(response.request_id);
+        frames.extend(asker.request_id);
         frames.push(payload);
         let result = target.send(frames);
         if target.kind == RouteKind::Rep {
             target.in_lockstep = false;
         }
         result
+    }
+
+    /// Answers a request that failed here with a `dripdrop.error` reply.
+    pub(crate) fn reject(&mut self, asker: Asker, class: &str, message: &str) {
+        if let Err(error) = self.respond(asker, &error_reply(class, message)) {
+            self.report_error(error);
+        }
     }
 }

@@ -184,13 +184,42 @@ impl Route {
         errors
     }
 
+    /// Drops a request that timed out: still queued, it is not sent at all; in flight on a
+    /// REQ, it is given up and the relaxed socket may send the next one.
+    pub(crate) fn forget_request(&mut self, id: u64) {
+        match self.kind {
+            RouteKind::Xreq => {
+                let id_frame = frames::request_id_frame(id);
+                self.queue.retain(|frames| frames.get(1) != Some(&id_frame));
+            }
+            RouteKind::Req => {
+                let Some(at) = self.lockstep_queue.iter().position(|&queued| queued == id) else {
+                    return;
+                };
+                self.lockstep_queue.remove(at);
+                // The front id is in flight while in lockstep; the rest match the queue.
+                if at == 0 && self.in_lockstep {
+                    self.in_lockstep = false;
+                } else {
+                    self.queue.remove(at - usize::from(self.in_lockstep));
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Whether the loop should wait for the socket to be writable.
     pub(crate) fn wants_pollout(&self) -> bool {
         !self.queue.is_empty() && self.may_send_now()
     }
 
-    /// Whether the loop should read the socket.
+    /// Whether the loop should read the socket: a REQ only while a request is out, a REP
+    /// only once it has answered the last one.
     pub(crate) fn wants_pollin(&self) -> bool {
-        self.kind.receives() && !(self.kind == RouteKind::Rep && self.in_lockstep)
+        match self.kind {
+            RouteKind::Req => self.in_lockstep,
+            RouteKind::Rep => !self.in_lockstep,
+            kind => kind.receives(),
+        }
     }
 }
