@@ -8,7 +8,9 @@
 //!   socket as two frames, and the id goes back with the reply;
 //! - everything else: `[message]`.
 //!
-//! Request ids are 8-byte big-endian integers.
+//! Request ids are 8-byte big-endian integers. A request that fails on the answering side
+//! (unreadable, or dropped by its handler) is answered with a message named `dripdrop.error`
+//! whose body is `{class, message}`.
 
 /// A received request or reply split into its parts.
 pub(crate) struct Incoming {
