@@ -1,0 +1,149 @@
+//! DripDrop against the bare machinery it is built on, measured in the same run:
+//!
+//! - `pushpull`: messages/s of DripDrop push/pull (a ~100-byte body, encoded on send and
+//!   decoded on receive, two nodes on two threads, tcp loopback) divided by messages/s of raw
+//!   libzmq PUSH/PULL moving the same bytes through the `zmq` crate (two threads, tcp
+//!   loopback). Goal: at least 0.6.
+//! - `defer`: tasks/s of `Node::defer` (a trivial op, its callback back on the node's thread,
+//!   a bounded number in flight) divided by tasks/s of a bare crossbeam-channel thread pool of
+//!   the same size doing the same work and sending results to one consumer thread. Goal: at
+//!   least 0.5.
+//!
+//! The two sides run in alternating rounds and the ratio is of the medians, so a noisy,
+//! shared machine disturbs both alike. Each benchmark prints its rounds and, last,
+//! `RESULT <name> <ratio>`.
+//!
+//! Run: `cargo run --release -p dripdrop-examples --bin bench -- pushpull|defer|all
+//! [--rounds N] [--count N] [--in-flight N] [--quick]`
+
+mod defer;
+mod pushpull;
+
+use dripdrop_examples::{main_with, median, Fallible, Flags};
+use std::process::ExitCode;
+use std::time::Duration;
+
+const USAGE: &str = "\
+usage: bench NAME [--rounds N] [--count N] [--in-flight N] [--quick]
+
+NAME is pushpull, defer or all. Each benchmark prints its rounds and, as its last line,
+RESULT NAME RATIO (DripDrop's rate divided by the bare baseline's, medians of the rounds).
+
+  --rounds N     alternating rounds of each side (default 7; 1 with --quick)
+  --count N      messages or tasks per round (default per benchmark; tiny with --quick)
+  --in-flight N  defer: tasks submitted and not yet answered (default 256)
+  --quick        tiny counts, to check that the benchmark runs (the ratio means nothing)
+";
+
+/// How big a run is.
+#[derive(Clone, Copy, Debug)]
+pub struct Size {
+    pub rounds: usize,
+    /// Messages or tasks timed per round; `None` takes the benchmark's default.
+    pub count: Option<u64>,
+    pub quick: bool,
+    /// For `defer`: tasks submitted and not yet answered; `None` takes the default.
+    pub in_flight: Option<u64>,
+}
+
+impl Size {
+    /// The count per round: the one given, else `quick` or `full`.
+    pub fn count_or(&self, quick: u64, full: u64) -> u64 {
+        self.count.unwrap_or(if self.quick { quick } else { full })
+    }
+}
+
+/// One side's rate in one round.
+pub fn rate(count: u64, elapsed: Duration) -> f64 {
+    count as f64 / elapsed.as_secs_f64().max(1e-9)
+}
+
+/// Runs `ours` and `baseline` in alternating rounds, prints each round and the medians, and
+/// returns the ratio of the medians (ours / baseline).
+pub fn compare(
+    name: &str,
+    unit: &str,
+    size: Size,
+    mut ours: impl FnMut() -> Fallible<f64>,
+    mut baseline: impl FnMut() -> Fallible<f64>,
+    baseline_name: &str,
+) -> Fallible<f64> {
+    let mut our_rates = Vec::with_capacity(size.rounds);
+    let mut base_rates = Vec::with_capacity(size.rounds);
+    for round in 0..size.rounds {
+        // Alternate which side goes first, so neither always runs on a warmer machine.
+        let (a, b) = if round % 2 == 0 {
+            let a = ours()?;
+            (a, baseline()?)
+        } else {
+            let b = baseline()?;
+            (ours()?, b)
+        };
+        println!(
+            "{name} round {}: dripdrop {} {unit}/s, {baseline_name} {} {unit}/s, ratio {:.3}",
+            round + 1,
+            human(a),
+            human(b),
+            a / b
+        );
+        our_rates.push(a);
+        base_rates.push(b);
+    }
+    let (a, b) = (median(&our_rates), median(&base_rates));
+    println!(
+        "{name} median: dripdrop {} {unit}/s, {baseline_name} {} {unit}/s",
+        human(a),
+        human(b)
+    );
+    Ok(a / b)
+}
+
+/// A rate in a form people read: `1.23M`, `456.7k`.
+fn human(rate: f64) -> String {
+    if rate >= 1e6 {
+        format!("{:.3}M", rate / 1e6)
+    } else if rate >= 1e3 {
+        format!("{:.1}k", rate / 1e3)
+    } else {
+        format!("{rate:.1}")
+    }
+}
+
+fn run(args: Vec<String>) -> Fallible<()> {
+    let flags = Flags::parse(args, &["rounds", "count", "in-flight"], &["quick"])?;
+    let quick = flags.has("quick");
+    let size = Size {
+        rounds: flags.number("rounds", if quick { 1 } else { 7 })?,
+        count: flags.optional_number("count")?,
+        quick,
+        in_flight: flags.optional_number("in-flight")?,
+    };
+    if size.rounds == 0 || size.count == Some(0) || size.in_flight == Some(0) {
+        return Err("--rounds, --count and --in-flight must be at least 1".into());
+    }
+    let name = match flags.positional() {
+        [name] => name.as_str(),
+        [] => return Err("which benchmark? pushpull, defer or all (try --help)".into()),
+        more => return Err(format!("one benchmark name expected, got {}", more.len()).into()),
+    };
+    let benches: &[&str] = match name {
+        "pushpull" => &["pushpull"],
+        "defer" => &["defer"],
+        "all" => &["pushpull", "defer"],
+        other => {
+            return Err(format!("unknown benchmark {other:?} (pushpull, defer or all)").into())
+        }
+    };
+    for bench in benches {
+        let ratio = match *bench {
+            "pushpull" => pushpull::run(size)?,
+            _ => defer::run(size)?,
+        };
+        println!("RESULT {bench} {ratio:.3}");
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    main_with("bench", USAGE, run)
+}

@@ -1,0 +1,61 @@
+//! The `bench` program runs (with tiny counts) and ends each benchmark with its RESULT line,
+//! so it cannot rot between the times someone measures with it.
+
+mod support;
+
+use support::run;
+
+const BENCH: &str = env!("CARGO_BIN_EXE_bench");
+
+/// The ratio of a `RESULT name ratio` line.
+fn ratio(line: &str, name: &str) -> f64 {
+    let rest = line
+        .strip_prefix(&format!("RESULT {name} "))
+        .unwrap_or_else(|| panic!("not a RESULT {name} line: {line:?}"));
+    let ratio: f64 = rest
+        .parse()
+        .unwrap_or_else(|_| panic!("not a ratio: {rest:?}"));
+    assert!(ratio.is_finite() && ratio > 0.0, "{line}");
+    ratio
+}
+
+#[test]
+fn each_benchmark_ends_with_its_result_line() {
+    for name in ["pushpull", "defer"] {
+        let out = run(BENCH, &[name, "--quick"]);
+        out.assert_clean("bench");
+        ratio(out.stdout.last().expect("output"), name);
+        assert!(
+            out.stdout
+                .iter()
+                .any(|l| l.starts_with(&format!("{name} round 1: dripdrop "))),
+            "{:#?}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn all_runs_both() {
+    let out = run(BENCH, &["all", "--quick", "--count", "500"]);
+    out.assert_clean("bench");
+    let results: Vec<&String> = out
+        .stdout
+        .iter()
+        .filter(|l| l.starts_with("RESULT "))
+        .collect();
+    assert_eq!(results.len(), 2, "{:#?}", out.stdout);
+    ratio(results[0], "pushpull");
+    ratio(results[1], "defer");
+    assert_eq!(out.stdout.last(), Some(results[1]));
+}
+
+#[test]
+fn an_unknown_benchmark_is_one_line_on_stderr() {
+    let out = run(BENCH, &["pingpong"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        out.stderr,
+        "bench: unknown benchmark \"pingpong\" (pushpull, defer or all)\n"
+    );
+}
