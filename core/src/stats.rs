@@ -21,7 +21,7 @@ pub struct RouteStats {
 }
 
 impl RouteStats {
-    pub(crate) fn received(&mut self, frames: &[Vec<u8>]) {
+    pub(crate) fn received<F: std::ops::Deref<Target = [u8]>>(&mut self, frames: &[F]) {
         self.messages_in += 1;
         self.bytes_in += frames.iter().map(|f| f.len() as u64).sum::<u64>();
     }

@@ -59,6 +59,8 @@ impl WakeReceiver {
                 Err(_) => break,
             }
         }
-        waker.pending.store(false, Ordering::Release);
+        // A swap, not a store: its acquire half keeps the queue reads that follow from
+        // moving before it.
+        waker.pending.swap(false, Ordering::AcqRel);
     }
 }

@@ -125,9 +125,19 @@ pub(crate) fn remote_error(reply: &Message) -> Error {
 impl Node {
     /// Runs a callback; a panic in it is reported to `on_error` instead of unwinding the loop.
     pub(crate) fn guarded(&mut self, context: &str, f: impl FnOnce(&mut Node)) {
+        self.guarded_with(|_| context.to_owned(), f);
+    }
+
+    /// As [`Node::guarded`], naming the context only if there is a panic to report: the
+    /// hot path of every received message builds no string.
+    pub(crate) fn guarded_with(
+        &mut self,
+        context: impl FnOnce(&Node) -> String,
+        f: impl FnOnce(&mut Node),
+    ) {
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| f(self))) {
             self.report_error(Error::Callback {
-                context: context.to_owned(),
+                context: context(self),
                 message: panic_message(payload.as_ref()),
             });
         }

@@ -8,6 +8,24 @@ use crate::message::Message;
 use crate::route::{split_request, MsgFormat, RouteKind};
 use std::sync::Arc;
 
+/// The frames of one received message, as ZeroMQ holds them (no copy).
+type Frames = Vec<zmq::Message>;
+
+/// Reads one whole message without blocking; `EAGAIN` when none is waiting. ZeroMQ delivers
+/// the parts of a message together, so only the first read can would-block.
+fn recv_frames(socket: &zmq::Socket) -> Result<Frames, zmq::Error> {
+    let mut frames = Vec::with_capacity(2);
+    loop {
+        let mut frame = zmq::Message::new();
+        socket.recv(&mut frame, zmq::DONTWAIT)?;
+        let more = frame.get_more();
+        frames.push(frame);
+        if !more {
+            return Ok(frames);
+        }
+    }
+}
+
 impl Node {
     pub(super) fn flush_route(&mut self, index: usize) {
         for error in self.routes[index].flush() {
@@ -19,17 +37,14 @@ impl Node {
     pub(super) fn receive(&mut self, index: usize) {
         for _ in 0..self.options.receive_batch {
             // After stop, nothing more is read or handled.
-            if self
-                .stop_requested
-                .load(std::sync::atomic::Ordering::Acquire)
-            {
+            if self.is_stopping() {
                 return;
             }
             let route = &mut self.routes[index];
             if !route.wants_pollin() {
                 return;
             }
-            let frames = match route.socket.recv_multipart(zmq::DONTWAIT) {
+            let frames = match recv_frames(&route.socket) {
                 Ok(frames) => frames,
                 Err(zmq::Error::EAGAIN) => return,
                 Err(e) => {
@@ -43,7 +58,7 @@ impl Node {
         }
     }
 
-    fn dispatch(&mut self, index: usize, frames: Vec<Vec<u8>>) {
+    fn dispatch(&mut self, index: usize, frames: Frames) {
         let (format, kind) = (self.routes[index].format, self.routes[index].kind);
         if format == MsgFormat::Raw {
             if kind == RouteKind::Subscribe && !self.topic_matches(index, &frames) {
@@ -57,6 +72,7 @@ impl Node {
                 RouteKind::Rep => route.in_lockstep = true,
                 _ => {}
             }
+            let frames = frames.iter().map(|frame| frame.to_vec()).collect();
             self.call_handler(index, |node, handler| {
                 if let Handler::Frames(f) = handler {
                     f(node, frames);
@@ -81,7 +97,7 @@ impl Node {
     }
 
     /// Whether a subscriber's regex filter (if any) takes the name frame.
-    fn topic_matches(&self, index: usize, frames: &[Vec<u8>]) -> bool {
+    fn topic_matches(&self, index: usize, frames: &[zmq::Message]) -> bool {
         match (&self.routes[index].topic_regex, frames.first()) {
             (None, _) => true,
             (Some(re), Some(topic)) => re.is_match(&String::from_utf8_lossy(topic)),
@@ -121,7 +137,7 @@ impl Node {
     }
 
     /// Pub/sub carries `[name, message]`, pull and pair `[message]`; the message is the last.
-    fn deliver_message(&mut self, index: usize, mut frames: Vec<Vec<u8>>) {
+    fn deliver_message(&mut self, index: usize, mut frames: Frames) {
         let expected = if self.routes[index].kind == RouteKind::Subscribe {
             2
         } else {
@@ -141,7 +157,7 @@ impl Node {
         });
     }
 
-    fn deliver_request(&mut self, index: usize, frames: Vec<Vec<u8>>) {
+    fn deliver_request(&mut self, index: usize, frames: Frames) {
         let count = frames.len();
         let kind = self.routes[index].kind;
         if kind == RouteKind::Rep {
@@ -166,8 +182,8 @@ impl Node {
         };
         let asker = Asker {
             route: index,
-            envelope: incoming.envelope,
-            request_id: incoming.request_id,
+            envelope: incoming.envelope.iter().map(|f| f.to_vec()).collect(),
+            request_id: incoming.request_id.map(|f| f.to_vec()),
         };
         let Some(message) = self.decode_payload(index, &incoming.payload) else {
             return self.reject(
@@ -184,7 +200,7 @@ impl Node {
         });
     }
 
-    fn deliver_reply(&mut self, index: usize, frames: Vec<Vec<u8>>) {
+    fn deliver_reply(&mut self, index: usize, frames: Frames) {
         let count = frames.len();
         let route = &mut self.routes[index];
         let id = if route.kind == RouteKind::Req {
@@ -234,8 +250,10 @@ impl Node {
         let Some(mut handler) = self.routes[index].handler.take() else {
             return;
         };
-        let context = format!("route {} handler", self.routes[index].name);
-        self.guarded(&context, |node| call(node, &mut handler));
+        self.guarded_with(
+            |node| format!("route {} handler", node.routes[index].name),
+            |node| call(node, &mut handler),
+        );
         let slot = &mut self.routes[index].handler;
         if slot.is_none() {
             *slot = Some(handler);

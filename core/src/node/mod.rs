@@ -71,6 +71,8 @@ impl Default for NodeOptions {
 /// through a [`NodeHandle`].
 pub struct Node {
     routes: Vec<Route>,
+    /// Held so the shared context outlives this node's sockets (see `context`).
+    context: Arc<zmq::Context>,
     by_name: HashMap<String, usize>,
     timers: Timers<TimerCallback>,
     waker: Arc<Waker>,
@@ -89,6 +91,16 @@ pub struct Node {
     nodelets: Vec<String>,
     options: NodeOptions,
     errors_reported: u64,
+    /// Reused to encode outgoing messages.
+    scratch: Vec<u8>,
+}
+
+impl Drop for Node {
+    /// Sockets close before the context is let go, so that the last node's drop terminates
+    /// the context and with it writes out what ZeroMQ still holds (within each linger).
+    fn drop(&mut self) {
+        self.routes.clear();
+    }
 }
 
 impl Node {
@@ -107,6 +119,7 @@ impl Node {
         let (unanswered_tx, unanswered_rx) = crossbeam_channel::unbounded();
         Ok(Node {
             routes: Vec::new(),
+            context: crate::context::context(),
             by_name: HashMap::new(),
             timers: Timers::new(),
             waker,
@@ -128,6 +141,7 @@ impl Node {
             nodelets: Vec::new(),
             options,
             errors_reported: 0,
+            scratch: Vec::with_capacity(256),
         })
     }
 
@@ -140,8 +154,15 @@ impl Node {
         )
     }
 
-    /// Asks the loop to stop: it stops reading, flushes queued sends for at most
-    /// `stop_linger`, and `run` returns.
+    /// Whether a stop was asked for and `run` has not yet returned: no timer fires and no
+    /// message is read any more.
+    pub fn is_stopping(&self) -> bool {
+        self.stop_requested.load(Ordering::Acquire)
+    }
+
+    /// Asks the loop to stop: it stops reading and firing timers, flushes queued sends for
+    /// at most `stop_linger`, and `run` returns. Posted closures and `defer` callbacks that
+    /// arrive meanwhile still run.
     pub fn stop(&self) {
         self.stop_requested.store(true, Ordering::Release);
         self.waker.wake();
@@ -153,8 +174,10 @@ impl Node {
         let mut stop_deadline: Option<Instant> = None;
         loop {
             self.drain_wakeups();
-            self.run_due_timers();
-            if self.stop_requested.load(Ordering::Acquire) {
+            if !self.is_stopping() {
+                self.run_due_timers();
+            }
+            if self.is_stopping() {
                 let deadline =
                     *stop_deadline.get_or_insert_with(|| Instant::now() + self.options.stop_linger);
                 let flushed = self.routes.iter().all(|r| !r.wants_pollout());

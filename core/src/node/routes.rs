@@ -33,7 +33,7 @@ impl Node {
             return Err(Error::DuplicateRoute(name.to_owned()));
         }
         let nodelet = self.current_nodelet.clone();
-        let route = Route::open(name, kind, addresses, mode, options, nodelet)?;
+        let route = Route::open(&self.context, name, kind, addresses, mode, options, nodelet)?;
         let index = self.routes.len();
         self.routes.push(route);
         self.by_name.insert(name.to_owned(), index);
@@ -121,16 +121,25 @@ impl Node {
         if target.format == MsgFormat::Raw {
             return Err(target.wrong_kind("a raw route sends with send_frames"));
         }
-        let payload = message.encode()?;
-        let frames = match target.kind {
-            RouteKind::Publish => vec![message.name().as_bytes().to_vec(), payload],
-            RouteKind::Push | RouteKind::Pair => vec![payload],
-            RouteKind::Xreq | RouteKind::Req => {
-                return self.send_request(route, message, |_, _| {});
+        if target.kind.requests() {
+            return self.send_request(route, message, |_, _| {});
+        }
+        if !target.kind.sends() {
+            return Err(target.wrong_kind("send_message on a route that does not send"));
+        }
+        // Encoded into a buffer the node keeps, so a send allocates nothing of its own.
+        let mut payload = std::mem::take(&mut self.scratch);
+        payload.clear();
+        let encoded = message.encode_into(&mut payload);
+        let result = encoded.and_then(|()| {
+            let target = &mut self.routes[index];
+            match target.kind {
+                RouteKind::Publish => target.send(&[message.name().as_bytes(), &payload]),
+                _ => target.send(&[&payload]),
             }
-            _ => return Err(target.wrong_kind("send_message on a route that does not send")),
-        };
-        self.routes[index].send(frames)
+        });
+        self.scratch = payload;
+        result
     }
 
     /// Sends frames untouched on a raw route.
@@ -143,7 +152,8 @@ impl Node {
         if !target.kind.sends() && !target.kind.answers() {
             return Err(target.wrong_kind("send_frames on a route that does not send"));
         }
-        let result = target.send(frames);
+        let slices: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
+        let result = target.send(&slices);
         if target.kind == RouteKind::Rep {
             // A raw rep's reply: it may read the next request.
             target.in_lockstep = false;
@@ -169,11 +179,11 @@ impl Node {
         let target = &mut self.routes[index];
         let id = target.next_request_id;
         target.next_request_id += 1;
-        let frames = match target.kind {
-            RouteKind::Xreq => vec![Vec::new(), request_id_frame(id), payload],
-            _ => vec![payload],
-        };
-        target.send(frames)?;
+        let id_frame = request_id_frame(id);
+        match target.kind {
+            RouteKind::Xreq => target.send(&[b"", &id_frame, &payload])?,
+            _ => target.send(&[&payload])?,
+        }
         if target.kind == RouteKind::Req {
             target.lockstep_queue.push_back(id);
         }
@@ -215,13 +225,13 @@ impl Node {
     pub(crate) fn respond(&mut self, asker: Asker, reply: &Message) -> Result<(), Error> {
         let payload = reply.encode()?;
         let target = &mut self.routes[asker.route];
-        let mut frames = asker.envelope;
+        let mut frames: Vec<&[u8]> = asker.envelope.iter().map(Vec::as_slice).collect();
         if target.kind == RouteKind::Xrep {
-            frames.push(Vec::new());
+            frames.push(b"");
         }
-        frames.extend(asker.request_id);
-        frames.push(payload);
-        let result = target.send(frames);
+        frames.extend(asker.request_id.as_deref());
+        frames.push(&payload);
+        let result = target.send(&frames);
         if target.kind == RouteKind::Rep {
             target.in_lockstep = false;
         }

@@ -12,12 +12,13 @@
 //! (unreadable, or dropped by its handler) is answered with a message named `dripdrop.error`
 //! whose body is `{class, message}`.
 
-/// A received request or reply split into its parts.
-pub(crate) struct Incoming {
+/// A received request or reply split into its parts (`F` is a frame: bytes or a ZeroMQ
+/// message).
+pub(crate) struct Incoming<F> {
     /// Identity frames before the empty delimiter (xrep only).
-    pub(crate) envelope: Vec<Vec<u8>>,
-    pub(crate) request_id: Option<Vec<u8>>,
-    pub(crate) payload: Vec<u8>,
+    pub(crate) envelope: Vec<F>,
+    pub(crate) request_id: Option<F>,
+    pub(crate) payload: F,
 }
 
 pub(crate) fn request_id_frame(id: u64) -> Vec<u8> {
@@ -25,9 +26,12 @@ pub(crate) fn request_id_frame(id: u64) -> Vec<u8> {
 }
 
 /// Splits `[envelope..., "", (id,) payload]` (with `delimited`) or `[(id,) payload]`.
-pub(crate) fn split_request(mut frames: Vec<Vec<u8>>, delimited: bool) -> Option<Incoming> {
+pub(crate) fn split_request<F: std::ops::Deref<Target = [u8]>>(
+    mut frames: Vec<F>,
+    delimited: bool,
+) -> Option<Incoming<F>> {
     let envelope = if delimited {
-        let at = frames.iter().position(Vec::is_empty)?;
+        let at = frames.iter().position(|f| f.is_empty())?;
         let rest = frames.split_off(at + 1);
         frames.pop();
         std::mem::replace(&mut frames, rest)

@@ -48,6 +48,7 @@ pub struct Route {
 
 impl Route {
     pub(crate) fn open(
+        context: &zmq::Context,
         name: &str,
         kind: RouteKind,
         addresses: &[&str],
@@ -55,7 +56,7 @@ impl Route {
         options: RouteOptions,
         nodelet: Option<String>,
     ) -> Result<Route, Error> {
-        let (socket, endpoints) = socket::open(name, kind, addresses, mode, &options)?;
+        let (socket, endpoints) = socket::open(context, name, kind, addresses, mode, &options)?;
         let topic_regex = match options.topic_filter {
             Some(TopicFilter::Regex(re)) => Some(re),
             _ => None,
@@ -125,15 +126,12 @@ impl Route {
         !(self.kind == RouteKind::Req && self.in_lockstep)
     }
 
-    /// Hands frames to ZeroMQ, or queues them while it is at its high-water mark. Past the
-    /// queue bound the message is refused with `Backpressure`, never dropped silently.
-    pub(crate) fn send(&mut self, frames: Vec<Vec<u8>>) -> Result<(), Error> {
-        if self.queue.is_empty() && self.may_send_now() {
-            match self.try_send(&frames) {
-                Ok(true) => return Ok(()),
-                Ok(false) => {}
-                Err(e) => return Err(e),
-            }
+    /// Hands frames to ZeroMQ, or queues copies of them while it is at its high-water mark.
+    /// Past the queue bound the message is refused with `Backpressure`, never dropped
+    /// silently.
+    pub(crate) fn send(&mut self, frames: &[&[u8]]) -> Result<(), Error> {
+        if self.queue.is_empty() && self.may_send_now() && self.try_send(frames)? {
+            return Ok(());
         }
         if self.queue.len() >= self.queue_bound {
             self.stats.backpressure += 1;
@@ -142,15 +140,24 @@ impl Route {
                 bound: self.queue_bound,
             });
         }
-        self.queue.push_back(frames);
+        self.queue
+            .push_back(frames.iter().map(|f| f.to_vec()).collect());
         Ok(())
     }
 
     /// Sends one message without blocking: `Ok(false)` when ZeroMQ would block.
-    fn try_send(&mut self, frames: &[Vec<u8>]) -> Result<bool, Error> {
-        match self.socket.send_multipart(frames, zmq::DONTWAIT) {
+    fn try_send<F: AsRef<[u8]>>(&mut self, frames: &[F]) -> Result<bool, Error> {
+        let result = match frames {
+            // The common case, one frame, skips send_multipart's bookkeeping.
+            [only] => self.socket.send(only.as_ref(), zmq::DONTWAIT),
+            _ => self
+                .socket
+                .send_multipart(frames.iter().map(AsRef::as_ref), zmq::DONTWAIT),
+        };
+        match result {
             Ok(()) => {
-                self.stats.sent(frames.iter().map(Vec::len).sum());
+                self.stats
+                    .sent(frames.iter().map(|f| f.as_ref().len()).sum());
                 if self.kind == RouteKind::Req {
                     self.in_lockstep = true;
                 }

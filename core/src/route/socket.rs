@@ -3,7 +3,6 @@
 
 use super::kind::{Mode, RouteKind};
 use super::options::{RouteOptions, TopicFilter};
-use crate::context::context;
 use crate::error::Error;
 use std::time::Duration;
 
@@ -12,6 +11,7 @@ fn millis(d: Duration) -> i32 {
 }
 
 pub(super) fn open(
+    context: &zmq::Context,
     name: &str,
     kind: RouteKind,
     addresses: &[&str],
@@ -27,9 +27,7 @@ pub(super) fn open(
         let context = format!("route {name}: {what}");
         move |e: zmq::Error| Error::zmq(context, e)
     };
-    let socket = context()
-        .socket(kind.socket_type())
-        .map_err(fail("socket"))?;
+    let socket = context.socket(kind.socket_type()).map_err(fail("socket"))?;
     socket
         .set_linger(millis(options.linger))
         .map_err(fail("linger"))?;
