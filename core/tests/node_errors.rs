@@ -8,7 +8,7 @@ use dripdrop::{Error, Message, Mode, Node, RouteKind, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 use support::node::{
-    collect_errors, inproc, node_stat, number, numbered, route_stat, run_until_stopped,
+    bind_tcp, collect_errors, inproc, node_stat, number, numbered, route_stat, run_until_stopped,
 };
 
 #[test]
@@ -194,11 +194,7 @@ fn bad_addresses_are_zmq_errors_and_leave_the_name_free() {
         )
         .map(|_| ());
     assert!(matches!(bad, Err(Error::Zmq { .. })), "{bad:?}");
-    let endpoint = node
-        .route("r", RouteKind::Pull, &["tcp://127.0.0.1:*"], Mode::Bind)
-        .unwrap()
-        .endpoint()
-        .to_owned();
+    let endpoint = bind_tcp(&mut node, "r", RouteKind::Pull);
     // The same port twice is taken.
     let taken = node
         .route("r2", RouteKind::Pull, &[&endpoint], Mode::Bind)

@@ -8,7 +8,7 @@ use dripdrop::{Error, Message, Mode, Node, RouteKind, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
-use support::node::{collect_errors, number, numbered, raw_socket, run_until_stopped};
+use support::node::{bind_tcp, collect_errors, number, numbered, raw_socket, run_until_stopped};
 
 fn valid(n: i64) -> Vec<u8> {
     numbered("valid", n).encode().unwrap()
@@ -37,11 +37,7 @@ fn assert_all_receive_errors(errors: &[Error], route: &str) {
 #[test]
 fn a_pull_route_counts_reports_and_survives_garbage() {
     let mut node = Node::new().unwrap();
-    let endpoint = node
-        .route("in", RouteKind::Pull, &["tcp://127.0.0.1:*"], Mode::Bind)
-        .unwrap()
-        .endpoint()
-        .to_owned();
+    let endpoint = bind_tcp(&mut node, "in", RouteKind::Pull);
     let errors = collect_errors(&mut node);
     let got: Rc<RefCell<Vec<Message>>> = Rc::default();
     let sink = Rc::clone(&got);
@@ -131,16 +127,7 @@ fn a_subscribe_route_counts_reports_and_survives_garbage() {
 #[test]
 fn an_xrep_route_counts_reports_and_survives_garbage() {
     let mut node = Node::new().unwrap();
-    let endpoint = node
-        .route(
-            "server",
-            RouteKind::Xrep,
-            &["tcp://127.0.0.1:*"],
-            Mode::Bind,
-        )
-        .unwrap()
-        .endpoint()
-        .to_owned();
+    let endpoint = bind_tcp(&mut node, "server", RouteKind::Xrep);
     let errors = collect_errors(&mut node);
     node.on_request("server", |node, msg, response| {
         let reply = numbered("answer", number(&msg));
@@ -269,11 +256,7 @@ fn an_undecodable_reply_reaches_the_request_callback_as_an_error() {
 #[test]
 fn a_rep_route_survives_a_garbage_request() {
     let mut node = Node::new().unwrap();
-    let endpoint = node
-        .route("server", RouteKind::Rep, &["tcp://127.0.0.1:*"], Mode::Bind)
-        .unwrap()
-        .endpoint()
-        .to_owned();
+    let endpoint = bind_tcp(&mut node, "server", RouteKind::Rep);
     let errors = collect_errors(&mut node);
     node.on_request("server", |node, msg, response| {
         response

@@ -5,17 +5,13 @@ mod support;
 use dripdrop::{Mode, Node, RouteKind};
 use std::cell::RefCell;
 use std::rc::Rc;
-use support::node::{inproc, number, numbered, run_until_stopped};
+use support::node::{bind_tcp, inproc, number, numbered, run_until_stopped};
 
 #[test]
 fn pair_routes_play_ping_pong() {
     const ROUNDS: i64 = 50;
     let mut node = Node::new().unwrap();
-    let endpoint = node
-        .route("left", RouteKind::Pair, &["tcp://127.0.0.1:*"], Mode::Bind)
-        .unwrap()
-        .endpoint()
-        .to_owned();
+    let endpoint = bind_tcp(&mut node, "left", RouteKind::Pair);
     node.route("right", RouteKind::Pair, &[&endpoint], Mode::Connect)
         .unwrap();
     let trace: Rc<RefCell<Vec<(String, i64)>>> = Rc::default();

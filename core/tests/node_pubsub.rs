@@ -11,7 +11,7 @@ use dripdrop::{Message, Mode, Node, RouteKind, RouteOptions, TopicFilter};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
-use support::node::{inproc, number, numbered, raw_socket, run_until_stopped};
+use support::node::{bind_tcp, inproc, number, numbered, raw_socket, run_until_stopped};
 
 const TICK: Duration = Duration::from_millis(2);
 
@@ -53,16 +53,7 @@ fn publish_until(
 #[test]
 fn every_subscriber_gets_every_message_after_joining() {
     let mut node = Node::new().unwrap();
-    let endpoint = node
-        .route(
-            "news",
-            RouteKind::Publish,
-            &["tcp://127.0.0.1:*"],
-            Mode::Bind,
-        )
-        .unwrap()
-        .endpoint()
-        .to_owned();
+    let endpoint = bind_tcp(&mut node, "news", RouteKind::Publish);
     node.route(
         "reader_a",
         RouteKind::Subscribe,
@@ -115,16 +106,7 @@ fn subscriber_may_bind_and_publisher_connect_over_inproc() {
 #[test]
 fn a_publish_is_two_frames_name_then_message() {
     let mut node = Node::new().unwrap();
-    let endpoint = node
-        .route(
-            "out",
-            RouteKind::Publish,
-            &["tcp://127.0.0.1:*"],
-            Mode::Bind,
-        )
-        .unwrap()
-        .endpoint()
-        .to_owned();
+    let endpoint = bind_tcp(&mut node, "out", RouteKind::Publish);
     let handle = node.handle();
     let reader = std::thread::spawn(move || {
         let context = zmq::Context::new();
@@ -156,16 +138,7 @@ fn a_publish_is_two_frames_name_then_message() {
 #[test]
 fn prefix_filter_passes_only_names_that_start_with_it() {
     let mut node = Node::new().unwrap();
-    let endpoint = node
-        .route(
-            "out",
-            RouteKind::Publish,
-            &["tcp://127.0.0.1:*"],
-            Mode::Bind,
-        )
-        .unwrap()
-        .endpoint()
-        .to_owned();
+    let endpoint = bind_tcp(&mut node, "out", RouteKind::Publish);
     let filtered = RouteOptions {
         topic_filter: Some(TopicFilter::Prefix(b"weather.".to_vec())),
         ..Default::default()

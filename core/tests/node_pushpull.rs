@@ -6,17 +6,13 @@ mod support;
 use dripdrop::{Message, Mode, Node, RouteKind, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
-use support::node::{inproc, ipc, number, numbered, run_until_stopped};
+use support::node::{bind_tcp, inproc, ipc, number, numbered, run_until_stopped};
 
 #[test]
 fn messages_arrive_whole_and_in_order_over_tcp() {
     const N: i64 = 200;
     let mut node = Node::new().unwrap();
-    let endpoint = node
-        .route("in", RouteKind::Pull, &["tcp://127.0.0.1:*"], Mode::Bind)
-        .unwrap()
-        .endpoint()
-        .to_owned();
+    let endpoint = bind_tcp(&mut node, "in", RouteKind::Pull);
     assert!(endpoint.starts_with("tcp://127.0.0.1:"), "{endpoint}");
     assert!(
         !endpoint.ends_with(":*"),
@@ -108,11 +104,7 @@ fn one_pull_route_binds_tcp_ipc_and_inproc_at_once() {
 fn push_may_bind_and_pull_connect_across_two_nodes() {
     const N: i64 = 50;
     let mut sender = Node::new().unwrap();
-    let endpoint = sender
-        .route("out", RouteKind::Push, &["tcp://127.0.0.1:*"], Mode::Bind)
-        .unwrap()
-        .endpoint()
-        .to_owned();
+    let endpoint = bind_tcp(&mut sender, "out", RouteKind::Push);
     let sender_handle = sender.handle();
 
     // The receiving node runs on its own thread, as a separate process would.

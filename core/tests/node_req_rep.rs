@@ -7,7 +7,7 @@ use dripdrop::{Error, Message, Mode, Node, Response, RouteKind, RouteOptions};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
-use support::node::{collect_errors, inproc, number, numbered, run_until_stopped};
+use support::node::{bind_tcp, collect_errors, inproc, number, numbered, run_until_stopped};
 
 type Replies = Rc<RefCell<Vec<(i64, Result<Message, Error>)>>>;
 
@@ -49,11 +49,7 @@ fn assert_doubled(replies: &Replies, count: i64) {
 fn queued_requests_go_one_at_a_time_and_replies_come_in_order() {
     const N: i64 = 10;
     let mut node = Node::new().unwrap();
-    let endpoint = node
-        .route("server", RouteKind::Rep, &["tcp://127.0.0.1:*"], Mode::Bind)
-        .unwrap()
-        .endpoint()
-        .to_owned();
+    let endpoint = bind_tcp(&mut node, "server", RouteKind::Rep);
     node.route("client", RouteKind::Req, &[&endpoint], Mode::Connect)
         .unwrap();
     doubling_server(&mut node, "server");

@@ -12,7 +12,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
-use support::node::{inproc, numbered, raw_socket, run_until_stopped};
+use support::node::{bind_tcp, inproc, numbered, raw_socket, run_until_stopped};
 
 /// Runs `setup` then `node.run()` on a thread of its own with no safety timer (so the loop
 /// really waits in poll with nothing due), handing back the node's handle. The caller bounds
@@ -156,11 +156,7 @@ fn stop_flushes_queued_messages_to_a_peer_that_arrives_before_the_linger_ends() 
         ..Default::default()
     })
     .unwrap();
-    let endpoint = node
-        .route("out", RouteKind::Push, &["tcp://127.0.0.1:*"], Mode::Bind)
-        .unwrap()
-        .endpoint()
-        .to_owned();
+    let endpoint = bind_tcp(&mut node, "out", RouteKind::Push);
     // No peer yet: all five wait in the route's queue.
     for i in 0..5 {
         node.send_message("out", &numbered("n", i)).unwrap();

@@ -8,7 +8,9 @@ use dripdrop::{Error, Message, Mode, Node, NodeOptions, Response, RouteKind, Rou
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
-use support::node::{collect_errors, inproc, number, numbered, raw_socket, run_until_stopped};
+use support::node::{
+    bind_tcp, collect_errors, inproc, number, numbered, raw_socket, run_until_stopped,
+};
 
 /// Request number and what its callback got.
 type Outcomes = Rc<RefCell<Vec<(i64, Result<Message, Error>)>>>;
@@ -20,16 +22,7 @@ type TimedOutcome = (i64, Result<Message, Error>, Duration);
 /// A node with an xrep route bound on tcp and an xreq route connected to it.
 fn pair_of_routes(xreq_options: RouteOptions) -> Node {
     let mut node = Node::new().unwrap();
-    let endpoint = node
-        .route(
-            "server",
-            RouteKind::Xrep,
-            &["tcp://127.0.0.1:*"],
-            Mode::Bind,
-        )
-        .unwrap()
-        .endpoint()
-        .to_owned();
+    let endpoint = bind_tcp(&mut node, "server", RouteKind::Xrep);
     node.route_with(
         "client",
         RouteKind::Xreq,
@@ -256,16 +249,7 @@ fn a_timeout_fires_even_when_the_request_never_left_the_queue() {
 #[test]
 fn a_plain_zmq_req_socket_is_served_by_an_xrep_route() {
     let mut node = Node::new().unwrap();
-    let endpoint = node
-        .route(
-            "server",
-            RouteKind::Xrep,
-            &["tcp://127.0.0.1:*"],
-            Mode::Bind,
-        )
-        .unwrap()
-        .endpoint()
-        .to_owned();
+    let endpoint = bind_tcp(&mut node, "server", RouteKind::Xrep);
     node.on_request("server", |node, msg, response| {
         let reply = numbered("answer", number(&msg) + 100);
         response.send_message(node, &reply).unwrap();
@@ -350,16 +334,7 @@ fn xreq_frames_are_delimiter_request_id_message() {
 #[test]
 fn xrep_answers_a_raw_dealer_with_identity_delimiter_id_reply() {
     let mut node = Node::new().unwrap();
-    let endpoint = node
-        .route(
-            "server",
-            RouteKind::Xrep,
-            &["tcp://127.0.0.1:*"],
-            Mode::Bind,
-        )
-        .unwrap()
-        .endpoint()
-        .to_owned();
+    let endpoint = bind_tcp(&mut node, "server", RouteKind::Xrep);
     node.on_request("server", |node, msg, response| {
         response
             .send_message(node, &numbered("pong", number(&msg)))

@@ -1,7 +1,7 @@
 //! Helpers for the reactor tests (`node_*.rs`): unique inproc names, a bounded `run`,
 //! error collection and stats look-ups.
 
-use dripdrop::{Error, Message, Node, Value};
+use dripdrop::{Error, Message, Mode, Node, RouteKind, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,6 +12,15 @@ pub const SAFETY: Duration = Duration::from_secs(10);
 
 /// A timeout for blocking calls on raw ZeroMQ sockets in tests, so they cannot hang.
 pub const RAW_TIMEOUT_MS: i32 = 10_000;
+
+/// Makes route `name` of `kind` bound to an ephemeral tcp loopback port; returns the endpoint
+/// to connect to.
+pub fn bind_tcp(node: &mut Node, name: &str, kind: RouteKind) -> String {
+    node.route(name, kind, &["tcp://127.0.0.1:*"], Mode::Bind)
+        .unwrap()
+        .endpoint()
+        .to_owned()
+}
 
 /// An `inproc://` address unique to this process and call, so tests can run in parallel.
 pub fn inproc(tag: &str) -> String {
