@@ -5,7 +5,7 @@
 //! `BERT.encode({:name => name, :head => head, :body => body})`, except the text of floats (the
 //! gem writes 16 significant digits, which do not always round-trip; we write 21).
 
-use crate::bert::{self, DecodeLimits, PathSegment, Value};
+use crate::bert::{self, DecodeLimits, MessageFields, PathSegment, Value};
 use crate::error::{Error, MessageError};
 
 /// A named message with a head (a dict of metadata) and a body (any value).
@@ -118,29 +118,23 @@ impl Message {
 
     /// Appends this message's BERT frame to `out`.
     pub fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), Error> {
-        let field = |out: &mut Vec<u8>, name: &str| {
-            out.extend_from_slice(&[bert::tag::SMALL_TUPLE, 2]);
-            // Field names are short ASCII atoms.
-            let _ = bert::write_atom(out, name);
+        // The path is built only when there is an error to name.
+        let in_field = |name: &'static str| {
+            move |e: bert::EncodeError| e.within(PathSegment::Field(name.to_owned()))
         };
-        let in_field = |name: &str| {
-            let name = name.to_owned();
-            move |e: bert::EncodeError| e.within(PathSegment::Field(name))
-        };
-        // {bert, dict, [{name, N}, {head, H}, {body, B}]}, written without building a Value.
+        // {bert, dict, [{name, N}, {head, H}, {body, B}]}, written without building a Value;
+        // the envelope and field names are fixed bytes.
         out.push(bert::tag::VERSION);
-        bert::write_bert_tag(out, 3, "dict");
-        // Three entries always fit the 32-bit length.
-        let _ = bert::write_list_header(out, 3);
-        field(out, "name");
+        out.extend_from_slice(&bert::tag::MESSAGE_ENVELOPE);
+        out.extend_from_slice(&bert::tag::message_field(b"name"));
         bert::write_binary(out, self.name.as_bytes())
             .map_err(bert::EncodeError::new)
             .map_err(in_field("name"))?;
         // Head and body sit inside the frame's tuple, list and field tuple.
         const FIELD_DEPTH: usize = 3;
-        field(out, "head");
+        out.extend_from_slice(&bert::tag::message_field(b"head"));
         bert::write_dict(out, &self.head, FIELD_DEPTH).map_err(in_field("head"))?;
-        field(out, "body");
+        out.extend_from_slice(&bert::tag::message_field(b"body"));
         bert::write_value(out, &self.body, FIELD_DEPTH).map_err(in_field("body"))?;
         out.push(bert::tag::NIL);
         Ok(())
@@ -153,6 +147,12 @@ impl Message {
 
     /// Reads a message frame within `limits`.
     pub fn decode_with_limits(bytes: &[u8], limits: &DecodeLimits) -> Result<Self, Error> {
+        // Frames in the usual layout skip the outer dict; any other frame, and any frame the
+        // fast path fails on, is read the generic way, which also words the error.
+        if let Ok(Some(fields)) = bert::decode_message_fields(bytes, limits) {
+            let MessageFields { name, head, body } = fields;
+            return Self::from_fields(Some(Value::Binary(name)), Some(head), Some(body));
+        }
         Self::from_value(bert::decode_with_limits(bytes, limits)?)
     }
 
@@ -185,6 +185,15 @@ impl Message {
                 _ => {}
             }
         }
+        Self::from_fields(name, head, body)
+    }
+
+    /// Checks and assembles the fields of a message read from the wire or a dict.
+    fn from_fields(
+        name: Option<Value>,
+        head: Option<Value>,
+        body: Option<Value>,
+    ) -> Result<Self, Error> {
         let name = match name {
             Some(Value::Binary(bytes)) => {
                 String::from_utf8(bytes).map_err(|_| MessageError::NameNotUtf8)?

@@ -89,6 +89,35 @@ proptest! {
         prop_assert_eq!(fast, generic);
     }
 
+    /// The fast path for message frames reads exactly what the generic path reads, errors
+    /// and limits included.
+    #[test]
+    fn message_fast_path_agrees_with_the_generic_reading(
+        name in "[^\0]{1,12}",
+        head in proptest::collection::vec((strategies::value(), strategies::value()), 0..3),
+        body in strategies::value(),
+        edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 0..3),
+    ) {
+        let msg = Message::new(name).expect("valid name").with_body(body);
+        let msg = msg.with_head(Value::Dict(head)).expect("a dict head");
+        let Ok(bytes) = msg.encode() else { return Ok(()) };
+        let bytes = mutate(bytes, &edits);
+        let generic = |limits: &DecodeLimits| {
+            decode_with_limits(&bytes, limits)
+                .map_err(dripdrop::Error::from)
+                .and_then(Message::from_value)
+                .map_err(|e| e.to_string())
+        };
+        let fast = |limits: &DecodeLimits| {
+            Message::decode_with_limits(&bytes, limits).map_err(|e| e.to_string())
+        };
+        prop_assert_eq!(fast(&DecodeLimits::DEFAULT), generic(&DecodeLimits::DEFAULT));
+        for (max_depth, max_elements) in [(3, 1_000), (4, 20), (6, 12), (0, 1_000)] {
+            let tight = DecodeLimits { max_depth, max_elements, ..DecodeLimits::DEFAULT };
+            prop_assert_eq!(fast(&tight), generic(&tight));
+        }
+    }
+
     #[test]
     fn random_bytes_never_panic(mut bytes in proptest::collection::vec(any::<u8>(), 0..64),
                                 versioned in any::<bool>()) {

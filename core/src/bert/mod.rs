@@ -31,6 +31,7 @@ mod value;
 mod writer;
 
 pub use decode::{decode, decode_term, decode_with_limits};
+pub(crate) use decode::{decode_message_fields, MessageFields};
 pub use encode::{encode, encode_into, encode_term};
 pub(crate) use encode::{write_dict, write_value};
 pub(crate) use error::PathSegment;
@@ -39,7 +40,4 @@ pub use limits::{DecodeLimits, HARD_MAX_DEPTH};
 pub use term::Term;
 pub(crate) use value::dict_get;
 pub use value::{Atom, Regex, Time, Value};
-pub(crate) use writer::{
-    atom as write_atom, bert_tag as write_bert_tag, binary as write_binary,
-    list_header as write_list_header,
-};
+pub(crate) use writer::binary as write_binary;

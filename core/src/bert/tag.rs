@@ -29,6 +29,47 @@ pub const SMALL_ATOM_UTF8: u8 = 119;
 /// The atom `bert` as ATOM_EXT: the first element of every BERT complex type.
 pub const BERT_ATOM: [u8; 7] = [ATOM, 0, 4, b'b', b'e', b'r', b't'];
 
+/// `{bert, dict, [` with a list of three, after the version byte: how every message frame
+/// starts (see `message.rs`).
+pub const MESSAGE_ENVELOPE: [u8; 21] = [
+    SMALL_TUPLE,
+    3,
+    ATOM,
+    0,
+    4,
+    b'b',
+    b'e',
+    b'r',
+    b't',
+    ATOM,
+    0,
+    4,
+    b'd',
+    b'i',
+    b'c',
+    b't',
+    LIST,
+    0,
+    0,
+    0,
+    3,
+];
+
+/// `{<field>, ` of a message frame's entry: a 2-tuple and the four-letter field atom.
+pub const fn message_field(name: &[u8; 4]) -> [u8; 9] {
+    [
+        SMALL_TUPLE,
+        2,
+        ATOM,
+        0,
+        4,
+        name[0],
+        name[1],
+        name[2],
+        name[3],
+    ]
+}
+
 /// The name of a tag the decoder refuses, for the error message.
 pub fn unsupported_name(tag: u8) -> Option<&'static str> {
     Some(match tag {

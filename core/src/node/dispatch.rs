@@ -11,17 +11,17 @@ use std::sync::Arc;
 /// The frames of one received message, as ZeroMQ holds them (no copy).
 type Frames = Vec<zmq::Message>;
 
-/// Reads one whole message without blocking; `EAGAIN` when none is waiting. ZeroMQ delivers
-/// the parts of a message together, so only the first read can would-block.
-fn recv_frames(socket: &zmq::Socket) -> Result<Frames, zmq::Error> {
-    let mut frames = Vec::with_capacity(2);
+/// Reads one whole message into `frames` (empty) without blocking; `EAGAIN` when none is
+/// waiting. ZeroMQ delivers the parts of a message together, so only the first read can
+/// would-block.
+fn recv_frames(socket: &zmq::Socket, frames: &mut Frames) -> Result<(), zmq::Error> {
     loop {
         let mut frame = zmq::Message::new();
         socket.recv(&mut frame, zmq::DONTWAIT)?;
         let more = frame.get_more();
         frames.push(frame);
         if !more {
-            return Ok(frames);
+            return Ok(());
         }
     }
 }
@@ -44,9 +44,14 @@ impl Node {
             if !route.wants_pollin() {
                 return;
             }
-            let frames = match recv_frames(&route.socket) {
-                Ok(frames) => frames,
-                Err(zmq::Error::EAGAIN) => return,
+            let mut frames = std::mem::take(&mut self.recv_frames);
+            frames.clear();
+            match recv_frames(&route.socket, &mut frames) {
+                Ok(()) => {}
+                Err(zmq::Error::EAGAIN) => {
+                    self.recv_frames = frames;
+                    return;
+                }
                 Err(e) => {
                     let error = Error::zmq(format!("route {}: receive", route.name), e);
                     self.report_error(error);
@@ -147,6 +152,8 @@ impl Node {
             return self.frame_count_error(index, frames.len());
         }
         let Some(payload) = frames.pop() else { return };
+        // Given back for the next receive (the payload is all that is left to read).
+        self.recv_frames = frames;
         let Some(message) = self.decode_payload(index, &payload) else {
             return;
         };

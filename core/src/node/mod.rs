@@ -73,7 +73,9 @@ pub struct Node {
     routes: Vec<Route>,
     /// Held so the shared context outlives this node's sockets (see `context`).
     context: Arc<zmq::Context>,
-    by_name: HashMap<String, usize>,
+    /// Every send looks its route up by name; route names are the app's own, not a peer's,
+    /// so a fast non-keyed hash is safe here.
+    by_name: rustc_hash::FxHashMap<String, usize>,
     timers: Timers<TimerCallback>,
     waker: Arc<Waker>,
     wake_receiver: WakeReceiver,
@@ -93,6 +95,8 @@ pub struct Node {
     errors_reported: u64,
     /// Reused to encode outgoing messages.
     scratch: Vec<u8>,
+    /// Reused to receive one-frame messages, the commonest kind.
+    recv_frames: Vec<zmq::Message>,
 }
 
 impl Drop for Node {
@@ -120,7 +124,7 @@ impl Node {
         Ok(Node {
             routes: Vec::new(),
             context: crate::context::context(),
-            by_name: HashMap::new(),
+            by_name: rustc_hash::FxHashMap::default(),
             timers: Timers::new(),
             waker,
             wake_receiver,
@@ -142,6 +146,7 @@ impl Node {
             options,
             errors_reported: 0,
             scratch: Vec::with_capacity(256),
+            recv_frames: Vec::new(),
         })
     }
 

@@ -3,6 +3,7 @@
 mod frames;
 mod kind;
 mod options;
+mod out_frame;
 mod socket;
 
 pub use kind::{Mode, MsgFormat, RouteKind};
@@ -14,7 +15,12 @@ use crate::error::Error;
 use crate::node::Handler;
 use crate::stats::RouteStats;
 use crate::timers::TimerId;
+use out_frame::OutFrame;
+use smallvec::SmallVec;
 use std::collections::{HashMap, VecDeque};
+
+/// The frames of one queued message; most messages have one or two.
+pub(crate) type OutMessage = SmallVec<[OutFrame; 2]>;
 
 /// A request waiting for its reply.
 pub(crate) struct Pending {
@@ -30,7 +36,8 @@ pub struct Route {
     pub(crate) socket: zmq::Socket,
     endpoints: Vec<String>,
     pub(crate) nodelet: Option<String>,
-    pub(crate) queue: VecDeque<Vec<Vec<u8>>>,
+    /// Messages ZeroMQ has not taken yet, oldest first.
+    pub(crate) queue: VecDeque<OutMessage>,
     pub(crate) queue_bound: usize,
     pub(crate) stats: RouteStats,
     pub(crate) topic_regex: Option<regex::Regex>,
@@ -126,49 +133,57 @@ impl Route {
         !(self.kind == RouteKind::Req && self.in_lockstep)
     }
 
-    /// Hands frames to ZeroMQ, or queues copies of them while it is at its high-water mark.
-    /// Past the queue bound the message is refused with `Backpressure`, never dropped
-    /// silently.
+    /// Hands frames to ZeroMQ, or queues them while it is at its high-water mark. Past the
+    /// queue bound the message is refused with `Backpressure`, never dropped silently.
     pub(crate) fn send(&mut self, frames: &[&[u8]]) -> Result<(), Error> {
-        if self.queue.is_empty() && self.may_send_now() && self.try_send(frames)? {
+        let sending_now = self.queue.is_empty() && self.may_send_now();
+        if !sending_now && self.queue.len() >= self.queue_bound {
+            return Err(self.backpressure());
+        }
+        let mut message: OutMessage = frames.iter().map(|f| OutFrame::copy_of(f)).collect();
+        if sending_now && self.try_send(&mut message)? {
             return Ok(());
         }
         if self.queue.len() >= self.queue_bound {
-            self.stats.backpressure += 1;
-            return Err(Error::Backpressure {
-                route: self.name.clone(),
-                bound: self.queue_bound,
-            });
+            return Err(self.backpressure());
         }
-        self.queue
-            .push_back(frames.iter().map(|f| f.to_vec()).collect());
+        self.queue.push_back(message);
         Ok(())
     }
 
-    /// Sends one message without blocking: `Ok(false)` when ZeroMQ would block.
-    fn try_send<F: AsRef<[u8]>>(&mut self, frames: &[F]) -> Result<bool, Error> {
-        let result = match frames {
-            // The common case, one frame, skips send_multipart's bookkeeping.
-            [only] => self.socket.send(only.as_ref(), zmq::DONTWAIT),
-            _ => self
-                .socket
-                .send_multipart(frames.iter().map(AsRef::as_ref), zmq::DONTWAIT),
-        };
-        match result {
-            Ok(()) => {
-                self.stats
-                    .sent(frames.iter().map(|f| f.as_ref().len()).sum());
-                if self.kind == RouteKind::Req {
-                    self.in_lockstep = true;
+    fn backpressure(&mut self) -> Error {
+        self.stats.backpressure += 1;
+        Error::Backpressure {
+            route: self.name.clone(),
+            bound: self.queue_bound,
+        }
+    }
+
+    /// Sends one message without blocking: `Ok(false)` when ZeroMQ would block, the frames
+    /// still ours. ZeroMQ takes a multi-frame message whole once it took its first frame.
+    fn try_send(&mut self, message: &mut [OutFrame]) -> Result<bool, Error> {
+        let bytes = message.iter().map(|f| f.len()).sum();
+        let last = message.len().saturating_sub(1);
+        for (i, frame) in message.iter_mut().enumerate() {
+            match frame.send(&mut self.socket, i < last) {
+                Ok(true) => {}
+                Ok(false) if i == 0 => return Ok(false),
+                Ok(false) => {
+                    self.stats.send_errors += 1;
+                    let e = zmq::Error::EAGAIN;
+                    return Err(Error::zmq(format!("route {}: send", self.name), e));
                 }
-                Ok(true)
-            }
-            Err(zmq::Error::EAGAIN) => Ok(false),
-            Err(e) => {
-                self.stats.send_errors += 1;
-                Err(Error::zmq(format!("route {}: send", self.name), e))
+                Err(e) => {
+                    self.stats.send_errors += 1;
+                    return Err(Error::zmq(format!("route {}: send", self.name), e));
+                }
             }
         }
+        self.stats.sent(bytes);
+        if self.kind == RouteKind::Req {
+            self.in_lockstep = true;
+        }
+        Ok(true)
     }
 
     /// Sends queued messages until ZeroMQ would block; errors are returned after the queue
@@ -176,13 +191,13 @@ impl Route {
     pub(crate) fn flush(&mut self) -> Vec<Error> {
         let mut errors = Vec::new();
         while self.may_send_now() {
-            let Some(frames) = self.queue.pop_front() else {
+            let Some(mut message) = self.queue.pop_front() else {
                 break;
             };
-            match self.try_send(&frames) {
+            match self.try_send(&mut message) {
                 Ok(true) => {}
                 Ok(false) => {
-                    self.queue.push_front(frames);
+                    self.queue.push_front(message);
                     break;
                 }
                 Err(e) => errors.push(e),
@@ -197,7 +212,8 @@ impl Route {
         match self.kind {
             RouteKind::Xreq => {
                 let id_frame = frames::request_id_frame(id);
-                self.queue.retain(|frames| frames.get(1) != Some(&id_frame));
+                self.queue
+                    .retain(|frames| frames.get(1).map(|f| &f[..]) != Some(&id_frame[..]));
             }
             RouteKind::Req => {
                 let Some(at) = self.lockstep_queue.iter().position(|&queued| queued == id) else {

@@ -6,6 +6,7 @@
 //! more than a small multiple of the input's own size.
 
 mod cursor;
+mod message_frame;
 mod nesting;
 
 use super::complex;
@@ -14,6 +15,7 @@ use super::limits::DecodeLimits;
 use super::term::Term;
 use super::value::{Atom, Value};
 use cursor::Decoder;
+pub(crate) use message_frame::{decode_message_fields, MessageFields};
 use num_bigint::BigInt;
 
 /// Decodes one BERT frame into a [`Value`] with the default limits.
