@@ -24,9 +24,10 @@ pub enum Error {
     /// ZeroMQ refused an operation (bad address, unsupported option...).
     #[error("{context}: {message}")]
     Zmq { context: String, message: String },
-    /// A route's send queue is full: the message was not accepted. Retry after the peer
-    /// catches up (nothing accepted earlier is lost).
-    #[error("route {route}: backpressure: send queue full ({bound} messages)")]
+    /// A route's send queue, or a worker pool's pending queue, is full: the message or task
+    /// was not accepted. Retry after the peer catches up (nothing accepted earlier is lost).
+    /// `route` names the route or the pool.
+    #[error("{route}: backpressure: queue full ({bound} waiting)")]
     Backpressure { route: String, bound: usize },
     /// No route has this name.
     #[error("no route named {0:?}")]
@@ -47,9 +48,46 @@ pub enum Error {
     /// A request got no reply within its timeout.
     #[error("route {route}: no reply within {timeout_ms} ms")]
     Timeout { route: String, timeout_ms: u64 },
-    /// The peer answered a request with an error (`dripdrop.error`): its class and message.
+    /// The peer answered a request with an error (`dripdrop.error`), or a task failed on its
+    /// worker: the remote class, message and backtrace (empty when the peer sent none).
     #[error("remote {class}: {message}")]
-    Remote { class: String, message: String },
+    Remote {
+        class: String,
+        message: String,
+        backtrace: Vec<String>,
+    },
+    /// No worker pool has this name.
+    #[error("no worker pool named {0:?}")]
+    NoSuchPool(String),
+    /// A task did not finish within its deadline; it will not be run again.
+    #[error("pool {pool}: task {task} ({id}) did not finish within {timeout_ms} ms")]
+    TaskTimeout {
+        pool: String,
+        task: String,
+        id: u64,
+        timeout_ms: u64,
+    },
+    /// The caller cancelled the task before it finished.
+    #[error("pool {pool}: task {task} ({id}) was cancelled")]
+    Cancelled { pool: String, task: String, id: u64 },
+    /// The task's worker died under it `attempts` times: it is quarantined as poison and
+    /// not run again.
+    #[error(
+        "pool {pool}: task {task} ({id}) lost its worker {attempts} times; quarantined as poison"
+    )]
+    WorkerLost {
+        pool: String,
+        task: String,
+        id: u64,
+        attempts: u32,
+    },
+    /// No connected worker announced this task for as long as the pool waits for one.
+    #[error("pool {pool}: no worker can run task {task} (waited {waited_ms} ms)")]
+    NoWorkerForTask {
+        pool: String,
+        task: String,
+        waited_ms: u64,
+    },
     /// A callback panicked or raised; the loop goes on.
     #[error("error in {context}: {message}")]
     Callback { context: String, message: String },

@@ -11,6 +11,7 @@ mod error;
 mod message;
 mod node;
 mod panic_message;
+pub mod pool;
 mod route;
 mod stats;
 mod timers;
@@ -19,7 +20,10 @@ mod waker;
 pub use bert::{Atom, DecodeLimits, Value};
 pub use error::{Error, MessageError};
 pub use message::Message;
-pub use node::{Node, NodeHandle, NodeOptions, Response};
+pub use node::{Node, NodeHandle, NodeOptions, PoolRef, Response, TaskOptions};
+pub use pool::{
+    Placement, PoolOptions, TaskContext, TaskError, TaskResult, Worker, WorkerHandle, WorkerOptions,
+};
 pub use route::{Mode, MsgFormat, Route, RouteKind, RouteOptions, TopicFilter};
 pub use stats::RouteStats;
 pub use timers::TimerId;

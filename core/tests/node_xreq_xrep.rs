@@ -391,7 +391,7 @@ fn an_unanswered_request_comes_back_as_a_remote_error() {
     let outcomes = outcomes.borrow();
     for outcome in outcomes.iter() {
         match outcome {
-            Err(Error::Remote { class, message }) => {
+            Err(Error::Remote { class, message, .. }) => {
                 assert_eq!(class, "Unanswered");
                 assert!(message.contains("without answering"), "{message}");
             }

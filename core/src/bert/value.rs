@@ -119,6 +119,14 @@ impl Value {
         }
     }
 
+    /// The name of an atom.
+    pub fn as_atom(&self) -> Option<&str> {
+        match self {
+            Value::Atom(atom) => Some(atom.as_str()),
+            _ => None,
+        }
+    }
+
     /// The value under `key` in a dict whose keys are binaries or atoms, the first if repeated.
     pub fn get(&self, key: &str) -> Option<&Value> {
         match self {

@@ -116,9 +116,18 @@ pub(crate) fn remote_error(reply: &Message) -> Error {
             .unwrap_or("")
             .to_owned()
     };
+    let backtrace = match reply.body().get("backtrace") {
+        Some(Value::List(lines)) => lines
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
     Error::Remote {
         class: text("class"),
         message: text("message"),
+        backtrace,
     }
 }
 

@@ -23,11 +23,13 @@ mod callbacks;
 mod dispatch;
 mod handle;
 mod nodelet;
+mod pools;
 mod routes;
 
 pub use callbacks::Response;
 pub(crate) use callbacks::{Asker, Handler, ReplyCallback};
 pub use handle::NodeHandle;
+pub use pools::{PoolRef, TaskOptions};
 
 use crate::bert::Value;
 use crate::defer::DeferPool;
@@ -97,6 +99,9 @@ pub struct Node {
     scratch: Vec<u8>,
     /// Reused to receive one-frame messages, the commonest kind.
     recv_frames: Vec<zmq::Message>,
+    /// Named tasks, run by the pools' local threads.
+    tasks: crate::pool::TaskRegistry,
+    pools: Vec<pools::NodePool>,
 }
 
 impl Drop for Node {
@@ -104,6 +109,7 @@ impl Drop for Node {
     /// the context and with it writes out what ZeroMQ still holds (within each linger).
     fn drop(&mut self) {
         self.routes.clear();
+        self.pools.clear();
     }
 }
 
@@ -147,6 +153,8 @@ impl Node {
             errors_reported: 0,
             scratch: Vec::with_capacity(256),
             recv_frames: Vec::new(),
+            tasks: crate::pool::TaskRegistry::default(),
+            pools: Vec::new(),
         })
     }
 
@@ -259,6 +267,7 @@ impl Node {
                 self.guarded("defer callback", |node| callback(node, output));
             }
         }
+        self.drain_pools();
         while let Ok(asker) = self.unanswered_rx.try_recv() {
             self.reject(
                 asker,
@@ -313,6 +322,7 @@ impl Node {
             (Value::from("routes"), Value::Dict(routes)),
             (Value::from("timers"), Value::from(self.timers.len() as u64)),
             (Value::from("defer"), defer),
+            (Value::from("pools"), self.pool_stats()),
             (Value::from("errors"), Value::from(self.errors_reported)),
         ])
     }

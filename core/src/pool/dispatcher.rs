@@ -1,0 +1,459 @@
+//! The pool's I/O thread: the ROUTER socket workers connect to, heartbeats, credits and
+//! leases. No host code runs here, so a slow callback or a long task never makes a worker
+//! look dead, and the thread always answers its workers.
+
+use super::local::LocalThreads;
+use super::protocol::{encode_task, Control};
+use super::scheduler::{Ending, Scheduler, WorkerKey, LOCAL};
+use super::task::{TaskContext, TaskRegistry};
+use super::{PoolOptions, PoolSnapshot, WorkerSnapshot};
+use crate::bert::Value;
+use crate::waker::{WakeReceiver, Waker};
+use crossbeam_channel::{Receiver, Sender};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What the node asks of its pool.
+pub(crate) enum Command {
+    Submit {
+        id: u64,
+        name: String,
+        args: Value,
+        timeout: Option<Duration>,
+    },
+    Cancel(u64),
+    Stop,
+}
+
+/// A task ended; the node turns the ending into its caller's result.
+pub(crate) struct Done {
+    pub(crate) id: u64,
+    pub(crate) ending: Ending,
+}
+
+/// Most frames read in one turn before the thread looks at its other duties.
+const RECEIVE_BATCH: usize = 1024;
+/// How often pending tasks are checked against the no-worker wait, at the longest.
+const EXPIRY_TICK: Duration = Duration::from_millis(50);
+
+pub(crate) struct Dispatcher {
+    pub(crate) socket: Option<zmq::Socket>,
+    pub(crate) commands: Receiver<Command>,
+    pub(crate) wake: WakeReceiver,
+    pub(crate) waker: Arc<Waker>,
+    pub(crate) done: Sender<Done>,
+    pub(crate) node_waker: Arc<Waker>,
+    pub(crate) registry: TaskRegistry,
+    pub(crate) local: Option<LocalThreads>,
+    pub(crate) options: PoolOptions,
+    pub(crate) snapshot: Arc<Mutex<PoolSnapshot>>,
+    pub(crate) scheduler: Scheduler,
+    /// Contexts of tasks on the local threads, to flag them cancelled.
+    local_running: HashMap<u64, TaskContext>,
+    /// A worker's name as it gave it in READY, for stats.
+    labels: HashMap<WorkerKey, String>,
+    protocol_errors: u64,
+    frame: Vec<u8>,
+    sent_done: bool,
+}
+
+impl Dispatcher {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        socket: Option<zmq::Socket>,
+        commands: Receiver<Command>,
+        (wake, waker): (WakeReceiver, Arc<Waker>),
+        done: Sender<Done>,
+        node_waker: Arc<Waker>,
+        registry: TaskRegistry,
+        local: Option<LocalThreads>,
+        options: PoolOptions,
+        snapshot: Arc<Mutex<PoolSnapshot>>,
+    ) -> Self {
+        let mut scheduler = Scheduler::new(
+            options.placement,
+            options.max_attempts,
+            options.no_worker_timeout,
+        );
+        if let Some(local) = &local {
+            let now = Instant::now();
+            scheduler.add_worker(LOCAL.to_vec(), None, local.threads(), Duration::MAX, now);
+        }
+        Dispatcher {
+            socket,
+            commands,
+            wake,
+            waker,
+            done,
+            node_waker,
+            registry,
+            local,
+            options,
+            snapshot,
+            scheduler,
+            local_running: HashMap::new(),
+            labels: HashMap::new(),
+            protocol_errors: 0,
+            frame: Vec::with_capacity(256),
+            sent_done: false,
+        }
+    }
+
+    pub(crate) fn run(mut self) {
+        loop {
+            self.wake.drain(&self.waker);
+            if !self.take_commands() {
+                self.shutdown();
+                return;
+            }
+            self.collect_local_results();
+            self.receive();
+            let now = Instant::now();
+            self.check_workers(now);
+            self.expire(now);
+            self.dispatch(now);
+            self.publish_snapshot();
+            if std::mem::take(&mut self.sent_done) {
+                self.node_waker.wake();
+            }
+            self.wait();
+        }
+    }
+
+    /// Takes what the node sent; false once it asked to stop or went away.
+    fn take_commands(&mut self) -> bool {
+        let now = Instant::now();
+        loop {
+            match self.commands.try_recv() {
+                Ok(Command::Submit {
+                    id,
+                    name,
+                    args,
+                    timeout,
+                }) => self.scheduler.submit(id, name, args, timeout, now),
+                Ok(Command::Cancel(id)) => {
+                    if let Some((lease, ending)) = self.scheduler.cancel(id) {
+                        self.finish(id, ending);
+                        if let Some(key) = lease {
+                            self.cancel_on(&key, id);
+                        }
+                    }
+                }
+                Ok(Command::Stop) => return false,
+                Err(crossbeam_channel::TryRecvError::Empty) => return true,
+                Err(crossbeam_channel::TryRecvError::Disconnected) => return false,
+            }
+        }
+    }
+
+    fn finish(&mut self, id: u64, ending: Ending) {
+        self.local_running.remove(&id);
+        // The node outlives its pool's thread only briefly; after that nobody waits.
+        let _ = self.done.send(Done { id, ending });
+        self.sent_done = true;
+    }
+
+    fn collect_local_results(&mut self) {
+        let Some(local) = &self.local else { return };
+        let mut results = Vec::new();
+        while let Some(result) = local.try_result() {
+            results.push(result);
+        }
+        for (id, outcome) in results {
+            self.local_running.remove(&id);
+            if let Some(ending) = self.scheduler.complete(LOCAL, id, outcome) {
+                self.finish(id, ending);
+            }
+        }
+    }
+
+    /// Reads what workers sent, up to a batch.
+    fn receive(&mut self) {
+        for _ in 0..RECEIVE_BATCH {
+            let Some(socket) = &self.socket else { return };
+            let frames = match socket.recv_multipart(zmq::DONTWAIT) {
+                Ok(frames) => frames,
+                Err(_) => return,
+            };
+            let [key, payload] = <[Vec<u8>; 2]>::try_from(frames).unwrap_or_default();
+            if key.is_empty() {
+                self.protocol_errors += 1;
+                continue;
+            }
+            match Control::decode(&payload) {
+                Ok(control) => self.handle(key, control),
+                Err(_) => self.protocol_errors += 1,
+            }
+        }
+    }
+
+    fn handle(&mut self, key: WorkerKey, control: Control) {
+        let now = Instant::now();
+        let known = match self.scheduler.worker_mut(&key) {
+            Some(worker) => {
+                worker.last_heard = now;
+                true
+            }
+            None => false,
+        };
+        match control {
+            Control::Ready {
+                concurrency,
+                tasks,
+                heartbeat_ms,
+                info,
+            } => {
+                let label = info
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| hex(&key), str::to_owned);
+                self.labels.insert(key.clone(), label);
+                let names: HashSet<String> = tasks.into_iter().collect();
+                let capacity = concurrency as usize + self.options.prefetch;
+                let heartbeat = Duration::from_millis(heartbeat_ms.max(1));
+                let ended = self
+                    .scheduler
+                    .add_worker(key, Some(names), capacity, heartbeat, now);
+                for (id, ending) in ended {
+                    self.finish(id, ending);
+                }
+            }
+            // From a worker not (or no longer) known too: the result is as good, and its
+            // next heartbeat will be told to say READY again.
+            Control::Result { id, outcome } => {
+                if let Some(ending) = self.scheduler.complete(&key, id, outcome) {
+                    self.finish(id, ending);
+                }
+            }
+            Control::Heartbeat => {
+                if !known {
+                    // A worker of an earlier pool on this address, or one declared dead:
+                    // it must say READY again before it gets work.
+                    self.send_to(&key, &Control::Disconnect);
+                }
+            }
+            Control::Disconnect => {
+                self.labels.remove(&key);
+                for (id, ending) in self.scheduler.remove_worker(&key, false) {
+                    self.finish(id, ending);
+                }
+            }
+            Control::Task { .. } | Control::Cancel { .. } => self.protocol_errors += 1,
+        }
+    }
+
+    /// Heartbeats the remote workers and declares dead those that stopped answering.
+    fn check_workers(&mut self, now: Instant) {
+        let liveness = self.options.liveness.max(1);
+        let mut dead = Vec::new();
+        let mut beat = Vec::new();
+        for worker in self.scheduler.workers() {
+            if worker.is_local() {
+                continue;
+            }
+            if now.saturating_duration_since(worker.last_heard) > worker.heartbeat * liveness {
+                dead.push(worker.key.clone());
+            } else if now >= worker.next_heartbeat {
+                beat.push(worker.key.clone());
+            }
+        }
+        for key in dead {
+            self.labels.remove(&key);
+            for (id, ending) in self.scheduler.remove_worker(&key, true) {
+                self.finish(id, ending);
+            }
+        }
+        let interval = self.options.heartbeat;
+        for key in beat {
+            self.send_to(&key, &Control::Heartbeat);
+            if let Some(worker) = self.scheduler.worker_mut(&key) {
+                worker.next_heartbeat = now + interval.min(worker.heartbeat);
+            }
+        }
+    }
+
+    fn expire(&mut self, now: Instant) {
+        let registry = self.registry.clone();
+        let local = self.local.is_some();
+        let can_run_local = |name: &str| local && registry.contains(name);
+        for (id, lease, ending) in self.scheduler.expire(now, &can_run_local) {
+            self.finish(id, ending);
+            if let Some(key) = lease {
+                self.cancel_on(&key, id);
+            }
+        }
+    }
+
+    /// Leases what can be leased and sends it.
+    fn dispatch(&mut self, now: Instant) {
+        let registry = self.registry.clone();
+        let local = self.local.is_some();
+        let can_run_local = |name: &str| local && registry.contains(name);
+        loop {
+            let leases = self.scheduler.assign(&can_run_local);
+            if leases.is_empty() {
+                return;
+            }
+            let mut returned = false;
+            for (key, id) in leases {
+                if !self.send_task(&key, id, now) {
+                    self.scheduler.return_lease(&key, id);
+                    returned = true;
+                }
+            }
+            // A lease handed back (a full pipe) is retried on a later turn, not spun on.
+            if returned {
+                return;
+            }
+        }
+    }
+
+    /// Sends one leased task; false if it could not go.
+    fn send_task(&mut self, key: &[u8], id: u64, now: Instant) -> bool {
+        let Some(task) = self.scheduler.task(id) else {
+            return true;
+        };
+        let context = TaskContext::new(id, &task.name, task.attempt, task.deadline);
+        if key == LOCAL {
+            let args = task.args.clone();
+            if let Some(local) = &self.local {
+                self.local_running.insert(id, context.clone());
+                local.run(context, args);
+            }
+            return true;
+        }
+        let deadline_ms = task
+            .deadline
+            .map(|d| d.saturating_duration_since(now).as_millis() as u64);
+        let written = encode_task(
+            &mut self.frame,
+            id,
+            &task.name,
+            &task.args,
+            task.attempt,
+            deadline_ms,
+        );
+        if let Err(e) = written {
+            self.scheduler.refuse(key, id);
+            self.finish(id, Ending::Unsendable(e.to_string()));
+            return true;
+        }
+        let Some(socket) = &self.socket else {
+            return false;
+        };
+        send_frames(socket, key, &self.frame)
+    }
+
+    fn cancel_on(&mut self, key: &[u8], id: u64) {
+        if key == LOCAL {
+            if let Some(context) = self.local_running.get(&id) {
+                context.cancel();
+            }
+        } else {
+            self.send_to(key, &Control::Cancel { id });
+        }
+    }
+
+    fn send_to(&mut self, key: &[u8], control: &Control) {
+        if control.encode_into(&mut self.frame).is_err() {
+            return;
+        }
+        if let Some(socket) = &self.socket {
+            // A control frame that cannot go (the worker's pipe is full or it is gone) is
+            // not retried: heartbeats and liveness settle it.
+            send_frames(socket, key, &self.frame);
+        }
+    }
+
+    fn wait(&mut self) {
+        let now = Instant::now();
+        let mut wake_at = self.scheduler.next_deadline();
+        for worker in self.scheduler.workers() {
+            if worker.is_local() {
+                continue;
+            }
+            let dead_at = worker.last_heard + worker.heartbeat * self.options.liveness.max(1);
+            for at in [worker.next_heartbeat, dead_at] {
+                wake_at = Some(wake_at.map_or(at, |w| w.min(at)));
+            }
+        }
+        if self.scheduler.pending() > 0 && self.options.no_worker_timeout.is_some() {
+            let tick = now + EXPIRY_TICK;
+            wake_at = Some(wake_at.map_or(tick, |w| w.min(tick)));
+        }
+        let timeout = match wake_at {
+            None => -1,
+            Some(at) => {
+                let wait = at.saturating_duration_since(now);
+                i64::try_from(wait.as_micros().div_ceil(1000)).unwrap_or(i64::MAX)
+            }
+        };
+        let mut items = vec![zmq::PollItem::from_fd(self.wake.fd(), zmq::POLLIN)];
+        if let Some(socket) = &self.socket {
+            items.push(socket.as_poll_item(zmq::POLLIN));
+        }
+        // EINTR or another poll failure: the loop simply turns again.
+        let _ = zmq::poll(&mut items, timeout);
+    }
+
+    fn publish_snapshot(&mut self) {
+        let workers = self
+            .scheduler
+            .workers()
+            .iter()
+            .map(|w| WorkerSnapshot {
+                name: if w.is_local() {
+                    "local".to_owned()
+                } else {
+                    self.labels
+                        .get(&w.key)
+                        .cloned()
+                        .unwrap_or_else(|| hex(&w.key))
+                },
+                in_flight: w.leased.len(),
+            })
+            .collect();
+        let snapshot = PoolSnapshot {
+            counters: self.scheduler.counters.clone(),
+            pending: self.scheduler.pending(),
+            in_flight: self.scheduler.in_flight(),
+            workers,
+            protocol_errors: self.protocol_errors,
+        };
+        if let Ok(mut shared) = self.snapshot.lock() {
+            *shared = snapshot;
+        }
+    }
+
+    fn shutdown(&mut self) {
+        let keys: Vec<WorkerKey> = self
+            .scheduler
+            .workers()
+            .iter()
+            .filter(|w| !w.is_local())
+            .map(|w| w.key.clone())
+            .collect();
+        for key in keys {
+            self.send_to(&key, &Control::Disconnect);
+        }
+        for (id, ending) in self.scheduler.stop_all() {
+            self.finish(id, ending);
+        }
+        self.publish_snapshot();
+        self.node_waker.wake();
+    }
+}
+
+/// Sends `[identity, frame]` without blocking; false if the worker's pipe is full or the
+/// worker is gone (ROUTER_MANDATORY makes that an error instead of a silent drop).
+fn send_frames(socket: &zmq::Socket, key: &[u8], frame: &[u8]) -> bool {
+    socket
+        .send(key, zmq::SNDMORE | zmq::DONTWAIT)
+        .and_then(|()| socket.send(frame, zmq::DONTWAIT))
+        .is_ok()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
