@@ -2,7 +2,7 @@
 //!
 //! A pool is created from a node ([`crate::Node::worker_pool`]) and runs named tasks on its
 //! own local threads, on remote [`Worker`]s that connect to it, or both. Its bookkeeping
-//! (credits, leases, heartbeats) lives on an I/O thread of its own ([`dispatcher`]); the node
+//! (credits, leases, heartbeats) lives on an I/O thread of its own (the dispatcher); the node
 //! only submits tasks and runs the callbacks of their results. The wire protocol is in
 //! `docs/protocol.md`.
 
