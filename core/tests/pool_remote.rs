@@ -14,12 +14,16 @@ use std::time::Duration;
 use support::node::run_until_stopped;
 
 const FAST_BEAT: Duration = Duration::from_millis(50);
+/// Silent heartbeats before a peer is dead: half a second, so a busy machine does not make a
+/// live worker look dead (the tests count deaths exactly).
+const LIVENESS: u32 = 10;
 
 /// A worker on its own thread that knows `tasks` (each answers `[worker name, args]`).
 fn spawn_worker(endpoint: &str, name: &str, tasks: &[&str]) -> (WorkerHandle, JoinHandle<()>) {
     let options = WorkerOptions {
         concurrency: 2,
         heartbeat: FAST_BEAT,
+        liveness: LIVENESS,
         name: Some(name.to_owned()),
         reconnect_min: Duration::from_millis(20),
         ..WorkerOptions::default()
@@ -39,6 +43,7 @@ fn spawn_worker(endpoint: &str, name: &str, tasks: &[&str]) -> (WorkerHandle, Jo
 fn remote_pool(node: &mut Node) -> String {
     let options = PoolOptions {
         heartbeat: FAST_BEAT,
+        liveness: LIVENESS,
         ..PoolOptions::remote(&["tcp://127.0.0.1:*"])
     };
     node.worker_pool("p", options).unwrap().remove(0)
@@ -192,6 +197,7 @@ fn a_silent_workers_tasks_run_elsewhere_and_poison_is_quarantined() {
     let mut node = Node::new().unwrap();
     let options = PoolOptions {
         heartbeat: FAST_BEAT,
+        liveness: LIVENESS,
         max_attempts: 2,
         ..PoolOptions::remote(&["tcp://127.0.0.1:*"])
     };
@@ -264,6 +270,7 @@ fn workers_serve_a_pool_that_restarts_on_the_same_address() {
     let mut node = Node::new().unwrap();
     let options = PoolOptions {
         heartbeat: FAST_BEAT,
+        liveness: LIVENESS,
         ..PoolOptions::remote(&[endpoint.as_str()])
     };
     // ZeroMQ closes the old listener in the background: the port is free a moment later.

@@ -162,7 +162,7 @@ impl Dispatcher {
         }
         for (id, outcome) in results {
             self.local_running.remove(&id);
-            if let Some(ending) = self.scheduler.complete(LOCAL, id, outcome) {
+            if let Some(ending) = self.scheduler.complete(LOCAL, id, outcome, Instant::now()) {
                 self.finish(id, ending);
             }
         }
@@ -222,7 +222,7 @@ impl Dispatcher {
             // From a worker not (or no longer) known too: the result is as good, and its
             // next heartbeat will be told to say READY again.
             Control::Result { id, outcome } => {
-                if let Some(ending) = self.scheduler.complete(&key, id, outcome) {
+                if let Some(ending) = self.scheduler.complete(&key, id, outcome, now) {
                     self.finish(id, ending);
                 }
             }

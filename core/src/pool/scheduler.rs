@@ -351,12 +351,14 @@ impl Scheduler {
         self.queues.entry(name).or_default().push_front(id);
     }
 
-    /// A worker answered. The outcome is the caller's unless the task already ended.
+    /// A worker answered at `now`. The outcome is the caller's unless the task already
+    /// ended; an answer after the task's deadline is a timeout all the same.
     pub(crate) fn complete(
         &mut self,
         from: &[u8],
         id: u64,
         outcome: Result<Value, TaskError>,
+        now: Instant,
     ) -> Option<Ending> {
         let Some(task) = self.tasks.get_mut(&id) else {
             self.counters.late_results += 1;
@@ -376,10 +378,16 @@ impl Scheduler {
             }
         }
         let ended = task.ended;
+        let late = task.deadline.is_some_and(|d| d <= now);
+        let timeout_ms = task.timeout.map_or(0, |t| t.as_millis() as u64);
         self.tasks.remove(&id);
         if ended {
             self.counters.late_results += 1;
             return None;
+        }
+        if late {
+            self.counters.timed_out += 1;
+            return Some(Ending::TimedOut { timeout_ms });
         }
         Some(match outcome {
             Ok(value) => {
@@ -542,7 +550,7 @@ mod tests {
         assert_eq!(leases, vec![(b"w".to_vec(), 1), (b"w".to_vec(), 2)]);
         assert_eq!((s.pending(), s.in_flight()), (3, 2));
         assert_eq!(
-            s.complete(b"w", 1, Ok(Value::Nil)),
+            s.complete(b"w", 1, Ok(Value::Nil), Instant::now()),
             Some(Ending::Ok(Value::Nil))
         );
         assert_eq!(s.assign(&none), vec![(b"w".to_vec(), 3)]);
@@ -598,10 +606,13 @@ mod tests {
         s.assign(&none);
         // w1 was slow, not dead: its answer is the result; w2's later one is a duplicate.
         assert_eq!(
-            s.complete(b"w1", 1, Ok(Value::Int(1))),
+            s.complete(b"w1", 1, Ok(Value::Int(1)), Instant::now()),
             Some(Ending::Ok(Value::Int(1)))
         );
-        assert_eq!(s.complete(b"w2", 1, Ok(Value::Int(1))), None);
+        assert_eq!(
+            s.complete(b"w2", 1, Ok(Value::Int(1)), Instant::now()),
+            None
+        );
         assert_eq!(s.counters.late_results, 1);
         assert_eq!((s.pending(), s.in_flight()), (0, 0));
     }
@@ -614,7 +625,9 @@ mod tests {
         s.assign(&none);
         s.remove_worker(b"w1", true);
         assert_eq!(s.pending(), 1);
-        assert!(s.complete(b"w1", 1, Ok(Value::Nil)).is_some());
+        assert!(s
+            .complete(b"w1", 1, Ok(Value::Nil), Instant::now())
+            .is_some());
         assert_eq!(s.pending(), 0);
         s.add_worker(b"w2".to_vec(), names(&["a"]), 1, HB, Instant::now());
         assert!(s.assign(&none).is_empty());
@@ -642,13 +655,33 @@ mod tests {
         );
         // Still held: no credit for task 2 until the worker answers.
         assert!(s.assign(&none).is_empty());
-        assert_eq!(s.complete(b"w", 1, Ok(Value::Nil)), None);
+        assert_eq!(s.complete(b"w", 1, Ok(Value::Nil), Instant::now()), None);
         assert_eq!(s.assign(&none), vec![(b"w".to_vec(), 2)]);
         assert_eq!(s.cancel(2), Some((Some(b"w".to_vec()), Ending::Cancelled)));
         assert_eq!(s.cancel(2), None);
         submit(&mut s, 3, "a");
         assert_eq!(s.cancel(3), Some((None, Ending::Cancelled)));
         assert_eq!(s.pending(), 0);
+    }
+
+    #[test]
+    fn an_answer_after_the_deadline_is_a_timeout() {
+        let mut s = scheduler();
+        let now = Instant::now();
+        s.add_worker(b"w".to_vec(), names(&["a"]), 1, HB, now);
+        s.submit(
+            1,
+            "a".into(),
+            Value::Nil,
+            Some(Duration::from_millis(5)),
+            now,
+        );
+        s.assign(&none);
+        let late = now + Duration::from_millis(6);
+        let ending = s.complete(b"w", 1, Ok(Value::Nil), late);
+        assert_eq!(ending, Some(Ending::TimedOut { timeout_ms: 5 }));
+        assert_eq!((s.counters.timed_out, s.counters.completed), (1, 0));
+        assert!(s.expire(late, &none).is_empty(), "ended once");
     }
 
     #[test]
