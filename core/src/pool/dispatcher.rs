@@ -323,9 +323,12 @@ impl Dispatcher {
             }
             return true;
         }
-        let deadline_ms = task
-            .deadline
-            .map(|d| d.saturating_duration_since(now).as_millis() as u64);
+        // Rounded up: the worker's deadline must never come before the pool's, or a task
+        // that stops at its deadline would answer just in time and count as done.
+        let deadline_ms = task.deadline.map(|d| {
+            let left = d.saturating_duration_since(now).as_micros().div_ceil(1000);
+            u64::try_from(left).unwrap_or(u64::MAX)
+        });
         let written = encode_task(
             &mut self.frame,
             id,
