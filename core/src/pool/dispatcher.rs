@@ -235,7 +235,7 @@ impl Dispatcher {
             }
             Control::Disconnect => {
                 self.labels.remove(&key);
-                for (id, ending) in self.scheduler.remove_worker(&key, false) {
+                for (id, ending) in self.scheduler.remove_worker(&key, false, Instant::now()) {
                     self.finish(id, ending);
                 }
             }
@@ -260,7 +260,7 @@ impl Dispatcher {
         }
         for key in dead {
             self.labels.remove(&key);
-            for (id, ending) in self.scheduler.remove_worker(&key, true) {
+            for (id, ending) in self.scheduler.remove_worker(&key, true, now) {
                 self.finish(id, ending);
             }
         }

@@ -140,11 +140,17 @@ impl Control {
                     .collect::<Option<Vec<_>>>()
                     .ok_or_else(|| bad("READY's task names are text"))?;
                 let concurrency = u32::try_from(uint(&concurrency, "concurrency")?)
-                    .map_err(|_| bad("concurrency out of range"))?;
+                    .ok()
+                    .filter(|&c| c > 0)
+                    .ok_or_else(|| bad("READY's concurrency must be 1 or more"))?;
+                let heartbeat_ms = uint(&heartbeat_ms, "heartbeat")?;
+                if heartbeat_ms == 0 {
+                    return Err(bad("READY's heartbeat must be 1 ms or more"));
+                }
                 Control::Ready {
                     concurrency,
                     tasks,
-                    heartbeat_ms: uint(&heartbeat_ms, "heartbeat")?,
+                    heartbeat_ms,
                     info,
                 }
             }
@@ -353,6 +359,22 @@ mod tests {
             frame(Value::Tuple(vec![])),
             frame(Value::Tuple(vec![atom("launch")])),
             frame(Value::Tuple(vec![atom("cancel"), Value::from("x")])),
+            frame(Value::Tuple(vec![
+                atom("ready"),
+                Value::Int(1),
+                Value::Int(0),
+                Value::List(vec![]),
+                Value::Int(1000),
+                Value::Nil,
+            ])),
+            frame(Value::Tuple(vec![
+                atom("ready"),
+                Value::Int(1),
+                Value::Int(1),
+                Value::List(vec![]),
+                Value::Int(0),
+                Value::Nil,
+            ])),
             frame(Value::Tuple(vec![
                 atom("ready"),
                 Value::Int(99),

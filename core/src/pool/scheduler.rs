@@ -199,7 +199,7 @@ impl Scheduler {
         heartbeat: Duration,
         now: Instant,
     ) -> Vec<(u64, Ending)> {
-        let ended = self.remove_worker(&key, false);
+        let ended = self.remove_worker(&key, false, now);
         self.workers.push(Worker {
             key,
             names,
@@ -215,7 +215,13 @@ impl Scheduler {
     /// A worker left (`died`: it stopped answering; otherwise it said DISCONNECT). What it
     /// held goes back to the front of the queue; a task whose workers died under it
     /// `max_attempts` times ends quarantined instead.
-    pub(crate) fn remove_worker(&mut self, key: &[u8], died: bool) -> Vec<(u64, Ending)> {
+    /// The wait for a capable worker starts again at `now` for the requeued tasks.
+    pub(crate) fn remove_worker(
+        &mut self,
+        key: &[u8],
+        died: bool,
+        now: Instant,
+    ) -> Vec<(u64, Ending)> {
         let Some(at) = self.workers.iter().position(|w| w.key == key) else {
             return Vec::new();
         };
@@ -248,6 +254,7 @@ impl Scheduler {
             }
             self.counters.retried += 1;
             self.pending += 1;
+            task.queued_at = now;
             let name = task.name.clone();
             self.queues.entry(name).or_default().push_front(id);
         }
@@ -574,13 +581,13 @@ mod tests {
         s.add_worker(b"w1".to_vec(), names(&["a"]), 1, HB, Instant::now());
         submit(&mut s, 1, "a");
         assert_eq!(s.assign(&none).len(), 1);
-        assert!(s.remove_worker(b"w1", true).is_empty());
+        assert!(s.remove_worker(b"w1", true, Instant::now()).is_empty());
         assert_eq!(s.pending(), 1);
         s.add_worker(b"w2".to_vec(), names(&["a"]), 1, HB, Instant::now());
         assert_eq!(s.assign(&none), vec![(b"w2".to_vec(), 1)]);
         assert_eq!(s.task(1).unwrap().attempt, 2);
         // The second death reaches max_attempts.
-        let ended = s.remove_worker(b"w2", true);
+        let ended = s.remove_worker(b"w2", true, Instant::now());
         assert_eq!(ended, vec![(1, Ending::Quarantined { attempts: 2 })]);
         assert_eq!((s.pending(), s.counters.quarantined), (0, 1));
     }
@@ -591,7 +598,7 @@ mod tests {
         s.add_worker(b"w".to_vec(), names(&["a"]), 1, HB, Instant::now());
         submit(&mut s, 1, "a");
         s.assign(&none);
-        assert!(s.remove_worker(b"w", false).is_empty());
+        assert!(s.remove_worker(b"w", false, Instant::now()).is_empty());
         assert_eq!(s.pending(), 1);
     }
 
@@ -601,7 +608,7 @@ mod tests {
         s.add_worker(b"w1".to_vec(), names(&["a"]), 1, HB, Instant::now());
         submit(&mut s, 1, "a");
         s.assign(&none);
-        s.remove_worker(b"w1", true);
+        s.remove_worker(b"w1", true, Instant::now());
         s.add_worker(b"w2".to_vec(), names(&["a"]), 1, HB, Instant::now());
         s.assign(&none);
         // w1 was slow, not dead: its answer is the result; w2's later one is a duplicate.
@@ -623,7 +630,7 @@ mod tests {
         s.add_worker(b"w1".to_vec(), names(&["a"]), 1, HB, Instant::now());
         submit(&mut s, 1, "a");
         s.assign(&none);
-        s.remove_worker(b"w1", true);
+        s.remove_worker(b"w1", true, Instant::now());
         assert_eq!(s.pending(), 1);
         assert!(s
             .complete(b"w1", 1, Ok(Value::Nil), Instant::now())

@@ -7,7 +7,7 @@
 //! says READY again; results it could not deliver are sent on the new connection.
 
 use super::ids::IdSource;
-use super::protocol::{encode_result, Control, VERSION};
+use super::protocol::{encode_result, Control};
 use super::task::{run_task, TaskContext, TaskError, TaskRegistry, TaskResult};
 use crate::bert::Value;
 use crate::error::Error;
@@ -17,6 +17,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// How long a stopping worker lets ZeroMQ deliver its DISCONNECT.
+const STOP_LINGER_MS: i32 = 500;
 
 /// A worker's settings.
 #[derive(Clone, Debug)]
@@ -83,8 +86,11 @@ enum SessionEnd {
     Stopped,
     /// The pool said DISCONNECT: reconnect now.
     Told,
-    /// The pool went silent: reconnect after a backoff.
-    Silent,
+    /// The pool went silent: reconnect after a backoff (reset first if the pool had been
+    /// heard in this session, so a healthy session starts the backoff over).
+    Silent {
+        heard: bool,
+    },
 }
 
 impl Worker {
@@ -152,7 +158,10 @@ impl Worker {
             match self.session(&socket, &mut state)? {
                 SessionEnd::Stopped => break,
                 SessionEnd::Told => backoff = self.options.reconnect_min,
-                SessionEnd::Silent => {
+                SessionEnd::Silent { heard } => {
+                    if heard {
+                        backoff = self.options.reconnect_min;
+                    }
                     self.pause(backoff);
                     backoff = (backoff * 2).min(self.options.reconnect_max);
                 }
@@ -224,7 +233,10 @@ impl Worker {
             heartbeat_ms: self.options.heartbeat.as_millis() as u64,
             info: Value::Dict(vec![
                 (Value::from("name"), Value::from(name)),
-                (Value::from("version"), Value::Int(VERSION)),
+                (
+                    Value::from("dripdrop"),
+                    Value::from(env!("CARGO_PKG_VERSION")),
+                ),
             ]),
         }
     }
@@ -234,6 +246,7 @@ impl Worker {
         let silence = heartbeat * self.options.liveness.max(1);
         state.start(socket, &self.ready());
         let mut last_heard = Instant::now();
+        let mut heard = false;
         let mut next_beat = last_heard + heartbeat;
         loop {
             let now = Instant::now();
@@ -259,12 +272,17 @@ impl Worker {
             self.wake.drain(&self.waker);
             if self.stop.load(Ordering::Acquire) {
                 state.send(socket, &Control::Disconnect);
+                state.flush(socket);
+                // Sessions close with linger 0; this last word gets a moment to go out, so
+                // the pool requeues our tasks at once instead of waiting to call us dead.
+                let _ = socket.set_linger(STOP_LINGER_MS);
                 return Ok(SessionEnd::Stopped);
             }
             state.flush(socket);
             state.send_results(socket);
             while let Ok(frame) = socket.recv_bytes(zmq::DONTWAIT) {
                 last_heard = Instant::now();
+                heard = true;
                 match Control::decode(&frame) {
                     Ok(Control::Task {
                         id,
@@ -294,7 +312,7 @@ impl Worker {
                 next_beat = now + heartbeat;
             }
             if now.saturating_duration_since(last_heard) > silence {
-                return Ok(SessionEnd::Silent);
+                return Ok(SessionEnd::Silent { heard });
             }
         }
     }
