@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::pool::{
     Command, Done, Ending, IdSource, PoolLink, PoolOptions, TaskContext, TaskRegistry, TaskResult,
 };
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,7 +34,7 @@ enum Waiter {
 
 /// A `map` in progress: items are submitted as results free room.
 struct Feed {
-    task: String,
+    task: Arc<str>,
     items: Box<dyn Iterator<Item = Value>>,
     next_index: u64,
     in_flight: usize,
@@ -47,7 +47,7 @@ struct Feed {
 /// A pool as the node holds it.
 pub(crate) struct NodePool {
     link: PoolLink,
-    waiters: HashMap<u64, (String, Waiter)>,
+    waiters: FxHashMap<u64, (Arc<str>, Waiter)>,
     feeds: Vec<Option<Feed>>,
     ids: IdSource,
 }
@@ -95,7 +95,7 @@ impl Node {
         let endpoints = link.endpoints.clone();
         self.pools.push(NodePool {
             link,
-            waiters: HashMap::new(),
+            waiters: FxHashMap::default(),
             feeds: Vec::new(),
             ids: IdSource::new(),
         });
@@ -165,9 +165,9 @@ impl Node {
                 let item = state.next_index;
                 state.next_index += 1;
                 state.in_flight += 1;
-                let task = state.task.clone();
+                let task = Arc::clone(&state.task);
                 let waiter = Waiter::Feed { feed, index: item };
-                self.pools[index].submit(&task, args, None, waiter);
+                self.pools[index].submit(task, args, None, waiter);
             }
             let pool = &mut self.pools[index];
             let finished = pool.feeds[feed]
@@ -209,16 +209,16 @@ impl Node {
 impl NodePool {
     fn submit(
         &mut self,
-        task: &str,
+        task: Arc<str>,
         args: Value,
         timeout: Option<Duration>,
         waiter: Waiter,
     ) -> u64 {
         let id = self.ids.next();
-        self.waiters.insert(id, (task.to_owned(), waiter));
+        self.waiters.insert(id, (Arc::clone(&task), waiter));
         self.link.send(Command::Submit {
             id,
-            name: task.to_owned(),
+            name: task,
             args,
             timeout,
         });
@@ -270,7 +270,7 @@ impl PoolRef<'_> {
             });
         }
         let waiter = Waiter::Callback(Box::new(callback));
-        Ok(pool.submit(task, args.into(), options.timeout, waiter))
+        Ok(pool.submit(Arc::from(task), args.into(), options.timeout, waiter))
     }
 
     /// Runs `task` once per item, submitting items only as results free room (at most the
@@ -287,7 +287,7 @@ impl PoolRef<'_> {
         check_task_name(task)?;
         let window = self.pool().link.max_pending;
         let feed = Feed {
-            task: task.to_owned(),
+            task: Arc::from(task),
             items: Box::new(items.into_iter()),
             next_index: 0,
             in_flight: 0,
@@ -328,9 +328,12 @@ fn check_task_name(task: &str) -> Result<(), Error> {
 
 /// The caller's result for how a task ended.
 fn outcome(pool: &str, task: &str, id: u64, ending: Ending) -> Result<Value, Error> {
+    if let Ending::Ok(value) = ending {
+        return Ok(value);
+    }
     let (pool, task) = (pool.to_owned(), task.to_owned());
     Err(match ending {
-        Ending::Ok(value) => return Ok(value),
+        Ending::Ok(_) => unreachable!("returned above"),
         Ending::Failed(e) => Error::Remote {
             class: e.class,
             message: e.message,

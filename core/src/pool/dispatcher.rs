@@ -10,7 +10,7 @@ use super::{PoolOptions, PoolSnapshot, WorkerSnapshot};
 use crate::bert::Value;
 use crate::waker::{WakeReceiver, Waker};
 use crossbeam_channel::{Receiver, Sender};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 pub(crate) enum Command {
     Submit {
         id: u64,
-        name: String,
+        name: Arc<str>,
         args: Value,
         timeout: Option<Duration>,
     },
@@ -50,12 +50,16 @@ pub(crate) struct Dispatcher {
     pub(crate) snapshot: Arc<Mutex<PoolSnapshot>>,
     pub(crate) scheduler: Scheduler,
     /// Contexts of tasks on the local threads, to flag them cancelled.
-    local_running: HashMap<u64, TaskContext>,
+    local_running: FxHashMap<u64, TaskContext>,
     /// A worker's name as it gave it in READY, for stats.
-    labels: HashMap<WorkerKey, String>,
+    labels: FxHashMap<WorkerKey, String>,
     protocol_errors: u64,
     frame: Vec<u8>,
     sent_done: bool,
+    /// When pending tasks are next checked against the no-worker wait.
+    next_no_worker_check: Instant,
+    /// The worker list changed since the snapshot last named them.
+    workers_changed: bool,
 }
 
 impl Dispatcher {
@@ -92,11 +96,13 @@ impl Dispatcher {
             options,
             snapshot,
             scheduler,
-            local_running: HashMap::new(),
-            labels: HashMap::new(),
+            local_running: FxHashMap::default(),
+            labels: FxHashMap::default(),
             protocol_errors: 0,
             frame: Vec::with_capacity(256),
             sent_done: false,
+            next_no_worker_check: Instant::now(),
+            workers_changed: true,
         }
     }
 
@@ -170,27 +176,35 @@ impl Dispatcher {
 
     /// Reads what workers sent, up to a batch.
     fn receive(&mut self) {
+        // Two reused frames, not a fresh Vec per message: this runs once per task.
+        let (mut key, mut payload) = (zmq::Message::new(), zmq::Message::new());
         for _ in 0..RECEIVE_BATCH {
             let Some(socket) = &self.socket else { return };
-            let frames = match socket.recv_multipart(zmq::DONTWAIT) {
-                Ok(frames) => frames,
-                Err(_) => return,
-            };
-            let [key, payload] = <[Vec<u8>; 2]>::try_from(frames).unwrap_or_default();
-            if key.is_empty() {
+            if socket.recv(&mut key, zmq::DONTWAIT).is_err() {
+                return;
+            }
+            // ROUTER prepends the identity: a well-formed message is [identity, frame].
+            let whole = key.get_more()
+                && socket.recv(&mut payload, 0).is_ok()
+                && !payload.get_more()
+                && !key.is_empty();
+            if !whole {
                 self.protocol_errors += 1;
+                while socket.get_rcvmore().unwrap_or(false) {
+                    let _ = socket.recv(&mut payload, 0);
+                }
                 continue;
             }
             match Control::decode(&payload) {
-                Ok(control) => self.handle(key, control),
+                Ok(control) => self.handle(&key, control),
                 Err(_) => self.protocol_errors += 1,
             }
         }
     }
 
-    fn handle(&mut self, key: WorkerKey, control: Control) {
+    fn handle(&mut self, key: &[u8], control: Control) {
         let now = Instant::now();
-        let known = match self.scheduler.worker_mut(&key) {
+        let known = match self.scheduler.worker_mut(key) {
             Some(worker) => {
                 worker.last_heard = now;
                 true
@@ -207,14 +221,15 @@ impl Dispatcher {
                 let label = info
                     .get("name")
                     .and_then(Value::as_str)
-                    .map_or_else(|| hex(&key), str::to_owned);
-                self.labels.insert(key.clone(), label);
-                let names: HashSet<String> = tasks.into_iter().collect();
+                    .map_or_else(|| hex(key), str::to_owned);
+                self.labels.insert(key.to_vec(), label);
+                let names: FxHashSet<String> = tasks.into_iter().collect();
                 let capacity = concurrency as usize + self.options.prefetch;
                 let heartbeat = Duration::from_millis(heartbeat_ms.max(1));
+                self.workers_changed = true;
                 let ended = self
                     .scheduler
-                    .add_worker(key, Some(names), capacity, heartbeat, now);
+                    .add_worker(key.to_vec(), Some(names), capacity, heartbeat, now);
                 for (id, ending) in ended {
                     self.finish(id, ending);
                 }
@@ -222,7 +237,7 @@ impl Dispatcher {
             // From a worker not (or no longer) known too: the result is as good, and its
             // next heartbeat will be told to say READY again.
             Control::Result { id, outcome } => {
-                if let Some(ending) = self.scheduler.complete(&key, id, outcome, now) {
+                if let Some(ending) = self.scheduler.complete(key, id, outcome, now) {
                     self.finish(id, ending);
                 }
             }
@@ -230,12 +245,13 @@ impl Dispatcher {
                 if !known {
                     // A worker of an earlier pool on this address, or one declared dead:
                     // it must say READY again before it gets work.
-                    self.send_to(&key, &Control::Disconnect);
+                    self.send_to(key, &Control::Disconnect);
                 }
             }
             Control::Disconnect => {
-                self.labels.remove(&key);
-                for (id, ending) in self.scheduler.remove_worker(&key, false, Instant::now()) {
+                self.workers_changed = true;
+                self.labels.remove(key);
+                for (id, ending) in self.scheduler.remove_worker(key, false, now) {
                     self.finish(id, ending);
                 }
             }
@@ -259,6 +275,7 @@ impl Dispatcher {
             }
         }
         for key in dead {
+            self.workers_changed = true;
             self.labels.remove(&key);
             for (id, ending) in self.scheduler.remove_worker(&key, true, now) {
                 self.finish(id, ending);
@@ -277,7 +294,14 @@ impl Dispatcher {
         let registry = self.registry.clone();
         let local = self.local.is_some();
         let can_run_local = |name: &str| local && registry.contains(name);
-        for (id, lease, ending) in self.scheduler.expire(now, &can_run_local) {
+        // Deadlines are checked every turn (a heap makes that cheap); the no-worker wait,
+        // a scan of the queues, every EXPIRY_TICK.
+        let check_no_worker = now >= self.next_no_worker_check;
+        if check_no_worker {
+            self.next_no_worker_check = now + EXPIRY_TICK;
+        }
+        let ended = self.scheduler.expire(now, check_no_worker, &can_run_local);
+        for (id, lease, ending) in ended {
             self.finish(id, ending);
             if let Some(key) = lease {
                 self.cancel_on(&key, id);
@@ -314,8 +338,8 @@ impl Dispatcher {
         let Some(task) = self.scheduler.task(id) else {
             return true;
         };
-        let context = TaskContext::new(id, &task.name, task.attempt, task.deadline);
         if key == LOCAL {
+            let context = TaskContext::new(id, Arc::clone(&task.name), task.attempt, task.deadline);
             let args = task.args.clone();
             if let Some(local) = &self.local {
                 self.local_running.insert(id, context.clone());
@@ -400,32 +424,35 @@ impl Dispatcher {
         let _ = zmq::poll(&mut items, timeout);
     }
 
+    /// Updates the counters the node reads; worker names are copied only when the set of
+    /// workers changed.
     fn publish_snapshot(&mut self) {
-        let workers = self
-            .scheduler
-            .workers()
-            .iter()
-            .map(|w| WorkerSnapshot {
-                name: if w.is_local() {
-                    "local".to_owned()
-                } else {
-                    self.labels
-                        .get(&w.key)
-                        .cloned()
-                        .unwrap_or_else(|| hex(&w.key))
-                },
-                in_flight: w.leased.len(),
-            })
-            .collect();
-        let snapshot = PoolSnapshot {
-            counters: self.scheduler.counters.clone(),
-            pending: self.scheduler.pending(),
-            in_flight: self.scheduler.in_flight(),
-            workers,
-            protocol_errors: self.protocol_errors,
+        let Ok(mut shared) = self.snapshot.lock() else {
+            return;
         };
-        if let Ok(mut shared) = self.snapshot.lock() {
-            *shared = snapshot;
+        shared.counters = self.scheduler.counters.clone();
+        shared.pending = self.scheduler.pending();
+        shared.in_flight = self.scheduler.in_flight();
+        shared.protocol_errors = self.protocol_errors;
+        let workers = self.scheduler.workers();
+        if std::mem::take(&mut self.workers_changed) || shared.workers.len() != workers.len() {
+            shared.workers = workers
+                .iter()
+                .map(|w| WorkerSnapshot {
+                    name: if w.is_local() {
+                        "local".to_owned()
+                    } else {
+                        self.labels
+                            .get(&w.key)
+                            .cloned()
+                            .unwrap_or_else(|| hex(&w.key))
+                    },
+                    in_flight: 0,
+                })
+                .collect();
+        }
+        for (shown, worker) in shared.workers.iter_mut().zip(workers) {
+            shown.in_flight = worker.leased.len();
         }
     }
 

@@ -108,104 +108,111 @@ impl Control {
 
     /// Reads a frame; an unknown or malformed frame is an error naming what was wrong.
     pub(crate) fn decode(bytes: &[u8]) -> Result<Control, Error> {
-        let value = bert::decode_with_limits(bytes, &LIMITS)?;
-        let Value::Tuple(items) = value else {
-            return Err(bad("a control frame is a tuple"));
-        };
-        let mut items = items.into_iter();
-        let kind = match items.next() {
-            Some(Value::Atom(a)) => a,
-            _ => return Err(bad("a control frame starts with an atom")),
-        };
-        let rest: Vec<Value> = items.collect();
-        let fields = rest.len();
-        let control = match (kind.as_str(), rest) {
-            ("heartbeat", rest) if rest.is_empty() => Control::Heartbeat,
-            ("disconnect", rest) if rest.is_empty() => Control::Disconnect,
-            ("cancel", rest) if fields == 1 => Control::Cancel {
-                id: id_of(&rest[0])?,
-            },
-            ("ready", rest) if fields == 5 => {
-                let [version, concurrency, tasks, heartbeat_ms, info] =
-                    <[Value; 5]>::try_from(rest).map_err(|_| bad("READY"))?;
-                if version != Value::Int(VERSION) {
-                    return Err(bad(format!("unsupported protocol version {version:?}")));
-                }
-                let Value::List(names) = tasks else {
-                    return Err(bad("READY's task names are a list"));
-                };
-                let tasks = names
-                    .iter()
-                    .map(|n| n.as_str().map(str::to_owned))
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| bad("READY's task names are text"))?;
-                let concurrency = u32::try_from(uint(&concurrency, "concurrency")?)
-                    .ok()
-                    .filter(|&c| c > 0)
-                    .ok_or_else(|| bad("READY's concurrency must be 1 or more"))?;
-                let heartbeat_ms = uint(&heartbeat_ms, "heartbeat")?;
-                if heartbeat_ms == 0 {
-                    return Err(bad("READY's heartbeat must be 1 ms or more"));
-                }
-                Control::Ready {
-                    concurrency,
-                    tasks,
-                    heartbeat_ms,
-                    info,
-                }
-            }
-            ("task", rest) if fields == 5 => {
-                let [id, name, args, attempt, deadline] =
-                    <[Value; 5]>::try_from(rest).map_err(|_| bad("TASK"))?;
-                let attempt = u32::try_from(uint(&attempt, "attempt")?)
-                    .map_err(|_| bad("attempt out of range"))?;
-                let deadline_ms = match deadline {
-                    Value::Nil => None,
-                    d => Some(uint(&d, "deadline")?),
-                };
-                Control::Task {
-                    id: id_of(&id)?,
-                    name: text(&name, "task name")?,
-                    args,
-                    attempt,
-                    deadline_ms,
-                }
-            }
-            ("result", rest) if fields == 3 => {
-                let [id, status, value] =
-                    <[Value; 3]>::try_from(rest).map_err(|_| bad("RESULT"))?;
-                if status.as_atom() != Some("ok") {
-                    return Err(bad("a 3-field RESULT is {result, Id, ok, Value}"));
-                }
-                Control::Result {
-                    id: id_of(&id)?,
-                    outcome: Ok(value),
-                }
-            }
-            ("result", rest) if fields == 5 => {
-                let [id, status, class, message, backtrace] =
-                    <[Value; 5]>::try_from(rest).map_err(|_| bad("RESULT"))?;
-                if status.as_atom() != Some("error") {
-                    return Err(bad("a 5-field RESULT is {result, Id, error, ...}"));
-                }
-                let lines = match backtrace {
-                    Value::List(lines) => lines
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                let error = TaskError::new(text(&class, "class")?, text(&message, "message")?);
-                Control::Result {
-                    id: id_of(&id)?,
-                    outcome: Err(error.with_backtrace(lines)),
-                }
-            }
-            (other, _) => return Err(bad(format!("unknown frame {other} with {fields} fields"))),
-        };
-        Ok(control)
+        if let Some(control) = decode_fast(bytes) {
+            return Ok(control);
+        }
+        decode_generic(bytes)
     }
+}
+
+/// Reads any frame through a tuple `Value`.
+fn decode_generic(bytes: &[u8]) -> Result<Control, Error> {
+    let value = bert::decode_with_limits(bytes, &LIMITS)?;
+    let Value::Tuple(items) = value else {
+        return Err(bad("a control frame is a tuple"));
+    };
+    let mut items = items.into_iter();
+    let kind = match items.next() {
+        Some(Value::Atom(a)) => a,
+        _ => return Err(bad("a control frame starts with an atom")),
+    };
+    let rest: Vec<Value> = items.collect();
+    let fields = rest.len();
+    let control = match (kind.as_str(), rest) {
+        ("heartbeat", rest) if rest.is_empty() => Control::Heartbeat,
+        ("disconnect", rest) if rest.is_empty() => Control::Disconnect,
+        ("cancel", rest) if fields == 1 => Control::Cancel {
+            id: id_of(&rest[0])?,
+        },
+        ("ready", rest) if fields == 5 => {
+            let [version, concurrency, tasks, heartbeat_ms, info] =
+                <[Value; 5]>::try_from(rest).map_err(|_| bad("READY"))?;
+            if version != Value::Int(VERSION) {
+                return Err(bad(format!("unsupported protocol version {version:?}")));
+            }
+            let Value::List(names) = tasks else {
+                return Err(bad("READY's task names are a list"));
+            };
+            let tasks = names
+                .iter()
+                .map(|n| n.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| bad("READY's task names are text"))?;
+            let concurrency = u32::try_from(uint(&concurrency, "concurrency")?)
+                .ok()
+                .filter(|&c| c > 0)
+                .ok_or_else(|| bad("READY's concurrency must be 1 or more"))?;
+            let heartbeat_ms = uint(&heartbeat_ms, "heartbeat")?;
+            if heartbeat_ms == 0 {
+                return Err(bad("READY's heartbeat must be 1 ms or more"));
+            }
+            Control::Ready {
+                concurrency,
+                tasks,
+                heartbeat_ms,
+                info,
+            }
+        }
+        ("task", rest) if fields == 5 => {
+            let [id, name, args, attempt, deadline] =
+                <[Value; 5]>::try_from(rest).map_err(|_| bad("TASK"))?;
+            let attempt = u32::try_from(uint(&attempt, "attempt")?)
+                .map_err(|_| bad("attempt out of range"))?;
+            let deadline_ms = match deadline {
+                Value::Nil => None,
+                d => Some(uint(&d, "deadline")?),
+            };
+            Control::Task {
+                id: id_of(&id)?,
+                name: text(&name, "task name")?,
+                args,
+                attempt,
+                deadline_ms,
+            }
+        }
+        ("result", rest) if fields == 3 => {
+            let [id, status, value] = <[Value; 3]>::try_from(rest).map_err(|_| bad("RESULT"))?;
+            if status.as_atom() != Some("ok") {
+                return Err(bad("a 3-field RESULT is {result, Id, ok, Value}"));
+            }
+            Control::Result {
+                id: id_of(&id)?,
+                outcome: Ok(value),
+            }
+        }
+        ("result", rest) if fields == 5 => {
+            let [id, status, class, message, backtrace] =
+                <[Value; 5]>::try_from(rest).map_err(|_| bad("RESULT"))?;
+            if status.as_atom() != Some("error") {
+                return Err(bad("a 5-field RESULT is {result, Id, error, ...}"));
+            }
+            let lines = match backtrace {
+                Value::List(lines) => lines
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let error = TaskError::new(text(&class, "class")?, text(&message, "message")?);
+            Control::Result {
+                id: id_of(&id)?,
+                outcome: Err(error.with_backtrace(lines)),
+            }
+        }
+        (other, _) => return Err(bad(format!("unknown frame {other} with {fields} fields"))),
+    };
+    Ok(control)
 }
 
 /// Writes a TASK frame into `out` (cleared first), the arguments in place.
@@ -260,6 +267,123 @@ pub(crate) fn encode_result(
         }
     }
     Ok(())
+}
+
+/// `{task, ` as written by `encode_task`.
+const TASK_HEAD: [u8; 10] = [
+    tag::VERSION,
+    tag::SMALL_TUPLE,
+    6,
+    tag::ATOM,
+    0,
+    4,
+    b't',
+    b'a',
+    b's',
+    b'k',
+];
+/// `{result, ` of a successful result, as written by `encode_result`.
+const RESULT_OK_HEAD: [u8; 12] = [
+    tag::VERSION,
+    tag::SMALL_TUPLE,
+    4,
+    tag::ATOM,
+    0,
+    6,
+    b'r',
+    b'e',
+    b's',
+    b'u',
+    b'l',
+    b't',
+];
+const OK_ATOM: [u8; 5] = [tag::ATOM, 0, 2, b'o', b'k'];
+const NIL_CONSTANT: [u8; 16] = [
+    tag::SMALL_TUPLE,
+    2,
+    tag::ATOM,
+    0,
+    4,
+    b'b',
+    b'e',
+    b'r',
+    b't',
+    tag::ATOM,
+    0,
+    3,
+    b'n',
+    b'i',
+    b'l',
+    0,
+];
+
+/// TASK and successful RESULT frames, one of each per task, read where their layout is
+/// fixed bytes instead of through a tuple `Value`. `None` for anything else, malformed
+/// frames included: the generic reading then decides, and words the error.
+fn decode_fast(bytes: &[u8]) -> Option<Control> {
+    if bytes.starts_with(&RESULT_OK_HEAD) {
+        let (id, at) = read_uint(bytes, RESULT_OK_HEAD.len())?;
+        if !bytes.get(at..)?.starts_with(&OK_ATOM) {
+            return None;
+        }
+        let (value, end) = bert::decode_nested(bytes, at + OK_ATOM.len(), 1, &LIMITS).ok()?;
+        return (end == bytes.len()).then_some(Control::Result {
+            id,
+            outcome: Ok(value),
+        });
+    }
+    if bytes.starts_with(&TASK_HEAD) {
+        let (id, at) = read_uint(bytes, TASK_HEAD.len())?;
+        if *bytes.get(at)? != tag::BINARY {
+            return None;
+        }
+        let len = u32::from_be_bytes(bytes.get(at + 1..at + 5)?.try_into().ok()?) as usize;
+        let name = std::str::from_utf8(bytes.get(at + 5..at + 5 + len)?).ok()?;
+        let (args, at) = bert::decode_nested(bytes, at + 5 + len, 1, &LIMITS).ok()?;
+        let (attempt, at) = read_uint(bytes, at)?;
+        let rest = bytes.get(at..)?;
+        let deadline_ms = if rest == &NIL_CONSTANT[..15] {
+            None
+        } else {
+            let (ms, end) = read_uint(bytes, at)?;
+            if end != bytes.len() {
+                return None;
+            }
+            Some(ms)
+        };
+        return Some(Control::Task {
+            id,
+            name: name.to_owned(),
+            args,
+            attempt: u32::try_from(attempt).ok()?,
+            deadline_ms,
+        });
+    }
+    None
+}
+
+/// A non-negative integer below 2^63 (what `Value::Int` holds) at `at`, and where it ends.
+fn read_uint(bytes: &[u8], at: usize) -> Option<(u64, usize)> {
+    match *bytes.get(at)? {
+        tag::SMALL_INTEGER => Some((u64::from(*bytes.get(at + 1)?), at + 2)),
+        tag::INTEGER => {
+            let n = i32::from_be_bytes(bytes.get(at + 1..at + 5)?.try_into().ok()?);
+            Some((u64::try_from(n).ok()?, at + 5))
+        }
+        tag::SMALL_BIG => {
+            let n = usize::from(*bytes.get(at + 1)?);
+            if n > 8 || *bytes.get(at + 2)? != 0 {
+                return None;
+            }
+            let digits = bytes.get(at + 3..at + 3 + n)?;
+            let value = digits
+                .iter()
+                .rev()
+                .fold(0u64, |acc, &d| (acc << 8) | u64::from(d));
+            (value <= i64::MAX as u64).then_some((value, at + 3 + n))
+        }
+        _ => None,
+    }
 }
 
 fn write_atom(out: &mut Vec<u8>, name: &str) {
@@ -339,6 +463,42 @@ mod tests {
         round_trip(Control::Heartbeat);
         round_trip(Control::Disconnect);
         round_trip(Control::Cancel { id: 3 });
+    }
+
+    #[test]
+    fn the_fast_reading_agrees_with_the_generic_one() {
+        let frames = [
+            Control::Task {
+                id: (1 << 62) + 7,
+                name: "fetch".into(),
+                args: Value::List(vec![Value::Int(-1), Value::from("x")]),
+                attempt: 3,
+                deadline_ms: Some(70_000),
+            },
+            Control::Task {
+                id: 5,
+                name: "t".into(),
+                args: Value::Nil,
+                attempt: 1,
+                deadline_ms: None,
+            },
+            Control::Result {
+                id: 300,
+                outcome: Ok(Value::Dict(vec![(Value::from("k"), Value::Float(0.5))])),
+            },
+        ];
+        for control in frames {
+            let bytes = control.encode().unwrap();
+            assert_eq!(decode_fast(&bytes), Some(control.clone()));
+            // The generic reading of the same bytes gives the same frame.
+            assert_eq!(decode_generic(&bytes).unwrap(), control);
+            // Cut anywhere, the fast reading declines or agrees; it never invents a frame.
+            for cut in 0..bytes.len() {
+                if let Some(fast) = decode_fast(&bytes[..cut]) {
+                    assert_eq!(Some(fast), decode_generic(&bytes[..cut]).ok());
+                }
+            }
+        }
     }
 
     #[test]

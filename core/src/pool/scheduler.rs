@@ -8,8 +8,10 @@
 use super::task::TaskError;
 use super::Placement;
 use crate::bert::Value;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A worker's key: its ROUTER identity; the pool's local threads have the empty key, which
@@ -38,7 +40,7 @@ pub(crate) enum Ending {
 }
 
 pub(crate) struct Task {
-    pub(crate) name: String,
+    pub(crate) name: Arc<str>,
     pub(crate) args: Value,
     /// Runs started (1 on the first lease); sent to the worker as the attempt.
     pub(crate) attempt: u32,
@@ -55,9 +57,9 @@ pub(crate) struct Task {
 pub(crate) struct Worker {
     pub(crate) key: WorkerKey,
     /// `None`: the local threads, which run whatever the node registered.
-    names: Option<HashSet<String>>,
+    names: Option<FxHashSet<String>>,
     capacity: usize,
-    pub(crate) leased: HashSet<u64>,
+    pub(crate) leased: FxHashSet<u64>,
     pub(crate) heartbeat: Duration,
     pub(crate) last_heard: Instant,
     pub(crate) next_heartbeat: Instant,
@@ -101,10 +103,10 @@ pub struct PoolCounters {
 pub(crate) type Lease = (WorkerKey, u64);
 
 pub(crate) struct Scheduler {
-    tasks: HashMap<u64, Task>,
+    tasks: FxHashMap<u64, Task>,
     /// Pending ids by task name, oldest first; an id whose task has ended or is leased is
     /// skipped when it comes up.
-    queues: HashMap<String, VecDeque<u64>>,
+    queues: FxHashMap<Arc<str>, VecDeque<u64>>,
     pending: usize,
     workers: Vec<Worker>,
     deadlines: BinaryHeap<Reverse<(Instant, u64)>>,
@@ -123,8 +125,8 @@ impl Scheduler {
         no_worker_timeout: Option<Duration>,
     ) -> Self {
         Scheduler {
-            tasks: HashMap::new(),
-            queues: HashMap::new(),
+            tasks: FxHashMap::default(),
+            queues: FxHashMap::default(),
             pending: 0,
             workers: Vec::new(),
             deadlines: BinaryHeap::new(),
@@ -161,7 +163,7 @@ impl Scheduler {
     pub(crate) fn submit(
         &mut self,
         id: u64,
-        name: String,
+        name: Arc<str>,
         args: Value,
         timeout: Option<Duration>,
         now: Instant,
@@ -170,7 +172,7 @@ impl Scheduler {
         if let Some(at) = deadline {
             self.deadlines.push(Reverse((at, id)));
         }
-        self.queues.entry(name.clone()).or_default().push_back(id);
+        self.enqueue(&name, id, false);
         self.pending += 1;
         self.counters.submitted += 1;
         self.tasks.insert(
@@ -189,12 +191,26 @@ impl Scheduler {
         );
     }
 
+    /// Puts an id on its name's queue (at the front for a task going back), without
+    /// allocating once the name has a queue.
+    fn enqueue(&mut self, name: &Arc<str>, id: u64, front: bool) {
+        let queue = match self.queues.get_mut(&**name) {
+            Some(queue) => queue,
+            None => self.queues.entry(Arc::clone(name)).or_default(),
+        };
+        if front {
+            queue.push_front(id);
+        } else {
+            queue.push_back(id);
+        }
+    }
+
     /// A worker said READY. A key seen before starts over: whatever it held is requeued
     /// (not counted as a death: it is alive and asking for work).
     pub(crate) fn add_worker(
         &mut self,
         key: WorkerKey,
-        names: Option<HashSet<String>>,
+        names: Option<FxHashSet<String>>,
         capacity: usize,
         heartbeat: Duration,
         now: Instant,
@@ -204,7 +220,7 @@ impl Scheduler {
             key,
             names,
             capacity: capacity.max(1),
-            leased: HashSet::new(),
+            leased: FxHashSet::default(),
             heartbeat,
             last_heard: now,
             next_heartbeat: now,
@@ -255,8 +271,8 @@ impl Scheduler {
             self.counters.retried += 1;
             self.pending += 1;
             task.queued_at = now;
-            let name = task.name.clone();
-            self.queues.entry(name).or_default().push_front(id);
+            let name = Arc::clone(&task.name);
+            self.enqueue(&name, id, true);
         }
         endings
     }
@@ -264,10 +280,23 @@ impl Scheduler {
     /// Leases pending tasks to workers with free credit, following the placement policy.
     pub(crate) fn assign(&mut self, local_names: &dyn Fn(&str) -> bool) -> Vec<Lease> {
         let mut leases = Vec::new();
-        if self.pending == 0 {
+        if self.pending == 0 || self.workers.is_empty() {
             return leases;
         }
-        let order = self.offer_order();
+        let count = self.workers.len();
+        self.next_start = (self.next_start + 1) % count;
+        // Local threads first (if the policy lets them run anything), then every remote
+        // worker from a rotating start, to spread a light load.
+        let local_pass = self.placement != Placement::Remote;
+        let remote_pass = self.placement != Placement::Local;
+        let order = (0..count)
+            .filter(|&i| local_pass && self.workers[i].is_local())
+            .chain(
+                (0..count)
+                    .map(|k| (self.next_start + k) % count)
+                    .filter(|&i| remote_pass && !self.workers[i].is_local()),
+            )
+            .collect::<smallvec::SmallVec<[usize; 16]>>();
         for index in order {
             while self.workers[index].free() > 0 && self.pending > 0 {
                 let Some(id) = self.next_for(index, local_names) else {
@@ -290,29 +319,10 @@ impl Scheduler {
         leases
     }
 
-    /// Workers in the order they are offered tasks: the local threads first when the
-    /// policy says so, then the remote workers from a rotating start.
-    fn offer_order(&mut self) -> Vec<usize> {
-        let (local, remote): (Vec<usize>, Vec<usize>) =
-            (0..self.workers.len()).partition(|&i| self.workers[i].is_local());
-        let remote = if remote.is_empty() {
-            remote
-        } else {
-            self.next_start = (self.next_start + 1) % remote.len();
-            let (a, b) = remote.split_at(self.next_start);
-            b.iter().chain(a).copied().collect()
-        };
-        match self.placement {
-            Placement::Local => local,
-            Placement::Remote => remote,
-            Placement::LocalFirst => local.into_iter().chain(remote).collect(),
-        }
-    }
-
     /// The oldest pending task the worker can run, taken off its queue.
     fn next_for(&mut self, index: usize, local_names: &dyn Fn(&str) -> bool) -> Option<u64> {
         let worker = &self.workers[index];
-        let mut best: Option<(u64, &String)> = None;
+        let mut best: Option<(u64, &Arc<str>)> = None;
         for (name, queue) in &mut self.queues {
             // Drop ids that ended or were leased since they were queued.
             while let Some(&id) = queue.front() {
@@ -333,8 +343,8 @@ impl Scheduler {
             }
         }
         let (id, name) = best?;
-        let name = name.clone();
-        self.queues.get_mut(&name)?.pop_front();
+        let name = Arc::clone(name);
+        self.queues.get_mut(&*name)?.pop_front();
         Some(id)
     }
 
@@ -354,8 +364,8 @@ impl Scheduler {
             return;
         }
         self.pending += 1;
-        let name = task.name.clone();
-        self.queues.entry(name).or_default().push_front(id);
+        let name = Arc::clone(&task.name);
+        self.enqueue(&name, id, true);
     }
 
     /// A worker answered at `now`. The outcome is the caller's unless the task already
@@ -449,6 +459,7 @@ impl Scheduler {
     pub(crate) fn expire(
         &mut self,
         now: Instant,
+        check_no_worker: bool,
         local_names: &dyn Fn(&str) -> bool,
     ) -> Vec<(u64, Option<WorkerKey>, Ending)> {
         let mut ended = Vec::new();
@@ -467,13 +478,13 @@ impl Scheduler {
                 ended.push((id, lease, Ending::TimedOut { timeout_ms }));
             }
         }
-        if let Some(limit) = self.no_worker_timeout {
-            let names: Vec<String> = self.queues.keys().cloned().collect();
+        if let Some(limit) = self.no_worker_timeout.filter(|_| check_no_worker) {
+            let names: Vec<Arc<str>> = self.queues.keys().cloned().collect();
             for name in names {
                 if self.workers.iter().any(|w| w.can_run(&name, local_names)) {
                     continue;
                 }
-                let Some(queue) = self.queues.get_mut(&name) else {
+                let Some(queue) = self.queues.get_mut(&*name) else {
                     continue;
                 };
                 while let Some(&id) = queue.front() {
@@ -530,7 +541,7 @@ mod tests {
 
     const HB: Duration = Duration::from_secs(1);
 
-    fn names(list: &[&str]) -> Option<HashSet<String>> {
+    fn names(list: &[&str]) -> Option<FxHashSet<String>> {
         Some(list.iter().map(|s| s.to_string()).collect())
     }
 
@@ -543,7 +554,13 @@ mod tests {
     }
 
     fn submit(s: &mut Scheduler, id: u64, name: &str) {
-        s.submit(id, name.into(), Value::Int(id as i64), None, Instant::now());
+        s.submit(
+            id,
+            Arc::from(name),
+            Value::Int(id as i64),
+            None,
+            Instant::now(),
+        );
     }
 
     #[test]
@@ -647,7 +664,7 @@ mod tests {
         s.add_worker(b"w".to_vec(), names(&["a"]), 1, HB, now);
         s.submit(
             1,
-            "a".into(),
+            Arc::from("a"),
             Value::Nil,
             Some(Duration::from_millis(5)),
             now,
@@ -655,7 +672,7 @@ mod tests {
         submit(&mut s, 2, "a");
         s.assign(&none);
         let later = now + Duration::from_millis(10);
-        let expired = s.expire(later, &none);
+        let expired = s.expire(later, true, &none);
         assert_eq!(
             expired,
             vec![(1, Some(b"w".to_vec()), Ending::TimedOut { timeout_ms: 5 })]
@@ -678,7 +695,7 @@ mod tests {
         s.add_worker(b"w".to_vec(), names(&["a"]), 1, HB, now);
         s.submit(
             1,
-            "a".into(),
+            Arc::from("a"),
             Value::Nil,
             Some(Duration::from_millis(5)),
             now,
@@ -688,16 +705,18 @@ mod tests {
         let ending = s.complete(b"w", 1, Ok(Value::Nil), late);
         assert_eq!(ending, Some(Ending::TimedOut { timeout_ms: 5 }));
         assert_eq!((s.counters.timed_out, s.counters.completed), (1, 0));
-        assert!(s.expire(late, &none).is_empty(), "ended once");
+        assert!(s.expire(late, true, &none).is_empty(), "ended once");
     }
 
     #[test]
     fn no_worker_for_a_task_ends_it_after_the_wait() {
         let mut s = Scheduler::new(Placement::Remote, 3, Some(Duration::from_millis(50)));
         let now = Instant::now();
-        s.submit(1, "b".into(), Value::Nil, None, now);
-        assert!(s.expire(now + Duration::from_millis(10), &none).is_empty());
-        let ended = s.expire(now + Duration::from_millis(60), &none);
+        s.submit(1, Arc::from("b"), Value::Nil, None, now);
+        assert!(s
+            .expire(now + Duration::from_millis(10), true, &none)
+            .is_empty());
+        let ended = s.expire(now + Duration::from_millis(60), true, &none);
         assert_eq!(ended, vec![(1, None, Ending::NoWorker { waited_ms: 60 })]);
         assert_eq!(s.pending(), 0);
     }

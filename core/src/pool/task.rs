@@ -13,17 +13,17 @@ use std::time::Instant;
 #[derive(Clone, Debug)]
 pub struct TaskContext {
     id: u64,
-    name: String,
+    name: Arc<str>,
     attempt: u32,
     deadline: Option<Instant>,
     cancelled: Arc<AtomicBool>,
 }
 
 impl TaskContext {
-    pub(crate) fn new(id: u64, name: &str, attempt: u32, deadline: Option<Instant>) -> Self {
+    pub(crate) fn new(id: u64, name: Arc<str>, attempt: u32, deadline: Option<Instant>) -> Self {
         TaskContext {
             id,
-            name: name.to_owned(),
+            name,
             attempt,
             deadline,
             cancelled: Arc::new(AtomicBool::new(false)),

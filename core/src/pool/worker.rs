@@ -247,6 +247,8 @@ impl Worker {
         state.start(socket, &self.ready());
         let mut last_heard = Instant::now();
         let mut heard = false;
+        // Reused for every frame read: this runs once per task.
+        let mut frame = zmq::Message::new();
         let mut next_beat = last_heard + heartbeat;
         loop {
             let now = Instant::now();
@@ -280,7 +282,7 @@ impl Worker {
             }
             state.flush(socket);
             state.send_results(socket);
-            while let Ok(frame) = socket.recv_bytes(zmq::DONTWAIT) {
+            while socket.recv(&mut frame, zmq::DONTWAIT).is_ok() {
                 last_heard = Instant::now();
                 heard = true;
                 match Control::decode(&frame) {
@@ -292,7 +294,7 @@ impl Worker {
                         deadline_ms,
                     }) => {
                         let deadline = deadline_ms.map(|ms| last_heard + Duration::from_millis(ms));
-                        let context = TaskContext::new(id, &name, attempt, deadline);
+                        let context = TaskContext::new(id, Arc::from(name), attempt, deadline);
                         state.running.insert(id, context.clone());
                         let _ = state.jobs.send(Job { context, args });
                     }

@@ -28,6 +28,30 @@ pub fn decode_with_limits(bytes: &[u8], limits: &DecodeLimits) -> Result<Value, 
     Decoder::new(bytes, limits).frame()
 }
 
+/// Reads the one term that starts at `at` in a frame whose envelope the caller has matched
+/// itself, nested `levels` wire levels deep (counted against the depth limit); returns it
+/// and the offset where it ends. For protocol frames whose fixed parts are read as bytes.
+pub(crate) fn decode_nested(
+    bytes: &[u8],
+    at: usize,
+    levels: usize,
+    limits: &DecodeLimits,
+) -> Result<(Value, usize), DecodeError> {
+    let mut decoder = Decoder::new(bytes, limits);
+    if bytes.len() > limits.max_input_bytes {
+        let (len, max) = (bytes.len(), limits.max_input_bytes);
+        return decoder.fail(0, super::error::DecodeErrorKind::InputTooLarge { len, max });
+    }
+    if decoder.max_depth < levels {
+        let max = decoder.max_depth;
+        return decoder.fail(at, super::error::DecodeErrorKind::TooDeep { max });
+    }
+    decoder.max_depth -= levels;
+    decoder.pos = at.min(bytes.len());
+    let value = decoder.term()?;
+    Ok((value, decoder.pos))
+}
+
 /// Decodes one frame into a raw Erlang [`Term`], leaving `{bert, ...}` tuples as they are.
 pub fn decode_term(bytes: &[u8], limits: &DecodeLimits) -> Result<Term, DecodeError> {
     Decoder::new(bytes, limits).frame()

@@ -8,15 +8,22 @@
 //!   a bounded number in flight) divided by tasks/s of a bare crossbeam-channel thread pool of
 //!   the same size doing the same work and sending results to one consumer thread. Goal: at
 //!   least 0.5.
+//! - `pool_remote`: tasks/s of trivial tasks through a worker pool served by two worker
+//!   processes (tcp loopback) divided by a raw libzmq PUSH/PULL pipeline through the same
+//!   two processes; then a memory run (a million tasks through `map`, the RSS growth).
+//!   Goal: at least 0.3 and 200,000 tasks/s.
+//! - `pool_local`: tasks/s through a pool of local threads divided by `Node::defer` on as
+//!   many threads.
 //!
 //! The two sides run in alternating rounds and the ratio is of the medians, so a noisy,
 //! shared machine disturbs both alike. Each benchmark prints its rounds and, last,
 //! `RESULT <name> <ratio>`.
 //!
-//! Run: `cargo run --release -p dripdrop-examples --bin bench -- pushpull|defer|all
+//! Run: `cargo run --release -p dripdrop-examples --bin bench -- NAME
 //! [--rounds N] [--count N] [--in-flight N] [--quick]`
 
 mod defer;
+mod pool;
 mod pushpull;
 
 use dripdrop_examples::{main_with, median, Fallible, Flags};
@@ -26,7 +33,7 @@ use std::time::Duration;
 const USAGE: &str = "\
 usage: bench NAME [--rounds N] [--count N] [--in-flight N] [--quick]
 
-NAME is pushpull, defer or all. Each benchmark prints its rounds and, as its last line,
+NAME is pushpull, defer, pool_remote, pool_local or all. Each benchmark prints its rounds and, as its last line,
 RESULT NAME RATIO (DripDrop's rate divided by the bare baseline's, medians of the rounds).
 
   --rounds N     alternating rounds of each side (default 7; 1 with --quick)
@@ -110,6 +117,10 @@ fn human(rate: f64) -> String {
 }
 
 fn run(args: Vec<String>) -> Fallible<()> {
+    // The worker processes of pool_remote are this program again.
+    if args.first().map(String::as_str) == Some("__pool-worker") {
+        return pool::serve(&args[1..]);
+    }
     let flags = Flags::parse(args, &["rounds", "count", "in-flight"], &["quick"])?;
     let quick = flags.has("quick");
     let size = Size {
@@ -123,20 +134,22 @@ fn run(args: Vec<String>) -> Fallible<()> {
     }
     let name = match flags.positional() {
         [name] => name.as_str(),
-        [] => return Err("which benchmark? pushpull, defer or all (try --help)".into()),
+        [] => return Err("which benchmark? (try --help)".into()),
         more => return Err(format!("one benchmark name expected, got {}", more.len()).into()),
     };
     let benches: &[&str] = match name {
         "pushpull" => &["pushpull"],
         "defer" => &["defer"],
-        "all" => &["pushpull", "defer"],
-        other => {
-            return Err(format!("unknown benchmark {other:?} (pushpull, defer or all)").into())
-        }
+        "pool_remote" => &["pool_remote"],
+        "pool_local" => &["pool_local"],
+        "all" => &["pushpull", "defer", "pool_local", "pool_remote"],
+        other => return Err(format!("unknown benchmark {other:?} (try --help)").into()),
     };
     for bench in benches {
         let ratio = match *bench {
             "pushpull" => pushpull::run(size)?,
+            "pool_remote" => pool::run_remote(size)?,
+            "pool_local" => pool::run_local(size)?,
             _ => defer::run(size)?,
         };
         println!("RESULT {bench} {ratio:.3}");
