@@ -21,7 +21,7 @@ fn ratio(line: &str, name: &str) -> f64 {
 
 #[test]
 fn each_benchmark_ends_with_its_result_line() {
-    for name in ["pushpull", "defer"] {
+    for name in ["pushpull", "defer", "pool_local", "pool_remote"] {
         let out = run(BENCH, &[name, "--quick"]);
         out.assert_clean("bench");
         ratio(out.stdout.last().expect("output"), name);
@@ -36,7 +36,7 @@ fn each_benchmark_ends_with_its_result_line() {
 }
 
 #[test]
-fn all_runs_both() {
+fn all_runs_every_benchmark() {
     let out = run(BENCH, &["all", "--quick", "--count", "500"]);
     out.assert_clean("bench");
     let results: Vec<&String> = out
@@ -44,10 +44,14 @@ fn all_runs_both() {
         .iter()
         .filter(|l| l.starts_with("RESULT "))
         .collect();
-    assert_eq!(results.len(), 2, "{:#?}", out.stdout);
-    ratio(results[0], "pushpull");
-    ratio(results[1], "defer");
-    assert_eq!(out.stdout.last(), Some(results[1]));
+    assert_eq!(results.len(), 4, "{:#?}", out.stdout);
+    for (line, name) in results
+        .iter()
+        .zip(["pushpull", "defer", "pool_local", "pool_remote"])
+    {
+        ratio(line, name);
+    }
+    assert_eq!(out.stdout.last(), Some(results[3]));
 }
 
 #[test]
@@ -56,6 +60,6 @@ fn an_unknown_benchmark_is_one_line_on_stderr() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         out.stderr,
-        "bench: unknown benchmark \"pingpong\" (pushpull, defer or all)\n"
+        "bench: unknown benchmark \"pingpong\" (try --help)\n"
     );
 }

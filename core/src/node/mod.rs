@@ -102,6 +102,8 @@ pub struct Node {
     /// Named tasks, run by the pools' local threads.
     tasks: crate::pool::TaskRegistry,
     pools: Vec<pools::NodePool>,
+    /// Inside `run`: pool submissions wait for the end of the turn to go out in a batch.
+    running: bool,
 }
 
 impl Drop for Node {
@@ -155,6 +157,7 @@ impl Node {
             recv_frames: Vec::new(),
             tasks: crate::pool::TaskRegistry::default(),
             pools: Vec::new(),
+            running: false,
         })
     }
 
@@ -184,6 +187,15 @@ impl Node {
     /// Runs the loop until [`Node::stop`] (or a handle's `stop`). Callbacks run on this
     /// thread; an error or panic in one goes to `on_error` and the loop goes on.
     pub fn run(&mut self) -> Result<(), Error> {
+        self.running = true;
+        let result = self.run_loop();
+        self.running = false;
+        self.flush_pools();
+        self.stop_requested.store(false, Ordering::Release);
+        result
+    }
+
+    fn run_loop(&mut self) -> Result<(), Error> {
         let mut stop_deadline: Option<Instant> = None;
         loop {
             self.drain_wakeups();
@@ -200,13 +212,13 @@ impl Node {
             }
             self.turn(stop_deadline)?;
         }
-        self.stop_requested.store(false, Ordering::Release);
         Ok(())
     }
 
     /// One turn of the loop: wait for sockets, the waker or the next timer, then serve what
     /// is ready.
     fn turn(&mut self, stop_deadline: Option<Instant>) -> Result<(), Error> {
+        self.flush_pools();
         let stopping = stop_deadline.is_some();
         let wake_at = [self.timers.next_due(), stop_deadline]
             .into_iter()

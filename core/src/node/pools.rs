@@ -5,7 +5,8 @@ use super::Node;
 use crate::bert::Value;
 use crate::error::Error;
 use crate::pool::{
-    Command, Done, Ending, IdSource, PoolLink, PoolOptions, TaskContext, TaskRegistry, TaskResult,
+    Command, Done, Ending, IdSource, PoolLink, PoolOptions, Submission, TaskContext, TaskRegistry,
+    TaskResult,
 };
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
@@ -48,6 +49,8 @@ struct Feed {
 pub(crate) struct NodePool {
     link: PoolLink,
     waiters: FxHashMap<u64, (Arc<str>, Waiter)>,
+    /// Submissions not yet handed to the pool's thread (see `flush_pools`).
+    outbox: Vec<Submission>,
     feeds: Vec<Option<Feed>>,
     ids: IdSource,
 }
@@ -96,6 +99,7 @@ impl Node {
         self.pools.push(NodePool {
             link,
             waiters: FxHashMap::default(),
+            outbox: Vec::new(),
             feeds: Vec::new(),
             ids: IdSource::new(),
         });
@@ -115,8 +119,10 @@ impl Node {
     /// Delivers what the pools finished, then lets their feeds submit more.
     pub(super) fn drain_pools(&mut self) {
         for index in 0..self.pools.len() {
-            while let Ok(done) = self.pools[index].link.done.try_recv() {
-                self.deliver(index, done);
+            while let Ok(batch) = self.pools[index].link.done.try_recv() {
+                for done in batch {
+                    self.deliver(index, done);
+                }
             }
             self.pump_feeds(index);
         }
@@ -186,6 +192,14 @@ impl Node {
         }
     }
 
+    /// Hands what was submitted since the last flush to the pools' threads: called before
+    /// the loop waits, so tasks go out in one batch per turn.
+    pub(super) fn flush_pools(&mut self) {
+        for pool in &mut self.pools {
+            pool.flush();
+        }
+    }
+
     /// The pools' counters for `stats`.
     pub(super) fn pool_stats(&self) -> Value {
         Value::Dict(
@@ -216,13 +230,20 @@ impl NodePool {
     ) -> u64 {
         let id = self.ids.next();
         self.waiters.insert(id, (Arc::clone(&task), waiter));
-        self.link.send(Command::Submit {
+        self.outbox.push(Submission {
             id,
             name: task,
             args,
             timeout,
         });
         id
+    }
+
+    fn flush(&mut self) {
+        if !self.outbox.is_empty() {
+            self.link
+                .send(Command::Submit(std::mem::take(&mut self.outbox)));
+        }
     }
 }
 
@@ -270,7 +291,12 @@ impl PoolRef<'_> {
             });
         }
         let waiter = Waiter::Callback(Box::new(callback));
-        Ok(pool.submit(Arc::from(task), args.into(), options.timeout, waiter))
+        let id = pool.submit(Arc::from(task), args.into(), options.timeout, waiter);
+        if !self.node.running {
+            // Outside the loop no turn ends to send the batch: the task goes now.
+            self.pool().flush();
+        }
+        Ok(id)
     }
 
     /// Runs `task` once per item, submitting items only as results free room (at most the
@@ -299,6 +325,9 @@ impl PoolRef<'_> {
         self.pool().feeds.push(Some(feed));
         let index = self.index;
         self.node.pump_feeds(index);
+        if !self.node.running {
+            self.pool().flush();
+        }
         Ok(())
     }
 
@@ -309,6 +338,8 @@ impl PoolRef<'_> {
         if !pool.waiters.contains_key(&id) {
             return false;
         }
+        // The submission goes first, so the pool knows the task it is told to cancel.
+        pool.flush();
         pool.link.send(Command::Cancel(id));
         true
     }

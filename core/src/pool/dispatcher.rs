@@ -3,10 +3,10 @@
 //! look dead, and the thread always answers its workers.
 
 use super::local::LocalThreads;
-use super::protocol::{encode_task, Control};
+use super::protocol::{encode_task, encode_tasks, Control, TaskRef};
 use super::scheduler::{Ending, Scheduler, WorkerKey, LOCAL};
 use super::task::{TaskContext, TaskRegistry};
-use super::{PoolOptions, PoolSnapshot, WorkerSnapshot};
+use super::{Placement, PoolOptions, PoolSnapshot, WorkerSnapshot};
 use crate::bert::Value;
 use crate::waker::{WakeReceiver, Waker};
 use crossbeam_channel::{Receiver, Sender};
@@ -14,14 +14,18 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// What the node asks of its pool.
+/// A task the node submits.
+pub(crate) struct Submission {
+    pub(crate) id: u64,
+    pub(crate) name: Arc<str>,
+    pub(crate) args: Value,
+    pub(crate) timeout: Option<Duration>,
+}
+
+/// What the node asks of its pool. Submissions come in batches: one channel message per
+/// turn of the node's loop, not per task.
 pub(crate) enum Command {
-    Submit {
-        id: u64,
-        name: Arc<str>,
-        args: Value,
-        timeout: Option<Duration>,
-    },
+    Submit(Vec<Submission>),
     Cancel(u64),
     Stop,
 }
@@ -32,6 +36,10 @@ pub(crate) struct Done {
     pub(crate) ending: Ending,
 }
 
+/// Tasks queued per local thread of a local-only pool.
+const LOCAL_BACKLOG: usize = 32;
+/// Most tasks sent to a worker in one TASKS frame.
+const MAX_BATCH: usize = 64;
 /// Most frames read in one turn before the thread looks at its other duties.
 const RECEIVE_BATCH: usize = 1024;
 /// How often pending tasks are checked against the no-worker wait, at the longest.
@@ -42,7 +50,7 @@ pub(crate) struct Dispatcher {
     pub(crate) commands: Receiver<Command>,
     pub(crate) wake: WakeReceiver,
     pub(crate) waker: Arc<Waker>,
-    pub(crate) done: Sender<Done>,
+    pub(crate) done: Sender<Vec<Done>>,
     pub(crate) node_waker: Arc<Waker>,
     pub(crate) registry: TaskRegistry,
     pub(crate) local: Option<LocalThreads>,
@@ -55,7 +63,8 @@ pub(crate) struct Dispatcher {
     labels: FxHashMap<WorkerKey, String>,
     protocol_errors: u64,
     frame: Vec<u8>,
-    sent_done: bool,
+    /// Endings of this turn, sent to the node as one batch at its end.
+    ended: Vec<Done>,
     /// When pending tasks are next checked against the no-worker wait.
     next_no_worker_check: Instant,
     /// The worker list changed since the snapshot last named them.
@@ -68,7 +77,7 @@ impl Dispatcher {
         socket: Option<zmq::Socket>,
         commands: Receiver<Command>,
         (wake, waker): (WakeReceiver, Arc<Waker>),
-        done: Sender<Done>,
+        done: Sender<Vec<Done>>,
         node_waker: Arc<Waker>,
         registry: TaskRegistry,
         local: Option<LocalThreads>,
@@ -82,7 +91,14 @@ impl Dispatcher {
         );
         if let Some(local) = &local {
             let now = Instant::now();
-            scheduler.add_worker(LOCAL.to_vec(), None, local.threads(), Duration::MAX, now);
+            // Local-only, the threads keep a backlog so they never wait on this thread for
+            // their next task; local-first, they hold no more than they run, so that the
+            // rest spills over to remote workers.
+            let capacity = match options.placement {
+                Placement::Local => local.threads() * LOCAL_BACKLOG,
+                _ => local.threads(),
+            };
+            scheduler.add_worker(WorkerKey::from(LOCAL), None, capacity, Duration::MAX, now);
         }
         Dispatcher {
             socket,
@@ -100,7 +116,7 @@ impl Dispatcher {
             labels: FxHashMap::default(),
             protocol_errors: 0,
             frame: Vec::with_capacity(256),
-            sent_done: false,
+            ended: Vec::new(),
             next_no_worker_check: Instant::now(),
             workers_changed: true,
         }
@@ -120,9 +136,7 @@ impl Dispatcher {
             self.expire(now);
             self.dispatch(now);
             self.publish_snapshot();
-            if std::mem::take(&mut self.sent_done) {
-                self.node_waker.wake();
-            }
+            self.send_done();
             self.wait();
         }
     }
@@ -132,12 +146,17 @@ impl Dispatcher {
         let now = Instant::now();
         loop {
             match self.commands.try_recv() {
-                Ok(Command::Submit {
-                    id,
-                    name,
-                    args,
-                    timeout,
-                }) => self.scheduler.submit(id, name, args, timeout, now),
+                Ok(Command::Submit(batch)) => {
+                    for task in batch {
+                        let Submission {
+                            id,
+                            name,
+                            args,
+                            timeout,
+                        } = task;
+                        self.scheduler.submit(id, name, args, timeout, now);
+                    }
+                }
                 Ok(Command::Cancel(id)) => {
                     if let Some((lease, ending)) = self.scheduler.cancel(id) {
                         self.finish(id, ending);
@@ -155,9 +174,17 @@ impl Dispatcher {
 
     fn finish(&mut self, id: u64, ending: Ending) {
         self.local_running.remove(&id);
+        self.ended.push(Done { id, ending });
+    }
+
+    /// Hands this turn's endings to the node and wakes it.
+    fn send_done(&mut self) {
+        if self.ended.is_empty() {
+            return;
+        }
         // The node outlives its pool's thread only briefly; after that nobody waits.
-        let _ = self.done.send(Done { id, ending });
-        self.sent_done = true;
+        let _ = self.done.send(std::mem::take(&mut self.ended));
+        self.node_waker.wake();
     }
 
     fn collect_local_results(&mut self) {
@@ -222,14 +249,15 @@ impl Dispatcher {
                     .get("name")
                     .and_then(Value::as_str)
                     .map_or_else(|| hex(key), str::to_owned);
-                self.labels.insert(key.to_vec(), label);
+                let key_shared = WorkerKey::from(key);
+                self.labels.insert(Arc::clone(&key_shared), label);
                 let names: FxHashSet<String> = tasks.into_iter().collect();
                 let capacity = concurrency as usize + self.options.prefetch;
                 let heartbeat = Duration::from_millis(heartbeat_ms.max(1));
                 self.workers_changed = true;
-                let ended = self
-                    .scheduler
-                    .add_worker(key.to_vec(), Some(names), capacity, heartbeat, now);
+                let ended =
+                    self.scheduler
+                        .add_worker(key_shared, Some(names), capacity, heartbeat, now);
                 for (id, ending) in ended {
                     self.finish(id, ending);
                 }
@@ -255,7 +283,16 @@ impl Dispatcher {
                     self.finish(id, ending);
                 }
             }
-            Control::Task { .. } | Control::Cancel { .. } => self.protocol_errors += 1,
+            Control::Results(results) => {
+                for (id, outcome) in results {
+                    if let Some(ending) = self.scheduler.complete(key, id, outcome, now) {
+                        self.finish(id, ending);
+                    }
+                }
+            }
+            Control::Task { .. } | Control::Tasks(_) | Control::Cancel { .. } => {
+                self.protocol_errors += 1
+            }
         }
     }
 
@@ -320,11 +357,25 @@ impl Dispatcher {
                 return;
             }
             let mut returned = false;
-            for (key, id) in leases {
-                if !self.send_task(&key, id, now) {
-                    self.scheduler.return_lease(&key, id);
+            // Leases come grouped by worker; a group goes out as one TASKS frame.
+            let mut start = 0;
+            while start < leases.len() {
+                let key = Arc::clone(&leases[start].0);
+                let mut end = start + 1;
+                while end < leases.len()
+                    && end - start < MAX_BATCH
+                    && Arc::ptr_eq(&leases[end].0, &key)
+                {
+                    end += 1;
+                }
+                let ids: Vec<u64> = leases[start..end].iter().map(|(_, id)| *id).collect();
+                if !self.send_tasks(&key, &ids, now) {
+                    for id in ids {
+                        self.scheduler.return_lease(&key, id);
+                    }
                     returned = true;
                 }
+                start = end;
             }
             // A lease handed back (a full pipe) is retried on a later turn, not spun on.
             if returned {
@@ -333,33 +384,64 @@ impl Dispatcher {
         }
     }
 
-    /// Sends one leased task; false if it could not go.
+    /// Sends leased tasks to one worker, several in one frame; false if they could not go.
+    fn send_tasks(&mut self, key: &[u8], ids: &[u64], now: Instant) -> bool {
+        if *key == *LOCAL {
+            for &id in ids {
+                self.run_local(id);
+            }
+            return true;
+        }
+        if ids.len() == 1 {
+            return self.send_task(key, ids[0], now);
+        }
+        let mut tasks = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if let Some(task) = self.scheduler.task(id) {
+                tasks.push(TaskRef {
+                    id,
+                    name: &task.name,
+                    args: &task.args,
+                    attempt: task.attempt,
+                    deadline_ms: deadline_ms(task.deadline, now),
+                });
+            }
+        }
+        if encode_tasks(&mut self.frame, &tasks).is_err() {
+            // Some task's arguments cannot be written: each goes alone, and that one fails.
+            drop(tasks);
+            return ids.iter().all(|&id| self.send_task(key, id, now));
+        }
+        let Some(socket) = &self.socket else {
+            return false;
+        };
+        send_frames(socket, key, &self.frame)
+    }
+
+    fn run_local(&mut self, id: u64) {
+        let Some(task) = self.scheduler.task(id) else {
+            return;
+        };
+        let context = TaskContext::new(id, Arc::clone(&task.name), task.attempt, task.deadline);
+        let args = task.args.clone();
+        if let Some(local) = &self.local {
+            self.local_running.insert(id, context.clone());
+            local.run(context, args);
+        }
+    }
+
+    /// Sends one leased task to a remote worker; false if it could not go.
     fn send_task(&mut self, key: &[u8], id: u64, now: Instant) -> bool {
         let Some(task) = self.scheduler.task(id) else {
             return true;
         };
-        if key == LOCAL {
-            let context = TaskContext::new(id, Arc::clone(&task.name), task.attempt, task.deadline);
-            let args = task.args.clone();
-            if let Some(local) = &self.local {
-                self.local_running.insert(id, context.clone());
-                local.run(context, args);
-            }
-            return true;
-        }
-        // Rounded up: the worker's deadline must never come before the pool's, or a task
-        // that stops at its deadline would answer just in time and count as done.
-        let deadline_ms = task.deadline.map(|d| {
-            let left = d.saturating_duration_since(now).as_micros().div_ceil(1000);
-            u64::try_from(left).unwrap_or(u64::MAX)
-        });
         let written = encode_task(
             &mut self.frame,
             id,
             &task.name,
             &task.args,
             task.attempt,
-            deadline_ms,
+            deadline_ms(task.deadline, now),
         );
         if let Err(e) = written {
             self.scheduler.refuse(key, id);
@@ -373,7 +455,7 @@ impl Dispatcher {
     }
 
     fn cancel_on(&mut self, key: &[u8], id: u64) {
-        if key == LOCAL {
+        if *key == *LOCAL {
             if let Some(context) = self.local_running.get(&id) {
                 context.cancel();
             }
@@ -471,8 +553,18 @@ impl Dispatcher {
             self.finish(id, ending);
         }
         self.publish_snapshot();
-        self.node_waker.wake();
+        self.send_done();
     }
+}
+
+/// A deadline as the milliseconds left at `now`, rounded up: the worker's deadline must never
+/// come before the pool's, or a task that stops at its deadline would answer just in time
+/// and count as done.
+fn deadline_ms(deadline: Option<Instant>, now: Instant) -> Option<u64> {
+    deadline.map(|d| {
+        let left = d.saturating_duration_since(now).as_micros().div_ceil(1000);
+        u64::try_from(left).unwrap_or(u64::MAX)
+    })
 }
 
 /// Sends `[identity, frame]` without blocking; false if the worker's pipe is full or the

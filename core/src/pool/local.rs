@@ -1,7 +1,7 @@
 //! A pool's local threads: they run the node's registered tasks in this process, as one
 //! more worker of the pool whose credit is its thread count.
 
-use super::task::{run_task, TaskContext, TaskRegistry, TaskResult};
+use super::task::{run_task, TaskContext, TaskError, TaskRegistry, TaskResult};
 use crate::bert::Value;
 use crate::waker::Waker;
 use crossbeam_channel::{Receiver, Sender};
@@ -39,7 +39,13 @@ impl LocalThreads {
                 .spawn(move || {
                     while let Ok(job) = jobs.recv() {
                         let id = job.context.id();
-                        let result = run_task(&registry, &job.context, job.args);
+                        // Cancelled (or past its deadline) while it waited: its result is
+                        // no longer wanted.
+                        let result = if job.context.is_cancelled() {
+                            Err(TaskError::new("Cancelled", "cancelled before it started"))
+                        } else {
+                            run_task(&registry, &job.context, job.args)
+                        };
                         if results.send((id, result)).is_err() {
                             return;
                         }

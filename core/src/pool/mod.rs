@@ -14,7 +14,7 @@ mod scheduler;
 mod task;
 mod worker;
 
-pub(crate) use dispatcher::{Command, Done};
+pub(crate) use dispatcher::{Command, Done, Submission};
 pub(crate) use ids::IdSource;
 pub(crate) use scheduler::Ending;
 pub use scheduler::PoolCounters;
@@ -177,7 +177,7 @@ pub(crate) struct PoolLink {
     pub(crate) max_pending: usize,
     commands: Sender<Command>,
     waker: Arc<Waker>,
-    pub(crate) done: Receiver<Done>,
+    pub(crate) done: Receiver<Vec<Done>>,
     snapshot: Arc<Mutex<PoolSnapshot>>,
     thread: Option<JoinHandle<()>>,
 }

@@ -34,6 +34,12 @@ pub(crate) enum Control {
         id: u64,
         outcome: Result<Value, TaskError>,
     },
+    /// Pool → worker: `{tasks, [{Id, Name, Args, Attempt, DeadlineMs | nil}...]}`, several
+    /// TASKs in one frame (what a busy pool sends).
+    Tasks(Vec<TaskFrame>),
+    /// Worker → pool: `{results, [{Id, ok, Value} | {Id, error, Class, Message, [Line...]}...]}`,
+    /// several RESULTs in one frame.
+    Results(Vec<(u64, Result<Value, TaskError>)>),
     /// Both ways: `{heartbeat}`.
     Heartbeat,
     /// Both ways: `{disconnect}`, the sender is going away (a pool also says it to a worker
@@ -41,6 +47,25 @@ pub(crate) enum Control {
     Disconnect,
     /// Pool → worker: `{cancel, Id}`, the result is no longer wanted.
     Cancel { id: u64 },
+}
+
+/// One task as a TASK frame or a TASKS entry carries it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct TaskFrame {
+    pub(crate) id: u64,
+    pub(crate) name: String,
+    pub(crate) args: Value,
+    pub(crate) attempt: u32,
+    pub(crate) deadline_ms: Option<u64>,
+}
+
+/// A task to write into a TASKS frame, its arguments borrowed.
+pub(crate) struct TaskRef<'a> {
+    pub(crate) id: u64,
+    pub(crate) name: &'a str,
+    pub(crate) args: &'a Value,
+    pub(crate) attempt: u32,
+    pub(crate) deadline_ms: Option<u64>,
 }
 
 /// Frames are small and come from peers: the default limits, but a frame of task arguments
@@ -76,6 +101,20 @@ impl Control {
                 deadline_ms,
             } => return encode_task(out, *id, name, args, *attempt, *deadline_ms),
             Control::Result { id, outcome } => return encode_result(out, *id, outcome),
+            Control::Tasks(tasks) => {
+                let refs: Vec<TaskRef<'_>> = tasks
+                    .iter()
+                    .map(|t| TaskRef {
+                        id: t.id,
+                        name: &t.name,
+                        args: &t.args,
+                        attempt: t.attempt,
+                        deadline_ms: t.deadline_ms,
+                    })
+                    .collect();
+                return encode_tasks(out, &refs);
+            }
+            Control::Results(results) => return encode_results(out, results),
             other => bert::encode_into(&other.to_value(), out)?,
         }
         Ok(())
@@ -100,9 +139,10 @@ impl Control {
             Control::Heartbeat => Value::Tuple(vec![atom("heartbeat")]),
             Control::Disconnect => Value::Tuple(vec![atom("disconnect")]),
             Control::Cancel { id } => Value::Tuple(vec![atom("cancel"), Value::from(*id)]),
-            Control::Task { .. } | Control::Result { .. } => {
-                unreachable!("written in place by encode_into")
-            }
+            Control::Task { .. }
+            | Control::Result { .. }
+            | Control::Tasks(_)
+            | Control::Results(_) => unreachable!("written in place by encode_into"),
         }
     }
 
@@ -164,37 +204,87 @@ fn decode_generic(bytes: &[u8]) -> Result<Control, Error> {
             }
         }
         ("task", rest) if fields == 5 => {
-            let [id, name, args, attempt, deadline] =
-                <[Value; 5]>::try_from(rest).map_err(|_| bad("TASK"))?;
-            let attempt = u32::try_from(uint(&attempt, "attempt")?)
-                .map_err(|_| bad("attempt out of range"))?;
-            let deadline_ms = match deadline {
-                Value::Nil => None,
-                d => Some(uint(&d, "deadline")?),
-            };
+            let t = task_fields(rest)?;
             Control::Task {
-                id: id_of(&id)?,
-                name: text(&name, "task name")?,
-                args,
-                attempt,
-                deadline_ms,
+                id: t.id,
+                name: t.name,
+                args: t.args,
+                attempt: t.attempt,
+                deadline_ms: t.deadline_ms,
             }
         }
-        ("result", rest) if fields == 3 => {
-            let [id, status, value] = <[Value; 3]>::try_from(rest).map_err(|_| bad("RESULT"))?;
+        ("result", rest) if fields == 3 || fields == 5 => {
+            let (id, outcome) = result_fields(rest)?;
+            Control::Result { id, outcome }
+        }
+        ("tasks", rest) if fields == 1 => {
+            let tasks = entries(rest, "TASKS")?
+                .into_iter()
+                .map(|entry| match entry {
+                    Value::Tuple(fields) if fields.len() == 5 => task_fields(fields),
+                    _ => Err(bad("a TASKS entry is a 5-tuple")),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Control::Tasks(tasks)
+        }
+        ("results", rest) if fields == 1 => {
+            let results = entries(rest, "RESULTS")?
+                .into_iter()
+                .map(|entry| match entry {
+                    Value::Tuple(fields) => result_fields(fields),
+                    _ => Err(bad("a RESULTS entry is a tuple")),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Control::Results(results)
+        }
+        (other, _) => return Err(bad(format!("unknown frame {other} with {fields} fields"))),
+    };
+    Ok(control)
+}
+
+/// The one list field of a batch frame.
+fn entries(mut rest: Vec<Value>, what: &str) -> Result<Vec<Value>, Error> {
+    match rest.pop() {
+        Some(Value::List(items)) => Ok(items),
+        _ => Err(bad(format!("{what} holds a list"))),
+    }
+}
+
+/// `Id, Name, Args, Attempt, DeadlineMs` of a TASK or a TASKS entry.
+fn task_fields(fields: Vec<Value>) -> Result<TaskFrame, Error> {
+    let [id, name, args, attempt, deadline] =
+        <[Value; 5]>::try_from(fields).map_err(|_| bad("a task has five fields"))?;
+    let attempt =
+        u32::try_from(uint(&attempt, "attempt")?).map_err(|_| bad("attempt out of range"))?;
+    let deadline_ms = match deadline {
+        Value::Nil => None,
+        d => Some(uint(&d, "deadline")?),
+    };
+    Ok(TaskFrame {
+        id: id_of(&id)?,
+        name: text(&name, "task name")?,
+        args,
+        attempt,
+        deadline_ms,
+    })
+}
+
+/// `Id, ok, Value` or `Id, error, Class, Message, Backtrace` of a RESULT or RESULTS entry.
+fn result_fields(fields: Vec<Value>) -> Result<(u64, Result<Value, TaskError>), Error> {
+    match <[Value; 3]>::try_from(fields) {
+        Ok([id, status, value]) => {
             if status.as_atom() != Some("ok") {
-                return Err(bad("a 3-field RESULT is {result, Id, ok, Value}"));
+                return Err(bad("a 3-field result is {Id, ok, Value}"));
             }
-            Control::Result {
-                id: id_of(&id)?,
-                outcome: Ok(value),
-            }
+            Ok((id_of(&id)?, Ok(value)))
         }
-        ("result", rest) if fields == 5 => {
+        Err(fields) => {
             let [id, status, class, message, backtrace] =
-                <[Value; 5]>::try_from(rest).map_err(|_| bad("RESULT"))?;
+                <[Value; 5]>::try_from(fields).map_err(|_| bad("a result has 3 or 5 fields"))?;
             if status.as_atom() != Some("error") {
-                return Err(bad("a 5-field RESULT is {result, Id, error, ...}"));
+                return Err(bad(
+                    "a 5-field result is {Id, error, Class, Message, Lines}",
+                ));
             }
             let lines = match backtrace {
                 Value::List(lines) => lines
@@ -205,14 +295,71 @@ fn decode_generic(bytes: &[u8]) -> Result<Control, Error> {
                 _ => Vec::new(),
             };
             let error = TaskError::new(text(&class, "class")?, text(&message, "message")?);
-            Control::Result {
-                id: id_of(&id)?,
-                outcome: Err(error.with_backtrace(lines)),
+            Ok((id_of(&id)?, Err(error.with_backtrace(lines))))
+        }
+    }
+}
+
+/// Writes a TASKS frame into `out` (cleared first); `tasks` holds at least one task.
+pub(crate) fn encode_tasks(out: &mut Vec<u8>, tasks: &[TaskRef<'_>]) -> Result<(), Error> {
+    out.clear();
+    out.extend_from_slice(&[tag::VERSION, tag::SMALL_TUPLE, 2]);
+    write_atom(out, "tasks");
+    write_list_header(out, tasks.len())?;
+    for task in tasks {
+        out.extend_from_slice(&[tag::SMALL_TUPLE, 5]);
+        write_id(out, task.id);
+        write_text(out, task.name)?;
+        // Inside the frame's tuple, its list and the entry's tuple.
+        bert::write_value(out, task.args, 3)?;
+        bert::write_value(out, &Value::from(u64::from(task.attempt)), 3)?;
+        bert::write_value(out, &task.deadline_ms.map_or(Value::Nil, Value::from), 3)?;
+    }
+    out.push(tag::NIL);
+    Ok(())
+}
+
+/// Writes a RESULTS frame into `out` (cleared first); `results` holds at least one.
+pub(crate) fn encode_results(
+    out: &mut Vec<u8>,
+    results: &[(u64, Result<Value, TaskError>)],
+) -> Result<(), Error> {
+    out.clear();
+    out.extend_from_slice(&[tag::VERSION, tag::SMALL_TUPLE, 2]);
+    write_atom(out, "results");
+    write_list_header(out, results.len())?;
+    for (id, outcome) in results {
+        match outcome {
+            Ok(value) => {
+                out.extend_from_slice(&[tag::SMALL_TUPLE, 3]);
+                write_id(out, *id);
+                write_atom(out, "ok");
+                bert::write_value(out, value, 3)?;
+            }
+            Err(e) => {
+                let lines = e
+                    .backtrace
+                    .iter()
+                    .map(|l| Value::from(l.as_str()))
+                    .collect();
+                out.extend_from_slice(&[tag::SMALL_TUPLE, 5]);
+                write_id(out, *id);
+                write_atom(out, "error");
+                write_text(out, &e.class)?;
+                write_text(out, &e.message)?;
+                bert::write_value(out, &Value::List(lines), 3)?;
             }
         }
-        (other, _) => return Err(bad(format!("unknown frame {other} with {fields} fields"))),
-    };
-    Ok(control)
+    }
+    out.push(tag::NIL);
+    Ok(())
+}
+
+fn write_list_header(out: &mut Vec<u8>, len: usize) -> Result<(), Error> {
+    let len = u32::try_from(len).map_err(|_| bad("a batch of more than 2^32 entries"))?;
+    out.push(tag::LIST);
+    out.extend_from_slice(&len.to_be_bytes());
+    Ok(())
 }
 
 /// Writes a TASK frame into `out` (cleared first), the arguments in place.
@@ -298,6 +445,38 @@ const RESULT_OK_HEAD: [u8; 12] = [
     b't',
 ];
 const OK_ATOM: [u8; 5] = [tag::ATOM, 0, 2, b'o', b'k'];
+/// `{tasks, [` up to the list's length.
+const TASKS_HEAD: [u8; 12] = [
+    tag::VERSION,
+    tag::SMALL_TUPLE,
+    2,
+    tag::ATOM,
+    0,
+    5,
+    b't',
+    b'a',
+    b's',
+    b'k',
+    b's',
+    tag::LIST,
+];
+/// `{results, [` up to the list's length.
+const RESULTS_HEAD: [u8; 14] = [
+    tag::VERSION,
+    tag::SMALL_TUPLE,
+    2,
+    tag::ATOM,
+    0,
+    7,
+    b'r',
+    b'e',
+    b's',
+    b'u',
+    b'l',
+    b't',
+    b's',
+    tag::LIST,
+];
 const NIL_CONSTANT: [u8; 16] = [
     tag::SMALL_TUPLE,
     2,
@@ -333,33 +512,77 @@ fn decode_fast(bytes: &[u8]) -> Option<Control> {
         });
     }
     if bytes.starts_with(&TASK_HEAD) {
-        let (id, at) = read_uint(bytes, TASK_HEAD.len())?;
-        if *bytes.get(at)? != tag::BINARY {
-            return None;
-        }
-        let len = u32::from_be_bytes(bytes.get(at + 1..at + 5)?.try_into().ok()?) as usize;
-        let name = std::str::from_utf8(bytes.get(at + 5..at + 5 + len)?).ok()?;
-        let (args, at) = bert::decode_nested(bytes, at + 5 + len, 1, &LIMITS).ok()?;
-        let (attempt, at) = read_uint(bytes, at)?;
-        let rest = bytes.get(at..)?;
-        let deadline_ms = if rest == &NIL_CONSTANT[..15] {
-            None
-        } else {
-            let (ms, end) = read_uint(bytes, at)?;
-            if end != bytes.len() {
-                return None;
-            }
-            Some(ms)
-        };
-        return Some(Control::Task {
-            id,
-            name: name.to_owned(),
-            args,
-            attempt: u32::try_from(attempt).ok()?,
-            deadline_ms,
+        let (task, end) = task_at(bytes, TASK_HEAD.len(), 1)?;
+        return (end == bytes.len()).then_some(Control::Task {
+            id: task.id,
+            name: task.name,
+            args: task.args,
+            attempt: task.attempt,
+            deadline_ms: task.deadline_ms,
         });
     }
+    if let Some(rest) = bytes.strip_prefix(&TASKS_HEAD[..]) {
+        let count = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+        let mut at = TASKS_HEAD.len() + 4;
+        // Each entry takes at least a dozen bytes: a hostile count cannot make us reserve.
+        let mut tasks = Vec::with_capacity(count.min(bytes.len() / 12));
+        for _ in 0..count {
+            if bytes.get(at..at + 2)? != [tag::SMALL_TUPLE, 5] {
+                return None;
+            }
+            let (task, end) = task_at(bytes, at + 2, 3)?;
+            tasks.push(task);
+            at = end;
+        }
+        return (bytes.get(at..)? == [tag::NIL]).then_some(Control::Tasks(tasks));
+    }
+    if let Some(rest) = bytes.strip_prefix(&RESULTS_HEAD[..]) {
+        let count = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+        let mut at = RESULTS_HEAD.len() + 4;
+        let mut results = Vec::with_capacity(count.min(bytes.len() / 12));
+        for _ in 0..count {
+            // Successful results only; a batch with an error in it is read the generic way.
+            if bytes.get(at..at + 2)? != [tag::SMALL_TUPLE, 3] {
+                return None;
+            }
+            let (id, after_id) = read_uint(bytes, at + 2)?;
+            if !bytes.get(after_id..)?.starts_with(&OK_ATOM) {
+                return None;
+            }
+            let (value, end) =
+                bert::decode_nested(bytes, after_id + OK_ATOM.len(), 3, &LIMITS).ok()?;
+            results.push((id, Ok(value)));
+            at = end;
+        }
+        return (bytes.get(at..)? == [tag::NIL]).then_some(Control::Results(results));
+    }
     None
+}
+
+/// The fields of a task from `at` (after its tuple header), `levels` deep; and its end.
+fn task_at(bytes: &[u8], at: usize, levels: usize) -> Option<(TaskFrame, usize)> {
+    let (id, at) = read_uint(bytes, at)?;
+    if *bytes.get(at)? != tag::BINARY {
+        return None;
+    }
+    let len = u32::from_be_bytes(bytes.get(at + 1..at + 5)?.try_into().ok()?) as usize;
+    let name = std::str::from_utf8(bytes.get(at + 5..at + 5 + len)?).ok()?;
+    let (args, at) = bert::decode_nested(bytes, at + 5 + len, levels, &LIMITS).ok()?;
+    let (attempt, at) = read_uint(bytes, at)?;
+    let (deadline_ms, end) = if bytes.get(at..)?.starts_with(&NIL_CONSTANT[..15]) {
+        (None, at + 15)
+    } else {
+        let (ms, end) = read_uint(bytes, at)?;
+        (Some(ms), end)
+    };
+    let task = TaskFrame {
+        id,
+        name: name.to_owned(),
+        args,
+        attempt: u32::try_from(attempt).ok()?,
+        deadline_ms,
+    };
+    Some((task, end))
 }
 
 /// A non-negative integer below 2^63 (what `Value::Int` holds) at `at`, and where it ends.
@@ -460,6 +683,30 @@ mod tests {
             outcome: Err(TaskError::new("ZeroDivisionError", "divided by 0")
                 .with_backtrace(vec!["a.rb:1".into(), "b.rb:2".into()])),
         });
+        round_trip(Control::Tasks(vec![
+            TaskFrame {
+                id: 1,
+                name: "a".into(),
+                args: Value::Int(1),
+                attempt: 1,
+                deadline_ms: None,
+            },
+            TaskFrame {
+                id: 1 << 50,
+                name: "b".into(),
+                args: Value::List(vec![Value::from("x")]),
+                attempt: 2,
+                deadline_ms: Some(5),
+            },
+        ]));
+        round_trip(Control::Results(vec![
+            (1, Ok(Value::Int(2))),
+            (
+                2,
+                Err(TaskError::new("E", "m").with_backtrace(vec!["l1".into()])),
+            ),
+            (1 << 60, Ok(Value::Nil)),
+        ]));
         round_trip(Control::Heartbeat);
         round_trip(Control::Disconnect);
         round_trip(Control::Cancel { id: 3 });
@@ -486,6 +733,23 @@ mod tests {
                 id: 300,
                 outcome: Ok(Value::Dict(vec![(Value::from("k"), Value::Float(0.5))])),
             },
+            Control::Tasks(vec![
+                TaskFrame {
+                    id: 9,
+                    name: "n".into(),
+                    args: Value::Tuple(vec![Value::Int(1), Value::Nil]),
+                    attempt: 1,
+                    deadline_ms: Some(1),
+                },
+                TaskFrame {
+                    id: 1 << 40,
+                    name: "m".into(),
+                    args: Value::Nil,
+                    attempt: 4,
+                    deadline_ms: None,
+                },
+            ]),
+            Control::Results(vec![(3, Ok(Value::Int(-7))), (4, Ok(Value::from("r")))]),
         ];
         for control in frames {
             let bytes = control.encode().unwrap();

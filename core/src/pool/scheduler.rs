@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A worker's key: its ROUTER identity; the pool's local threads have the empty key, which
-/// ZeroMQ never gives a peer.
-pub(crate) type WorkerKey = Vec<u8>;
+/// ZeroMQ never gives a peer. Shared, since every lease names its worker.
+pub(crate) type WorkerKey = Arc<[u8]>;
 pub(crate) const LOCAL: &[u8] = b"";
 
 /// How a task ended, for the caller.
@@ -71,7 +71,7 @@ impl Worker {
     }
 
     pub(crate) fn is_local(&self) -> bool {
-        self.key == LOCAL
+        *self.key == *LOCAL
     }
 
     fn can_run(&self, name: &str, local_names: &dyn Fn(&str) -> bool) -> bool {
@@ -157,7 +157,7 @@ impl Scheduler {
     }
 
     pub(crate) fn worker_mut(&mut self, key: &[u8]) -> Option<&mut Worker> {
-        self.workers.iter_mut().find(|w| w.key == key)
+        self.workers.iter_mut().find(|w| *w.key == *key)
     }
 
     pub(crate) fn submit(
@@ -238,7 +238,7 @@ impl Scheduler {
         died: bool,
         now: Instant,
     ) -> Vec<(u64, Ending)> {
-        let Some(at) = self.workers.iter().position(|w| w.key == key) else {
+        let Some(at) = self.workers.iter().position(|w| *w.key == *key) else {
             return Vec::new();
         };
         let worker = self.workers.swap_remove(at);
@@ -304,9 +304,9 @@ impl Scheduler {
                 };
                 let worker = &mut self.workers[index];
                 worker.leased.insert(id);
-                let key = worker.key.clone();
+                let key = Arc::clone(&worker.key);
                 if let Some(task) = self.tasks.get_mut(&id) {
-                    task.lease = Some(key.clone());
+                    task.lease = Some(Arc::clone(&key));
                     task.attempt += 1;
                 }
                 self.pending -= 1;
@@ -351,7 +351,7 @@ impl Scheduler {
     /// A lease that could not be carried out (the worker's pipe was full, or it is gone):
     /// the task goes back to the front of its queue as if never sent.
     pub(crate) fn return_lease(&mut self, key: &[u8], id: u64) {
-        if let Some(worker) = self.workers.iter_mut().find(|w| w.key == key) {
+        if let Some(worker) = self.workers.iter_mut().find(|w| *w.key == *key) {
             worker.leased.remove(&id);
         }
         let Some(task) = self.tasks.get_mut(&id) else {
@@ -390,7 +390,7 @@ impl Scheduler {
             self.pending -= 1;
         }
         for key in [holder.as_deref(), Some(from)].into_iter().flatten() {
-            if let Some(worker) = self.workers.iter_mut().find(|w| w.key == key) {
+            if let Some(worker) = self.workers.iter_mut().find(|w| *w.key == *key) {
                 worker.leased.remove(&id);
             }
         }
@@ -420,7 +420,7 @@ impl Scheduler {
 
     /// Ends a task that cannot be sent to any worker; the caller learns why.
     pub(crate) fn refuse(&mut self, key: &[u8], id: u64) {
-        if let Some(worker) = self.workers.iter_mut().find(|w| w.key == key) {
+        if let Some(worker) = self.workers.iter_mut().find(|w| *w.key == *key) {
             worker.leased.remove(&id);
         }
         self.tasks.remove(&id);
@@ -545,6 +545,10 @@ mod tests {
         Some(list.iter().map(|s| s.to_string()).collect())
     }
 
+    fn key(bytes: &[u8]) -> WorkerKey {
+        WorkerKey::from(bytes)
+    }
+
     fn none(_: &str) -> bool {
         false
     }
@@ -566,42 +570,42 @@ mod tests {
     #[test]
     fn credit_bounds_what_a_worker_holds() {
         let mut s = scheduler();
-        s.add_worker(b"w".to_vec(), names(&["a"]), 2, HB, Instant::now());
+        s.add_worker(key(b"w"), names(&["a"]), 2, HB, Instant::now());
         for id in 1..=5 {
             submit(&mut s, id, "a");
         }
         let leases = s.assign(&none);
-        assert_eq!(leases, vec![(b"w".to_vec(), 1), (b"w".to_vec(), 2)]);
+        assert_eq!(leases, vec![(key(b"w"), 1), (key(b"w"), 2)]);
         assert_eq!((s.pending(), s.in_flight()), (3, 2));
         assert_eq!(
             s.complete(b"w", 1, Ok(Value::Nil), Instant::now()),
             Some(Ending::Ok(Value::Nil))
         );
-        assert_eq!(s.assign(&none), vec![(b"w".to_vec(), 3)]);
+        assert_eq!(s.assign(&none), vec![(key(b"w"), 3)]);
     }
 
     #[test]
     fn a_task_goes_only_to_a_worker_that_announced_it() {
         let mut s = scheduler();
-        s.add_worker(b"a".to_vec(), names(&["a"]), 10, HB, Instant::now());
+        s.add_worker(key(b"a"), names(&["a"]), 10, HB, Instant::now());
         submit(&mut s, 1, "b");
         submit(&mut s, 2, "a");
-        assert_eq!(s.assign(&none), vec![(b"a".to_vec(), 2)]);
+        assert_eq!(s.assign(&none), vec![(key(b"a"), 2)]);
         assert_eq!(s.pending(), 1);
-        s.add_worker(b"b".to_vec(), names(&["b"]), 10, HB, Instant::now());
-        assert_eq!(s.assign(&none), vec![(b"b".to_vec(), 1)]);
+        s.add_worker(key(b"b"), names(&["b"]), 10, HB, Instant::now());
+        assert_eq!(s.assign(&none), vec![(key(b"b"), 1)]);
     }
 
     #[test]
     fn a_dead_workers_tasks_run_elsewhere_and_poison_is_quarantined() {
         let mut s = Scheduler::new(Placement::Remote, 2, None);
-        s.add_worker(b"w1".to_vec(), names(&["a"]), 1, HB, Instant::now());
+        s.add_worker(key(b"w1"), names(&["a"]), 1, HB, Instant::now());
         submit(&mut s, 1, "a");
         assert_eq!(s.assign(&none).len(), 1);
         assert!(s.remove_worker(b"w1", true, Instant::now()).is_empty());
         assert_eq!(s.pending(), 1);
-        s.add_worker(b"w2".to_vec(), names(&["a"]), 1, HB, Instant::now());
-        assert_eq!(s.assign(&none), vec![(b"w2".to_vec(), 1)]);
+        s.add_worker(key(b"w2"), names(&["a"]), 1, HB, Instant::now());
+        assert_eq!(s.assign(&none), vec![(key(b"w2"), 1)]);
         assert_eq!(s.task(1).unwrap().attempt, 2);
         // The second death reaches max_attempts.
         let ended = s.remove_worker(b"w2", true, Instant::now());
@@ -612,7 +616,7 @@ mod tests {
     #[test]
     fn a_clean_disconnect_requeues_without_counting_a_death() {
         let mut s = Scheduler::new(Placement::Remote, 1, None);
-        s.add_worker(b"w".to_vec(), names(&["a"]), 1, HB, Instant::now());
+        s.add_worker(key(b"w"), names(&["a"]), 1, HB, Instant::now());
         submit(&mut s, 1, "a");
         s.assign(&none);
         assert!(s.remove_worker(b"w", false, Instant::now()).is_empty());
@@ -622,11 +626,11 @@ mod tests {
     #[test]
     fn a_late_answer_from_a_worker_declared_dead_counts_once() {
         let mut s = scheduler();
-        s.add_worker(b"w1".to_vec(), names(&["a"]), 1, HB, Instant::now());
+        s.add_worker(key(b"w1"), names(&["a"]), 1, HB, Instant::now());
         submit(&mut s, 1, "a");
         s.assign(&none);
         s.remove_worker(b"w1", true, Instant::now());
-        s.add_worker(b"w2".to_vec(), names(&["a"]), 1, HB, Instant::now());
+        s.add_worker(key(b"w2"), names(&["a"]), 1, HB, Instant::now());
         s.assign(&none);
         // w1 was slow, not dead: its answer is the result; w2's later one is a duplicate.
         assert_eq!(
@@ -644,7 +648,7 @@ mod tests {
     #[test]
     fn an_answer_while_requeued_ends_the_task() {
         let mut s = scheduler();
-        s.add_worker(b"w1".to_vec(), names(&["a"]), 1, HB, Instant::now());
+        s.add_worker(key(b"w1"), names(&["a"]), 1, HB, Instant::now());
         submit(&mut s, 1, "a");
         s.assign(&none);
         s.remove_worker(b"w1", true, Instant::now());
@@ -653,7 +657,7 @@ mod tests {
             .complete(b"w1", 1, Ok(Value::Nil), Instant::now())
             .is_some());
         assert_eq!(s.pending(), 0);
-        s.add_worker(b"w2".to_vec(), names(&["a"]), 1, HB, Instant::now());
+        s.add_worker(key(b"w2"), names(&["a"]), 1, HB, Instant::now());
         assert!(s.assign(&none).is_empty());
     }
 
@@ -661,7 +665,7 @@ mod tests {
     fn cancel_and_deadline_end_a_task_once_and_keep_its_credit_until_answered() {
         let mut s = scheduler();
         let now = Instant::now();
-        s.add_worker(b"w".to_vec(), names(&["a"]), 1, HB, now);
+        s.add_worker(key(b"w"), names(&["a"]), 1, HB, now);
         s.submit(
             1,
             Arc::from("a"),
@@ -675,13 +679,13 @@ mod tests {
         let expired = s.expire(later, true, &none);
         assert_eq!(
             expired,
-            vec![(1, Some(b"w".to_vec()), Ending::TimedOut { timeout_ms: 5 })]
+            vec![(1, Some(key(b"w")), Ending::TimedOut { timeout_ms: 5 })]
         );
         // Still held: no credit for task 2 until the worker answers.
         assert!(s.assign(&none).is_empty());
         assert_eq!(s.complete(b"w", 1, Ok(Value::Nil), Instant::now()), None);
-        assert_eq!(s.assign(&none), vec![(b"w".to_vec(), 2)]);
-        assert_eq!(s.cancel(2), Some((Some(b"w".to_vec()), Ending::Cancelled)));
+        assert_eq!(s.assign(&none), vec![(key(b"w"), 2)]);
+        assert_eq!(s.cancel(2), Some((Some(key(b"w")), Ending::Cancelled)));
         assert_eq!(s.cancel(2), None);
         submit(&mut s, 3, "a");
         assert_eq!(s.cancel(3), Some((None, Ending::Cancelled)));
@@ -692,7 +696,7 @@ mod tests {
     fn an_answer_after_the_deadline_is_a_timeout() {
         let mut s = scheduler();
         let now = Instant::now();
-        s.add_worker(b"w".to_vec(), names(&["a"]), 1, HB, now);
+        s.add_worker(key(b"w"), names(&["a"]), 1, HB, now);
         s.submit(
             1,
             Arc::from("a"),
@@ -725,8 +729,8 @@ mod tests {
     fn local_first_spills_to_remote_workers() {
         let mut s = Scheduler::new(Placement::LocalFirst, 3, None);
         let now = Instant::now();
-        s.add_worker(LOCAL.to_vec(), None, 1, HB, now);
-        s.add_worker(b"r".to_vec(), names(&["a"]), 5, HB, now);
+        s.add_worker(key(LOCAL), None, 1, HB, now);
+        s.add_worker(key(b"r"), names(&["a"]), 5, HB, now);
         for id in 1..=3 {
             submit(&mut s, id, "a");
         }
@@ -734,14 +738,14 @@ mod tests {
         let leases = s.assign(&all);
         assert_eq!(
             leases,
-            vec![(LOCAL.to_vec(), 1), (b"r".to_vec(), 2), (b"r".to_vec(), 3)]
+            vec![(key(LOCAL), 1), (key(b"r"), 2), (key(b"r"), 3)]
         );
     }
 
     #[test]
     fn stop_ends_everything_once() {
         let mut s = scheduler();
-        s.add_worker(b"w".to_vec(), names(&["a"]), 1, HB, Instant::now());
+        s.add_worker(key(b"w"), names(&["a"]), 1, HB, Instant::now());
         submit(&mut s, 1, "a");
         submit(&mut s, 2, "a");
         s.assign(&none);

@@ -7,7 +7,7 @@
 //! says READY again; results it could not deliver are sent on the new connection.
 
 use super::ids::IdSource;
-use super::protocol::{encode_result, Control};
+use super::protocol::{encode_result, encode_results, Control, TaskFrame};
 use super::task::{run_task, TaskContext, TaskError, TaskRegistry, TaskResult};
 use crate::bert::Value;
 use crate::error::Error;
@@ -17,6 +17,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Most results sent in one RESULTS frame.
+const RESULT_BATCH: usize = 64;
 
 /// How long a stopping worker lets ZeroMQ deliver its DISCONNECT.
 const STOP_LINGER_MS: i32 = 500;
@@ -293,10 +296,19 @@ impl Worker {
                         attempt,
                         deadline_ms,
                     }) => {
-                        let deadline = deadline_ms.map(|ms| last_heard + Duration::from_millis(ms));
-                        let context = TaskContext::new(id, Arc::from(name), attempt, deadline);
-                        state.running.insert(id, context.clone());
-                        let _ = state.jobs.send(Job { context, args });
+                        let task = TaskFrame {
+                            id,
+                            name,
+                            args,
+                            attempt,
+                            deadline_ms,
+                        };
+                        state.start_task(task, last_heard);
+                    }
+                    Ok(Control::Tasks(tasks)) => {
+                        for task in tasks {
+                            state.start_task(task, last_heard);
+                        }
                     }
                     Ok(Control::Cancel { id }) => {
                         if let Some(context) = state.running.get(&id) {
@@ -331,21 +343,64 @@ struct Session {
 }
 
 impl Session {
+    /// Hands a task to the task threads; its deadline counts from when it arrived.
+    fn start_task(&mut self, task: TaskFrame, arrived: Instant) {
+        let deadline = task
+            .deadline_ms
+            .map(|ms| arrived + Duration::from_millis(ms));
+        let context = TaskContext::new(task.id, Arc::from(task.name), task.attempt, deadline);
+        self.running.insert(task.id, context.clone());
+        let _ = self.jobs.send(Job {
+            context,
+            args: task.args,
+        });
+    }
+
+    /// Sends the results the task threads finished: all that are ready in one frame (up
+    /// to a batch), so a busy worker sends one frame for many tasks.
     fn send_results(&mut self, socket: &zmq::Socket) {
-        while let Ok((id, result)) = self.results.try_recv() {
-            self.running.remove(&id);
-            let result = match encode_result(&mut self.frame, id, &result) {
-                Ok(()) => Ok(()),
-                // A result BERT cannot carry (a NaN...) is the task's error, not a lost result.
-                Err(e) => {
-                    let error = TaskError::new("EncodeError", e.to_string());
-                    encode_result(&mut self.frame, id, &Err(error))
-                }
-            };
-            if result.is_ok() {
-                let frame = std::mem::take(&mut self.frame);
-                self.push(socket, true, frame);
+        loop {
+            let mut batch = Vec::new();
+            while batch.len() < RESULT_BATCH {
+                let Ok((id, result)) = self.results.try_recv() else {
+                    break;
+                };
+                self.running.remove(&id);
+                batch.push((id, result));
             }
+            match batch.len() {
+                0 => return,
+                1 => {
+                    let (id, result) = batch.pop().expect("one result");
+                    self.send_result(socket, id, result);
+                }
+                _ => {
+                    if encode_results(&mut self.frame, &batch).is_ok() {
+                        let frame = std::mem::take(&mut self.frame);
+                        self.push(socket, true, frame);
+                    } else {
+                        // One of them cannot be written: each goes alone.
+                        for (id, result) in batch {
+                            self.send_result(socket, id, result);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn send_result(&mut self, socket: &zmq::Socket, id: u64, result: TaskResult) {
+        let written = match encode_result(&mut self.frame, id, &result) {
+            Ok(()) => Ok(()),
+            // A result BERT cannot carry (a NaN...) is the task's error, not a lost result.
+            Err(e) => {
+                let error = TaskError::new("EncodeError", e.to_string());
+                encode_result(&mut self.frame, id, &Err(error))
+            }
+        };
+        if written.is_ok() {
+            let frame = std::mem::take(&mut self.frame);
+            self.push(socket, true, frame);
         }
     }
 
