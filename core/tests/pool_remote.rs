@@ -310,3 +310,47 @@ fn a_worker_that_stops_hands_its_tasks_back_without_a_death() {
     handle.stop();
     thread.join().unwrap();
 }
+
+#[test]
+fn a_worker_stopped_with_a_task_in_hand_hands_it_back_without_a_death() {
+    let mut node = Node::new().unwrap();
+    let endpoint = remote_pool(&mut node);
+    // The first worker's task blocks until the test lets it go, long after it stopped.
+    let gate = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let options = WorkerOptions {
+        concurrency: 1,
+        heartbeat: FAST_BEAT,
+        liveness: LIVENESS,
+        name: Some("stopping".into()),
+        ..WorkerOptions::default()
+    };
+    let mut stopping = Worker::new(&[endpoint.as_str()], options).unwrap();
+    let (held_tx, held_rx) = std::sync::mpsc::channel();
+    let task_gate = std::sync::Arc::clone(&gate);
+    stopping.task("echo", move |_, args| {
+        let _ = held_tx.send(());
+        task_gate.wait();
+        Ok(Value::List(vec![Value::from("stopping"), args]))
+    });
+    let handle = stopping.handle();
+    let thread = std::thread::spawn(move || stopping.run().unwrap());
+    let results = defer_all(&mut node, "echo", 1);
+    // Run the loop (so the task goes out) until the worker holds it.
+    let watch = node.every(Duration::from_millis(5), move |node| {
+        if held_rx.try_recv().is_ok() {
+            node.stop();
+        }
+    });
+    run_until_stopped(&mut node, "the task to reach the first worker");
+    node.cancel_timer(watch);
+    handle.stop();
+    thread.join().unwrap();
+    let (next, next_thread) = spawn_worker(&endpoint, "next", &["echo"]);
+    run_until_stopped(&mut node, "the handed-back task");
+    assert_eq!(worker_of(results.borrow().values().next().unwrap()), "next");
+    assert_eq!(pool_stat(&node, "workers_lost"), 0);
+    assert_eq!(pool_stat(&node, "retried"), 1);
+    gate.wait();
+    next.stop();
+    next_thread.join().unwrap();
+}

@@ -352,3 +352,77 @@ fn a_worker_process_serves_the_pool_again_after_the_pool_restarts() {
     assert_eq!(pids.len(), 1, "the same worker process served both pools");
     w.kill();
 }
+
+/// This process's resident memory, in bytes.
+fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .expect("a VmRSS line")
+        * 1024
+}
+
+#[test]
+fn a_million_tasks_through_map_keep_memory_flat() {
+    let mut node = Node::new().unwrap();
+    let options = PoolOptions {
+        heartbeat: HEARTBEAT,
+        liveness: LIVENESS,
+        // Trivial tasks: many in flight per worker, or a million round trips take minutes.
+        prefetch: 256,
+        ..PoolOptions::remote(&["tcp://127.0.0.1:*"])
+    };
+    let endpoint = node.worker_pool("p", options).unwrap().remove(0);
+    let workers: Vec<Program> = (0..2)
+        .map(|_| worker(&endpoint, "double", &["--concurrency", "1"]))
+        .collect();
+    wait_for_workers(&mut node, 2);
+    let before = rss_bytes();
+    let peak = Rc::new(RefCell::new(before));
+    let sampler = {
+        let peak = Rc::clone(&peak);
+        node.every(Duration::from_millis(20), move |_| {
+            let now = rss_bytes();
+            let mut peak = peak.borrow_mut();
+            *peak = (*peak).max(now);
+        })
+    };
+    const COUNT: u64 = 1_000_000;
+    let (done, sum) = (Rc::new(RefCell::new(0u64)), Rc::new(RefCell::new(0i64)));
+    let (seen, total) = (Rc::clone(&done), Rc::clone(&sum));
+    // The items are made as the feeder asks for them: a producer far faster than the
+    // workers, held back by the pool's bound.
+    node.pool("p")
+        .unwrap()
+        .map(
+            "double",
+            (0..COUNT).map(|i| Value::Int(i as i64)),
+            move |_, _, result| {
+                *seen.borrow_mut() += 1;
+                match result {
+                    Ok(Value::Int(n)) => *total.borrow_mut() += n,
+                    other => panic!("{other:?}"),
+                }
+            },
+            |_| {},
+        )
+        .unwrap();
+    run_until(&mut node, "a million results", {
+        let done = Rc::clone(&done);
+        move |_| *done.borrow() == COUNT
+    });
+    node.cancel_timer(sampler);
+    let n = COUNT as i64;
+    assert_eq!(*sum.borrow(), n * (n - 1), "every item doubled once");
+    let grew = peak.borrow().saturating_sub(before);
+    println!(
+        "a million tasks through map: RSS grew {:.1} MB",
+        grew as f64 / 1e6
+    );
+    assert!(grew < 50_000_000, "RSS grew {grew} bytes");
+    for w in workers {
+        w.kill();
+    }
+}
