@@ -354,3 +354,96 @@ fn a_worker_stopped_with_a_task_in_hand_hands_it_back_without_a_death() {
     next.stop();
     next_thread.join().unwrap();
 }
+
+#[test]
+fn long_tasks_and_a_blocked_loop_do_not_make_a_worker_look_dead() {
+    let mut node = Node::new().unwrap();
+    let endpoint = remote_pool(&mut node);
+    // Heartbeats every 50 ms, dead after 500 ms of silence; the task takes three times that.
+    let options = WorkerOptions {
+        concurrency: 1,
+        heartbeat: FAST_BEAT,
+        liveness: LIVENESS,
+        name: Some("slow".into()),
+        ..WorkerOptions::default()
+    };
+    let silence = FAST_BEAT * LIVENESS;
+    let mut worker = Worker::new(&[endpoint.as_str()], options).unwrap();
+    worker.task("slow", move |_, args| {
+        std::thread::sleep(silence * 3);
+        Ok(args)
+    });
+    let handle = worker.handle();
+    let thread = std::thread::spawn(move || worker.run().unwrap());
+    let results: Results = Rc::new(RefCell::new(HashMap::new()));
+    let sink = Rc::clone(&results);
+    node.pool("p")
+        .unwrap()
+        .defer("slow", 7, move |node, result| {
+            sink.borrow_mut().insert(0, result);
+            // The loop itself is blocked too, longer than the silence that means death:
+            // the pool's own thread keeps answering the worker.
+            std::thread::sleep(silence * 2);
+            node.stop();
+        })
+        .unwrap();
+    run_until_stopped(&mut node, "the slow task");
+    assert_eq!(results.borrow()[&0], Ok(Value::Int(7)));
+    assert_eq!(pool_stat(&node, "workers_lost"), 0);
+    assert_eq!(pool_stat(&node, "retried"), 0);
+    assert_eq!(pool_stat(&node, "workers_alive"), 1);
+    handle.stop();
+    thread.join().unwrap();
+}
+
+#[test]
+fn local_first_spills_over_to_remote_workers_when_the_local_threads_are_busy() {
+    let mut node = Node::new().unwrap();
+    let gate = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let local_gate = std::sync::Arc::clone(&gate);
+    node.task("echo", move |_, args| {
+        local_gate.wait();
+        Ok(Value::List(vec![Value::from("local"), args]))
+    });
+    let options = PoolOptions {
+        heartbeat: FAST_BEAT,
+        liveness: LIVENESS,
+        local_threads: 1,
+        placement: dripdrop::Placement::LocalFirst,
+        ..PoolOptions::remote(&["tcp://127.0.0.1:*"])
+    };
+    let endpoint = node.worker_pool("p", options).unwrap().remove(0);
+    let (handle, thread) = spawn_worker(&endpoint, "remote", &["echo"]);
+    run_until_workers(&mut node, 1);
+    // The first task takes the one local thread and holds it; the rest spill over.
+    let results = defer_all(&mut node, "echo", 5);
+    let release = node.every(Duration::from_millis(5), {
+        let results = Rc::clone(&results);
+        let mut gate = Some(gate);
+        move |_| {
+            if results.borrow().len() == 4 {
+                if let Some(gate) = gate.take() {
+                    std::thread::spawn(move || gate.wait());
+                }
+            }
+        }
+    });
+    run_until_stopped(&mut node, "five results");
+    node.cancel_timer(release);
+    let mut by: Vec<String> = results.borrow().values().map(worker_of).collect();
+    by.sort();
+    assert_eq!(by, ["local", "remote", "remote", "remote", "remote"]);
+    handle.stop();
+    thread.join().unwrap();
+}
+
+/// Runs the node until `count` remote workers said READY.
+fn run_until_workers(node: &mut Node, count: i64) {
+    let watch = node.every(Duration::from_millis(5), move |node| {
+        if pool_stat(node, "workers_alive") >= count {
+            node.stop();
+        }
+    });
+    run_until_stopped(node, "the workers' READY");
+    node.cancel_timer(watch);
+}
