@@ -68,7 +68,43 @@ fn write_bert_tag(out: &mut Vec<u8>, arity: u8, kind: &'static str, depth: usize
 /// Writes a value nested `depth` containers deep on the wire. Depth counts wire containers
 /// exactly as the decoder does (an empty list is a leaf, a dict is three levels), so whatever
 /// encodes also decodes under `HARD_MAX_DEPTH`.
+///
+/// Only containers recurse, and each recursion goes through small functions: the leaf cases
+/// live in `write_leaf`, out of line, so a deep value costs little stack per level even in an
+/// unoptimised build (a 1 MiB host thread must hold `HARD_MAX_DEPTH` levels).
 pub(crate) fn write_value(out: &mut Vec<u8>, value: &Value, depth: usize) -> Result {
+    match value {
+        Value::List(items) => write_list(out, items, depth),
+        Value::Tuple(items) => write_tuple(out, items, depth),
+        Value::Dict(pairs) => write_dict(out, pairs, depth),
+        leaf => write_leaf(out, leaf, depth),
+    }
+}
+
+fn write_list(out: &mut Vec<u8>, items: &[Value], depth: usize) -> Result {
+    let inside = if items.is_empty() {
+        depth
+    } else {
+        deeper(depth)?
+    };
+    at(writer::list_header(out, items.len()))?;
+    write_items(out, items, inside)?;
+    writer::list_end(out, items.len());
+    Ok(())
+}
+
+fn write_tuple(out: &mut Vec<u8>, items: &[Value], depth: usize) -> Result {
+    if let Some(kind) = complex::reserved_kind(items) {
+        let kind = EncodeErrorKind::ReservedTuple(kind.to_owned());
+        return Err(EncodeError::new(kind));
+    }
+    let inside = deeper(depth)?;
+    at(writer::tuple_header(out, items.len()))?;
+    write_items(out, items, inside)
+}
+
+#[inline(never)]
+fn write_leaf(out: &mut Vec<u8>, value: &Value, depth: usize) -> Result {
     match value {
         Value::Int(n) => writer::int(out, *n),
         Value::Binary(bytes) => at(writer::binary(out, bytes))?,
@@ -81,26 +117,6 @@ pub(crate) fn write_value(out: &mut Vec<u8>, value: &Value, depth: usize) -> Res
         Value::Bool(b) => {
             write_bert_tag(out, 2, if *b { "true" } else { "false" }, depth)?;
         }
-        Value::List(items) => {
-            let inside = if items.is_empty() {
-                depth
-            } else {
-                deeper(depth)?
-            };
-            at(writer::list_header(out, items.len()))?;
-            write_items(out, items, inside)?;
-            writer::list_end(out, items.len());
-        }
-        Value::Tuple(items) => {
-            if let Some(kind) = complex::reserved_kind(items) {
-                let kind = EncodeErrorKind::ReservedTuple(kind.to_owned());
-                return Err(EncodeError::new(kind));
-            }
-            let inside = deeper(depth)?;
-            at(writer::tuple_header(out, items.len()))?;
-            write_items(out, items, inside)?;
-        }
-        Value::Dict(pairs) => write_dict(out, pairs, depth)?,
         Value::Time(t) => {
             let (mega, sec, micro) = t.to_bert_parts();
             write_bert_tag(out, 5, "time", depth)?;
@@ -120,6 +136,9 @@ pub(crate) fn write_value(out: &mut Vec<u8>, value: &Value, depth: usize) -> Res
                     .map_err(|e| e.within(PathSegment::Index(i)))?;
             }
             writer::list_end(out, re.options.len());
+        }
+        Value::List(_) | Value::Tuple(_) | Value::Dict(_) => {
+            unreachable!("containers are written by write_value")
         }
     }
     Ok(())

@@ -369,8 +369,10 @@ impl Dispatcher {
                     end += 1;
                 }
                 let ids: Vec<u64> = leases[start..end].iter().map(|(_, id)| *id).collect();
-                if !self.send_tasks(&key, &ids, now) {
-                    for id in ids {
+                let sent = self.send_tasks(&key, &ids, now);
+                if sent < ids.len() {
+                    // Back to the front of the queue, the oldest ending up first.
+                    for &id in ids[sent..].iter().rev() {
                         self.scheduler.return_lease(&key, id);
                     }
                     returned = true;
@@ -384,16 +386,14 @@ impl Dispatcher {
         }
     }
 
-    /// Sends leased tasks to one worker, several in one frame; false if they could not go.
-    fn send_tasks(&mut self, key: &[u8], ids: &[u64], now: Instant) -> bool {
+    /// Sends leased tasks to one worker, several in one frame. Returns how many went (in
+    /// order): the rest could not, and go back to the queue.
+    fn send_tasks(&mut self, key: &[u8], ids: &[u64], now: Instant) -> usize {
         if *key == *LOCAL {
             for &id in ids {
                 self.run_local(id);
             }
-            return true;
-        }
-        if ids.len() == 1 {
-            return self.send_task(key, ids[0], now);
+            return ids.len();
         }
         let mut tasks = Vec::with_capacity(ids.len());
         for &id in ids {
@@ -407,15 +407,23 @@ impl Dispatcher {
                 });
             }
         }
-        if encode_tasks(&mut self.frame, &tasks).is_err() {
-            // Some task's arguments cannot be written: each goes alone, and that one fails.
+        if tasks.len() < 2 || encode_tasks(&mut self.frame, &tasks).is_err() {
+            // One task, or one whose arguments cannot be written: each goes alone (and
+            // that one fails).
             drop(tasks);
-            return ids.iter().all(|&id| self.send_task(key, id, now));
+            return ids
+                .iter()
+                .take_while(|&&id| self.send_task(key, id, now))
+                .count();
         }
         let Some(socket) = &self.socket else {
-            return false;
+            return 0;
         };
-        send_frames(socket, key, &self.frame)
+        if send_frames(socket, key, &self.frame) {
+            ids.len()
+        } else {
+            0
+        }
     }
 
     fn run_local(&mut self, id: u64) {

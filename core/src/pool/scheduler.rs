@@ -487,20 +487,25 @@ impl Scheduler {
                 let Some(queue) = self.queues.get_mut(&*name) else {
                     continue;
                 };
-                while let Some(&id) = queue.front() {
-                    let Some(task) = self.tasks.get(&id) else {
-                        queue.pop_front();
-                        continue;
+                // The whole queue: a task put back at the front waits afresh, and must not
+                // hold back older ones behind it.
+                let tasks = &self.tasks;
+                let mut expired = Vec::new();
+                queue.retain(|&id| {
+                    let Some(task) = tasks.get(&id) else {
+                        return false;
                     };
                     if task.ended || task.lease.is_some() {
-                        queue.pop_front();
-                        continue;
+                        return false;
                     }
                     let waited = now.saturating_duration_since(task.queued_at);
                     if waited < limit {
-                        break;
+                        return true;
                     }
-                    queue.pop_front();
+                    expired.push((id, waited));
+                    false
+                });
+                for (id, waited) in expired {
                     self.tasks.remove(&id);
                     self.pending -= 1;
                     self.counters.no_worker += 1;
@@ -723,6 +728,23 @@ mod tests {
         let ended = s.expire(now + Duration::from_millis(60), true, &none);
         assert_eq!(ended, vec![(1, None, Ending::NoWorker { waited_ms: 60 })]);
         assert_eq!(s.pending(), 0);
+    }
+
+    #[test]
+    fn a_task_put_back_with_a_fresh_wait_does_not_hold_back_older_ones() {
+        let limit = Duration::from_millis(50);
+        let mut s = Scheduler::new(Placement::Remote, 3, Some(limit));
+        let start = Instant::now();
+        s.submit(1, Arc::from("a"), Value::Nil, None, start);
+        s.submit(2, Arc::from("a"), Value::Nil, None, start);
+        // Task 1 goes to a worker that then dies at 40 ms: it waits afresh from there.
+        s.add_worker(key(b"w"), names(&["a"]), 1, HB, start);
+        s.assign(&none);
+        s.remove_worker(b"w", true, start + Duration::from_millis(40));
+        let ended = s.expire(start + Duration::from_millis(60), true, &none);
+        assert_eq!(ended, vec![(2, None, Ending::NoWorker { waited_ms: 60 })]);
+        let ended = s.expire(start + Duration::from_millis(95), true, &none);
+        assert_eq!(ended, vec![(1, None, Ending::NoWorker { waited_ms: 55 })]);
     }
 
     #[test]

@@ -102,9 +102,15 @@ impl Worker {
         if endpoints.is_empty() {
             return Err(Error::InvalidArgument("worker: no pool address".into()));
         }
-        if options.concurrency == 0 || options.heartbeat.is_zero() {
+        if options.concurrency == 0 || u32::try_from(options.concurrency).is_err() {
             return Err(Error::InvalidArgument(
-                "worker: concurrency and heartbeat must be positive".into(),
+                "worker: concurrency must be between 1 and 2^32 - 1".into(),
+            ));
+        }
+        if options.heartbeat < Duration::from_millis(1) {
+            // The protocol counts heartbeats in whole milliseconds.
+            return Err(Error::InvalidArgument(
+                "worker: heartbeat must be 1 ms or more".into(),
             ));
         }
         let (waker, wake) = waker::pair()
