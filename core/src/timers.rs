@@ -8,6 +8,18 @@ use std::time::{Duration, Instant};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TimerId(u64);
 
+impl TimerId {
+    /// The id as a number, for skins that hand it to their host language.
+    pub fn to_raw(self) -> u64 {
+        self.0
+    }
+
+    /// An id from `to_raw`; one that names no timer only makes `cancel_timer` return false.
+    pub fn from_raw(raw: u64) -> TimerId {
+        TimerId(raw)
+    }
+}
+
 /// A timer's due time and what it holds; `C` is the callback type the node stores.
 struct Timer<C> {
     callback: C,

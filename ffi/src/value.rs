@@ -1,0 +1,390 @@
+//! `dd_value`: BERT values (nil, booleans, integers, floats, binaries, atoms, lists, tuples,
+//! dicts), built, read, encoded and decoded.
+
+use crate::bytes::{dd_bytes, put_bytes};
+use crate::status::{
+    arg, arg_mut, byte_range, dd_status, free, guard, guard_value, invalid, put, text, Fail, Result,
+};
+use dripdrop::bert::{self, DecodeLimits, Value};
+use std::ffi::c_char;
+
+/// A value. Owned by whoever made it (free with `dd_value_free`) unless a call says it takes
+/// it; a `const dd_value *` handed out by an accessor or a callback is borrowed.
+pub struct dd_value {
+    _private: [u8; 0],
+}
+
+/// What kind of value a `dd_value` is.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum dd_kind {
+    DD_KIND_NIL = 0,
+    DD_KIND_BOOL = 1,
+    /// An integer that fits 64 bits (`dd_value_get_int`).
+    DD_KIND_INT = 2,
+    /// An integer beyond 64 bits (read it with `dd_value_to_text`).
+    DD_KIND_BIGINT = 3,
+    DD_KIND_FLOAT = 4,
+    DD_KIND_BINARY = 5,
+    DD_KIND_ATOM = 6,
+    DD_KIND_LIST = 7,
+    DD_KIND_TUPLE = 8,
+    DD_KIND_DICT = 9,
+    DD_KIND_TIME = 10,
+    DD_KIND_REGEX = 11,
+}
+
+pub(crate) fn value<'a>(pointer: *const dd_value) -> Result<&'a Value> {
+    arg(pointer.cast::<Value>(), "value")
+}
+
+fn value_mut<'a>(pointer: *mut dd_value) -> Result<&'a mut Value> {
+    arg_mut(pointer.cast::<Value>(), "value")
+}
+
+pub(crate) fn put_value(out: *mut *mut dd_value, value: Value) -> Result<()> {
+    put::<Value, dd_value>(out, value)
+}
+
+/// Takes a value the caller handed over (it must have come from this library).
+pub(crate) fn take_value(pointer: *mut dd_value, what: &'static str) -> Result<Value> {
+    if pointer.is_null() {
+        return Err(Fail::Null(what));
+    }
+    // SAFETY: a value this library boxed; the caller gives up its ownership here.
+    Ok(*unsafe { Box::from_raw(pointer.cast::<Value>()) })
+}
+
+/// A borrowed value for a callback.
+pub(crate) fn lend(value: &Value) -> *const dd_value {
+    (value as *const Value).cast()
+}
+
+/// nil.
+#[no_mangle]
+pub extern "C" fn dd_value_nil(out: *mut *mut dd_value) -> dd_status {
+    guard(|| put_value(out, Value::Nil))
+}
+
+/// true or false.
+#[no_mangle]
+pub extern "C" fn dd_value_bool(b: bool, out: *mut *mut dd_value) -> dd_status {
+    guard(|| put_value(out, Value::Bool(b)))
+}
+
+/// A 64-bit integer.
+#[no_mangle]
+pub extern "C" fn dd_value_int(n: i64, out: *mut *mut dd_value) -> dd_status {
+    guard(|| put_value(out, Value::Int(n)))
+}
+
+/// A float; NaN and infinities are refused (BERT cannot carry them).
+#[no_mangle]
+pub extern "C" fn dd_value_float(f: f64, out: *mut *mut dd_value) -> dd_status {
+    guard(|| {
+        if !f.is_finite() {
+            return Err(invalid("a float must be finite"));
+        }
+        put_value(out, Value::Float(f))
+    })
+}
+
+/// A binary: a copy of `len` bytes at `data` (NULL is fine when `len` is 0).
+#[no_mangle]
+pub extern "C" fn dd_value_binary(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut dd_value,
+) -> dd_status {
+    guard(|| put_value(out, Value::binary(byte_range(data, len, "data")?)))
+}
+
+/// A binary holding a copy of a NUL-terminated UTF-8 string (how text travels in BERT).
+#[no_mangle]
+pub extern "C" fn dd_value_string(text_in: *const c_char, out: *mut *mut dd_value) -> dd_status {
+    guard(|| put_value(out, Value::from(text(text_in, "text")?)))
+}
+
+/// An atom (a symbol in Ruby, `dripdrop.Atom` in Python).
+#[no_mangle]
+pub extern "C" fn dd_value_atom(name: *const c_char, out: *mut *mut dd_value) -> dd_status {
+    guard(|| put_value(out, Value::atom(text(name, "name")?)))
+}
+
+/// An empty list; add items with `dd_value_push`.
+#[no_mangle]
+pub extern "C" fn dd_value_list(out: *mut *mut dd_value) -> dd_status {
+    guard(|| put_value(out, Value::List(Vec::new())))
+}
+
+/// An empty tuple; add items with `dd_value_push`.
+#[no_mangle]
+pub extern "C" fn dd_value_tuple(out: *mut *mut dd_value) -> dd_status {
+    guard(|| put_value(out, Value::Tuple(Vec::new())))
+}
+
+/// An empty dict; add entries with `dd_value_dict_put`.
+#[no_mangle]
+pub extern "C" fn dd_value_dict(out: *mut *mut dd_value) -> dd_status {
+    guard(|| put_value(out, Value::Dict(Vec::new())))
+}
+
+/// Appends `item` to a list or tuple, taking ownership of it on success (on failure the
+/// caller still owns it).
+#[no_mangle]
+pub extern "C" fn dd_value_push(container: *mut dd_value, item: *mut dd_value) -> dd_status {
+    guard(|| {
+        let target = value_mut(container)?;
+        if !matches!(target, Value::List(_) | Value::Tuple(_)) {
+            return Err(invalid("dd_value_push needs a list or tuple"));
+        }
+        let item = take_value(item, "item")?;
+        if let Value::List(items) | Value::Tuple(items) = target {
+            items.push(item);
+        }
+        Ok(())
+    })
+}
+
+/// Adds `key => val` to a dict, taking ownership of both on success.
+#[no_mangle]
+pub extern "C" fn dd_value_dict_put(
+    dict: *mut dd_value,
+    key: *mut dd_value,
+    val: *mut dd_value,
+) -> dd_status {
+    guard(|| {
+        let target = value_mut(dict)?;
+        if !matches!(target, Value::Dict(_)) {
+            return Err(invalid("dd_value_dict_put needs a dict"));
+        }
+        if key.is_null() {
+            return Err(Fail::Null("key"));
+        }
+        let val = take_value(val, "val")?;
+        let key = take_value(key, "key")?;
+        if let Value::Dict(pairs) = target {
+            pairs.push((key, val));
+        }
+        Ok(())
+    })
+}
+
+/// The value's kind; `DD_KIND_NIL` for a NULL value.
+#[no_mangle]
+pub extern "C" fn dd_value_kind(v: *const dd_value) -> dd_kind {
+    use dd_kind::*;
+    guard_value(DD_KIND_NIL, || match value(v) {
+        Err(_) | Ok(Value::Nil) => DD_KIND_NIL,
+        Ok(Value::Bool(_)) => DD_KIND_BOOL,
+        Ok(Value::Int(_)) => DD_KIND_INT,
+        Ok(Value::BigInt(_)) => DD_KIND_BIGINT,
+        Ok(Value::Float(_)) => DD_KIND_FLOAT,
+        Ok(Value::Binary(_)) => DD_KIND_BINARY,
+        Ok(Value::Atom(_)) => DD_KIND_ATOM,
+        Ok(Value::List(_)) => DD_KIND_LIST,
+        Ok(Value::Tuple(_)) => DD_KIND_TUPLE,
+        Ok(Value::Dict(_)) => DD_KIND_DICT,
+        Ok(Value::Time(_)) => DD_KIND_TIME,
+        Ok(Value::Regex(_)) => DD_KIND_REGEX,
+    })
+}
+
+fn wrong(v: &Value, wanted: &str) -> Fail {
+    invalid(format!("the value is not {wanted}: {v:?}"))
+}
+
+/// Writes `out` from the value read by `read`; the value must be of the kind it reads.
+fn read<T>(v: *const dd_value, out: *mut T, read: impl FnOnce(&Value) -> Result<T>) -> dd_status {
+    guard(|| {
+        let got = read(value(v)?)?;
+        let out = arg_mut(out, "out")?;
+        *out = got;
+        Ok(())
+    })
+}
+
+/// Reads a boolean.
+#[no_mangle]
+pub extern "C" fn dd_value_get_bool(v: *const dd_value, out: *mut bool) -> dd_status {
+    read(v, out, |v| match v {
+        Value::Bool(b) => Ok(*b),
+        other => Err(wrong(other, "a boolean")),
+    })
+}
+
+/// Reads a 64-bit integer.
+#[no_mangle]
+pub extern "C" fn dd_value_get_int(v: *const dd_value, out: *mut i64) -> dd_status {
+    read(v, out, |v| match v {
+        Value::Int(n) => Ok(*n),
+        other => Err(wrong(other, "a 64-bit integer")),
+    })
+}
+
+/// Reads a float.
+#[no_mangle]
+pub extern "C" fn dd_value_get_float(v: *const dd_value, out: *mut f64) -> dd_status {
+    read(v, out, |v| match v {
+        Value::Float(f) => Ok(*f),
+        other => Err(wrong(other, "a float")),
+    })
+}
+
+/// Reads a binary's bytes, borrowed from the value (valid while it lives, unchanged).
+#[no_mangle]
+pub extern "C" fn dd_value_get_binary(
+    v: *const dd_value,
+    data: *mut *const u8,
+    len: *mut usize,
+) -> dd_status {
+    guard(|| {
+        let Value::Binary(bytes) = value(v)? else {
+            return Err(wrong(value(v)?, "a binary"));
+        };
+        let (data, len) = (arg_mut(data, "data")?, arg_mut(len, "len")?);
+        *data = bytes.as_ptr();
+        *len = bytes.len();
+        Ok(())
+    })
+}
+
+/// Reads an atom's name, borrowed from the value; it is not NUL-terminated: use `len`.
+#[no_mangle]
+pub extern "C" fn dd_value_get_atom(
+    v: *const dd_value,
+    name: *mut *const u8,
+    len: *mut usize,
+) -> dd_status {
+    guard(|| {
+        let Value::Atom(atom) = value(v)? else {
+            return Err(wrong(value(v)?, "an atom"));
+        };
+        let (name, len) = (arg_mut(name, "name")?, arg_mut(len, "len")?);
+        *name = atom.as_str().as_ptr();
+        *len = atom.as_str().len();
+        Ok(())
+    })
+}
+
+/// The number of items of a list or tuple, or of entries of a dict.
+#[no_mangle]
+pub extern "C" fn dd_value_len(v: *const dd_value, out: *mut usize) -> dd_status {
+    read(v, out, |v| match v {
+        Value::List(items) | Value::Tuple(items) => Ok(items.len()),
+        Value::Dict(pairs) => Ok(pairs.len()),
+        other => Err(wrong(other, "a list, tuple or dict")),
+    })
+}
+
+/// Item `index` of a list or tuple, borrowed from it.
+#[no_mangle]
+pub extern "C" fn dd_value_at(
+    v: *const dd_value,
+    index: usize,
+    out: *mut *const dd_value,
+) -> dd_status {
+    read(v, out, |v| match v {
+        Value::List(items) | Value::Tuple(items) => items
+            .get(index)
+            .map(lend)
+            .ok_or_else(|| Fail::NotFound(format!("no item {index} of {}", items.len()))),
+        other => Err(wrong(other, "a list or tuple")),
+    })
+}
+
+/// Entry `index` of a dict: its key and value, borrowed from it.
+#[no_mangle]
+pub extern "C" fn dd_value_dict_entry(
+    v: *const dd_value,
+    index: usize,
+    key: *mut *const dd_value,
+    val: *mut *const dd_value,
+) -> dd_status {
+    guard(|| {
+        let Value::Dict(pairs) = value(v)? else {
+            return Err(wrong(value(v)?, "a dict"));
+        };
+        let (k, x) = pairs
+            .get(index)
+            .ok_or_else(|| Fail::NotFound(format!("no entry {index} of {}", pairs.len())))?;
+        let (key, val) = (arg_mut(key, "key")?, arg_mut(val, "val")?);
+        *key = lend(k);
+        *val = lend(x);
+        Ok(())
+    })
+}
+
+/// The value under a text key (a binary or atom key) of a dict, borrowed from it;
+/// `DD_ERR_NOT_FOUND` if there is none.
+#[no_mangle]
+pub extern "C" fn dd_value_dict_find(
+    v: *const dd_value,
+    key: *const c_char,
+    out: *mut *const dd_value,
+) -> dd_status {
+    guard(|| {
+        let key = text(key, "key")?;
+        let dict = value(v)?;
+        if !matches!(dict, Value::Dict(_)) {
+            return Err(wrong(dict, "a dict"));
+        }
+        let found = dict
+            .get(key)
+            .ok_or_else(|| Fail::NotFound(format!("no key {key:?}")))?;
+        *arg_mut(out, "out")? = lend(found);
+        Ok(())
+    })
+}
+
+/// Whether two values are equal (false if either is NULL).
+#[no_mangle]
+pub extern "C" fn dd_value_equal(a: *const dd_value, b: *const dd_value) -> bool {
+    guard_value(false, || match (value(a), value(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    })
+}
+
+/// A copy of a value.
+#[no_mangle]
+pub extern "C" fn dd_value_clone(v: *const dd_value, out: *mut *mut dd_value) -> dd_status {
+    guard(|| put_value(out, value(v)?.clone()))
+}
+
+/// The value's BERT frame.
+#[no_mangle]
+pub extern "C" fn dd_value_encode(v: *const dd_value, out: *mut *mut dd_bytes) -> dd_status {
+    guard(|| put_bytes(out, bert::encode(value(v)?).map_err(dripdrop::Error::from)?))
+}
+
+/// Reads a BERT frame (safe on hostile input: limits on depth, size and counts).
+#[no_mangle]
+pub extern "C" fn dd_value_decode(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut dd_value,
+) -> dd_status {
+    guard(|| {
+        let bytes = byte_range(data, len, "data")?;
+        let value = bert::decode(bytes).map_err(dripdrop::Error::from)?;
+        put_value(out, value)
+    })
+}
+
+/// The value in Erlang term syntax (`{ok,<<"hi">>,[1,2]}`), NUL-terminated, for people.
+#[no_mangle]
+pub extern "C" fn dd_value_to_text(v: *const dd_value, out: *mut *mut dd_bytes) -> dd_status {
+    guard(|| {
+        let frame = bert::encode(value(v)?).map_err(dripdrop::Error::from)?;
+        let term =
+            bert::decode_term(&frame, &DecodeLimits::DEFAULT).map_err(dripdrop::Error::from)?;
+        put_bytes(out, bert::text::print(&term).into_bytes())
+    })
+}
+
+/// Frees a value; NULL does nothing.
+#[no_mangle]
+pub extern "C" fn dd_value_free(v: *mut dd_value) {
+    guard_value((), || free::<Value, dd_value>(v))
+}
