@@ -1,6 +1,8 @@
 //! What the example programs share: reading `--flag value` arguments and the `main` wrapper
 //! that turns an error into one line on stderr and exit status 1.
 
+pub mod http_load;
+
 use dripdrop::Node;
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -21,7 +21,13 @@ fn ratio(line: &str, name: &str) -> f64 {
 
 #[test]
 fn each_benchmark_ends_with_its_result_line() {
-    for name in ["pushpull", "defer", "pool_local", "pool_remote"] {
+    for name in [
+        "pushpull",
+        "defer",
+        "pool_local",
+        "pool_remote",
+        "http_load",
+    ] {
         let out = run(BENCH, &[name, "--quick"]);
         out.assert_clean("bench");
         ratio(out.stdout.last().expect("output"), name);
@@ -44,14 +50,18 @@ fn all_runs_every_benchmark() {
         .iter()
         .filter(|l| l.starts_with("RESULT "))
         .collect();
-    assert_eq!(results.len(), 4, "{:#?}", out.stdout);
-    for (line, name) in results
-        .iter()
-        .zip(["pushpull", "defer", "pool_local", "pool_remote"])
-    {
+    let names = [
+        "pushpull",
+        "defer",
+        "pool_local",
+        "pool_remote",
+        "http_load",
+    ];
+    assert_eq!(results.len(), names.len(), "{:#?}", out.stdout);
+    for (line, name) in results.iter().zip(names) {
         ratio(line, name);
     }
-    assert_eq!(out.stdout.last(), Some(results[3]));
+    assert_eq!(out.stdout.last(), Some(results[names.len() - 1]));
 }
 
 #[test]

@@ -14,6 +14,8 @@
 //!   Goal: at least 0.3 and 200,000 tasks/s.
 //! - `pool_local`: tasks/s through a pool of local threads divided by `Node::defer` on as
 //!   many threads.
+//! - `http_load`: requests/s of `http_load` (one worker process, 4 keep-alive connections)
+//!   divided by `wrk -t1 -c4` against the same embedded HTTP target. Goal: at least 0.6.
 //!
 //! The two sides run in alternating rounds and the ratio is of the medians, so a noisy,
 //! shared machine disturbs both alike. Each benchmark prints its rounds and, last,
@@ -23,6 +25,7 @@
 //! [--rounds N] [--count N] [--in-flight N] [--quick]`
 
 mod defer;
+mod http;
 mod pool;
 mod pushpull;
 
@@ -33,7 +36,7 @@ use std::time::Duration;
 const USAGE: &str = "\
 usage: bench NAME [--rounds N] [--count N] [--in-flight N] [--quick]
 
-NAME is pushpull, defer, pool_remote, pool_local or all. Each benchmark prints its rounds and, as its last line,
+NAME is pushpull, defer, pool_remote, pool_local, http_load (needs wrk) or all. Each benchmark prints its rounds and, as its last line,
 RESULT NAME RATIO (DripDrop's rate divided by the bare baseline's, medians of the rounds).
 
   --rounds N     alternating rounds of each side (default 7; 1 with --quick)
@@ -118,8 +121,10 @@ fn human(rate: f64) -> String {
 
 fn run(args: Vec<String>) -> Fallible<()> {
     // The worker processes of pool_remote are this program again.
-    if args.first().map(String::as_str) == Some("__pool-worker") {
-        return pool::serve(&args[1..]);
+    match args.first().map(String::as_str) {
+        Some("__pool-worker") => return pool::serve(&args[1..]),
+        Some("__http-worker") => return http::serve(&args[1..]),
+        _ => {}
     }
     let flags = Flags::parse(args, &["rounds", "count", "in-flight"], &["quick"])?;
     let quick = flags.has("quick");
@@ -142,7 +147,14 @@ fn run(args: Vec<String>) -> Fallible<()> {
         "defer" => &["defer"],
         "pool_remote" => &["pool_remote"],
         "pool_local" => &["pool_local"],
-        "all" => &["pushpull", "defer", "pool_local", "pool_remote"],
+        "http_load" => &["http_load"],
+        "all" => &[
+            "pushpull",
+            "defer",
+            "pool_local",
+            "pool_remote",
+            "http_load",
+        ],
         other => return Err(format!("unknown benchmark {other:?} (try --help)").into()),
     };
     for bench in benches {
@@ -150,6 +162,7 @@ fn run(args: Vec<String>) -> Fallible<()> {
             "pushpull" => pushpull::run(size)?,
             "pool_remote" => pool::run_remote(size)?,
             "pool_local" => pool::run_local(size)?,
+            "http_load" => http::run(size)?,
             _ => defer::run(size)?,
         };
         println!("RESULT {bench} {ratio:.3}");

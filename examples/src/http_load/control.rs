@@ -1,0 +1,167 @@
+//! The control: splits the load into batches, feeds them to the pool with `map` (so batches
+//! go out only as workers take them), merges what comes back, and reports.
+
+use super::batch::{self, TASK};
+use super::client::{Plan, Url};
+use super::report::{Progress, Report};
+use crate::Fallible;
+use dripdrop::{Node, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+/// What load to make.
+#[derive(Clone, Debug)]
+pub struct Load {
+    pub urls: Vec<String>,
+    /// Total requests, or (with `duration`) none.
+    pub requests: Option<u64>,
+    pub duration: Option<Duration>,
+    /// Keep-alive connections per batch a worker runs.
+    pub connections: u64,
+    /// Requests per second in all, paced; latency then counts from each request's due time.
+    pub rate: Option<f64>,
+    pub batch: u64,
+    pub timeout: Duration,
+}
+
+/// The batches of a load, made as the pool asks for them.
+fn batches(load: &Load, started: Instant) -> Fallible<impl Iterator<Item = Value>> {
+    for url in &load.urls {
+        Url::parse(url)?;
+    }
+    let load = load.clone();
+    let mut sent = 0u64;
+    let mut k = 0usize;
+    Ok(std::iter::from_fn(move || {
+        let size = match (load.requests, load.duration) {
+            (Some(total), _) => load.batch.min(total - sent),
+            (None, Some(duration)) => {
+                // Paced, a batch belongs to the run if its first request is due within it;
+                // unpaced, if the run is not over yet.
+                let due = load.rate.map_or(started.elapsed(), |rate| {
+                    Duration::from_secs_f64(sent as f64 / rate)
+                });
+                if due >= duration {
+                    0
+                } else {
+                    load.batch
+                }
+            }
+            (None, None) => 0,
+        };
+        if size == 0 {
+            return None;
+        }
+        let url = &load.urls[k % load.urls.len()];
+        let pace = load.rate.map(|rate| {
+            let due = started + Duration::from_secs_f64(sent as f64 / rate);
+            let now = Instant::now();
+            let start_in_us = if due >= now {
+                (due - now).as_micros() as i64
+            } else {
+                -((now - due).as_micros() as i64)
+            };
+            // This batch's share of the rate: its requests are due 1/rate apart.
+            (rate, start_in_us)
+        });
+        let plan = Plan {
+            url: Url::parse(url).expect("checked above"),
+            requests: size,
+            connections: load.connections,
+            timeout: load.timeout,
+            pace,
+        };
+        sent += size;
+        k += 1;
+        Some(batch::plan_to_value(url, &plan))
+    }))
+}
+
+/// Runs the load through pool `pool` of `node` and returns the report.
+pub fn run(node: &mut Node, pool: &str, load: &Load) -> Fallible<Report> {
+    let report = Rc::new(RefCell::new(Report::new(load.rate)));
+    let started = Instant::now();
+    let items = batches(load, started)?;
+    let sink = Rc::clone(&report);
+    node.pool(pool)?.map(
+        TASK,
+        items,
+        move |_, _, result| {
+            let mut report = sink.borrow_mut();
+            match result
+                .map_err(|e| e.to_string())
+                .and_then(|v| batch::tally_from_value(&v))
+            {
+                Ok((worker, tally)) => report.add(worker, tally),
+                Err(e) => report.failed_batches.push(e),
+            }
+        },
+        |node| node.stop(),
+    )?;
+    let progress = Rc::new(Progress::new());
+    let ticker = {
+        let (report, progress) = (Rc::clone(&report), Rc::clone(&progress));
+        let total = load.requests;
+        node.every(Duration::from_millis(200), move |_| {
+            progress.show(report.borrow().requests(), total, started.elapsed());
+        })
+    };
+    node.run()?;
+    node.cancel_timer(ticker);
+    progress.finish();
+    let mut report = Rc::try_unwrap(report)
+        .map_err(|_| "the report is still shared")?
+        .into_inner();
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Runs the node until `count` remote workers said READY, or `patience` passed.
+pub fn wait_for_workers(
+    node: &mut Node,
+    pool: &str,
+    count: u64,
+    patience: Duration,
+) -> Fallible<()> {
+    let alive = |node: &Node| -> u64 {
+        let stats = node.stats();
+        match stats
+            .get("pools")
+            .and_then(|p| p.get(pool))
+            .and_then(|p| p.get("workers_alive"))
+        {
+            Some(Value::Int(n)) => *n as u64,
+            _ => 0,
+        }
+    };
+    if alive(node) >= count {
+        return Ok(());
+    }
+    let deadline = Instant::now() + patience;
+    let pool_name = pool.to_owned();
+    let watch = node.every(Duration::from_millis(20), move |node| {
+        let stats = node.stats();
+        let n = match stats
+            .get("pools")
+            .and_then(|p| p.get(&pool_name))
+            .and_then(|p| p.get("workers_alive"))
+        {
+            Some(Value::Int(n)) => *n as u64,
+            _ => 0,
+        };
+        if n >= count || Instant::now() >= deadline {
+            node.stop();
+        }
+    });
+    node.run()?;
+    node.cancel_timer(watch);
+    if alive(node) < count {
+        return Err(format!(
+            "only {} of {count} workers connected within {patience:?}",
+            alive(node)
+        )
+        .into());
+    }
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! `http_load` end to end: the demo; a control with two worker processes and a target; a
+//! target answering 500 and a refused port in the right counts; a worker SIGKILLed mid-run.
+
+mod support;
+
+use serde_json::Value as Json;
+use support::{run, Program};
+
+const HTTP_LOAD: &str = env!("CARGO_BIN_EXE_http_load");
+
+fn json_report(stdout: &[String]) -> Json {
+    let line = stdout
+        .iter()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no JSON report in {stdout:#?}"));
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))
+}
+
+fn count(report: &Json, section: &str, key: &str) -> u64 {
+    report[section][key].as_u64().unwrap_or(0)
+}
+
+/// A target process; its URL.
+fn target(extra: &[&str]) -> (Program, String) {
+    let mut args = vec!["target", "--listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    let mut program = Program::start(HTTP_LOAD, &args);
+    let url = program
+        .wait_for_line("target listening on ")
+        .trim()
+        .to_owned();
+    (program, url)
+}
+
+/// A control process bound on an ephemeral port; its endpoint for workers.
+fn control(args: &[&str]) -> (Program, String) {
+    let mut all = vec!["control", "--bind", "tcp://127.0.0.1:*", "--json"];
+    all.extend_from_slice(args);
+    let mut program = Program::start(HTTP_LOAD, &all);
+    let endpoint = program
+        .wait_for_line("control listening on ")
+        .trim()
+        .to_owned();
+    (program, endpoint)
+}
+
+fn worker(endpoint: &str, name: &str) -> Program {
+    let mut program = Program::start(
+        HTTP_LOAD,
+        &["worker", "--connect", endpoint, "--name", name, "--verbose"],
+    );
+    program.wait_for_line("worker ");
+    program
+}
+
+#[test]
+fn the_demo_reports_every_request() {
+    let out = run(HTTP_LOAD, &["demo", "--requests", "3000", "--json"]);
+    out.assert_clean("http_load demo");
+    let report = json_report(&out.stdout);
+    assert_eq!(report["requests"], 3000);
+    assert_eq!(count(&report, "status_codes", "200"), 3000);
+    assert_eq!(report["errors"], serde_json::json!({}));
+    assert!(report["latency_ms"]["p99"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn a_control_and_two_worker_processes_count_every_request() {
+    let (target, url) = target(&[]);
+    let (control, endpoint) = control(&[
+        "--url",
+        &url,
+        "--requests",
+        "5000",
+        "--batch",
+        "250",
+        "--workers",
+        "2",
+    ]);
+    let workers = [worker(&endpoint, "w1"), worker(&endpoint, "w2")];
+    let out = control.finish();
+    out.assert_clean("http_load control");
+    let report = json_report(&out.stdout);
+    assert_eq!(report["requests"], 5000);
+    assert_eq!(count(&report, "status_codes", "200"), 5000);
+    let (w1, w2) = (
+        count(&report, "per_worker", "w1"),
+        count(&report, "per_worker", "w2"),
+    );
+    assert_eq!(w1 + w2, 5000);
+    assert!(w1 > 0 && w2 > 0, "both workers served: {w1} and {w2}");
+    drop(workers);
+    drop(target);
+}
+
+#[test]
+fn a_500_target_and_a_refused_port_show_in_the_right_counts() {
+    let (target, failing) = target(&["--status", "500"]);
+    // A port nothing listens on: bound, then let go.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let refused = format!("http://{}/", closed.local_addr().unwrap());
+    drop(closed);
+    let urls = format!("{failing},{refused}");
+    let (control, endpoint) = control(&["--url", &urls, "--requests", "2000", "--batch", "100"]);
+    let w = worker(&endpoint, "w");
+    let out = control.finish();
+    out.assert_clean("http_load control");
+    let report = json_report(&out.stdout);
+    assert_eq!(report["requests"], 2000);
+    assert_eq!(count(&report, "status_codes", "500"), 1000);
+    assert_eq!(count(&report, "errors", "refused"), 1000);
+    drop(w);
+    drop(target);
+}
+
+#[test]
+fn a_worker_killed_mid_run_loses_no_request() {
+    // Each request takes a millisecond: the run lasts long enough to kill a worker in it.
+    let (target, url) = target(&["--delay-ms", "1"]);
+    let (control, endpoint) = control(&[
+        "--url",
+        &url,
+        "--requests",
+        "3000",
+        "--batch",
+        "100",
+        "--connections",
+        "2",
+        "--workers",
+        "2",
+    ]);
+    let mut victim = worker(&endpoint, "victim");
+    let survivor = worker(&endpoint, "survivor");
+    // Once the victim has finished a batch it is in the middle of the next one.
+    victim.wait_for_line("batch ");
+    victim.kill();
+    let out = control.finish();
+    out.assert_clean("http_load control");
+    let report = json_report(&out.stdout);
+    assert_eq!(report["requests"], 3000, "{report}");
+    assert_eq!(count(&report, "status_codes", "200"), 3000);
+    assert!(count(&report, "per_worker", "survivor") > 0);
+    drop(survivor);
+    drop(target);
+}
