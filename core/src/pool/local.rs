@@ -1,17 +1,11 @@
 //! A pool's local threads: they run the node's registered tasks in this process, as one
 //! more worker of the pool whose credit is its thread count.
 
-use super::task::{run_task, TaskContext, TaskError, TaskRegistry, TaskResult};
+use super::task::{start_task_threads, Job, TaskContext, TaskRegistry, TaskResult};
 use crate::bert::Value;
 use crate::waker::Waker;
 use crossbeam_channel::{Receiver, Sender};
 use std::sync::Arc;
-use std::thread;
-
-struct Job {
-    context: TaskContext,
-    args: Value,
-}
 
 pub(crate) struct LocalThreads {
     jobs: Option<Sender<Job>>,
@@ -29,30 +23,14 @@ impl LocalThreads {
     ) -> std::io::Result<Self> {
         let (job_tx, job_rx) = crossbeam_channel::unbounded::<Job>();
         let (result_tx, result_rx) = crossbeam_channel::unbounded();
-        for i in 0..threads {
-            let jobs = job_rx.clone();
-            let results = result_tx.clone();
-            let registry = registry.clone();
-            let waker = Arc::clone(&waker);
-            thread::Builder::new()
-                .name(format!("dripdrop-pool-{pool}-{i}"))
-                .spawn(move || {
-                    while let Ok(job) = jobs.recv() {
-                        let id = job.context.id();
-                        // Cancelled (or past its deadline) while it waited: its result is
-                        // no longer wanted.
-                        let result = if job.context.is_cancelled() {
-                            Err(TaskError::new("Cancelled", "cancelled before it started"))
-                        } else {
-                            run_task(&registry, &job.context, job.args)
-                        };
-                        if results.send((id, result)).is_err() {
-                            return;
-                        }
-                        waker.wake();
-                    }
-                })?;
-        }
+        start_task_threads(
+            &format!("dripdrop-pool-{pool}"),
+            threads,
+            &job_rx,
+            &result_tx,
+            &registry,
+            &waker,
+        )?;
         Ok(LocalThreads {
             jobs: Some(job_tx),
             results: result_rx,

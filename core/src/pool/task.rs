@@ -3,6 +3,8 @@
 
 use crate::bert::Value;
 use crate::panic_message::panic_message;
+use crate::waker::Waker;
+use crossbeam_channel::{Receiver, Sender};
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -163,4 +165,44 @@ pub(crate) fn run_task(registry: &TaskRegistry, context: &TaskContext, args: Val
     };
     catch_unwind(AssertUnwindSafe(|| handler(context, args)))
         .unwrap_or_else(|payload| Err(TaskError::new(PANIC_CLASS, panic_message(payload.as_ref()))))
+}
+
+/// A task handed to a task thread.
+pub(crate) struct Job {
+    pub(crate) context: TaskContext,
+    pub(crate) args: Value,
+}
+
+/// Starts `count` threads named `{name}-{i}` that run the jobs of `jobs` until it closes,
+/// handing each result to `results` and waking `waker`. A job cancelled (or past its
+/// deadline) while it waited is not run: its result is no longer wanted.
+pub(crate) fn start_task_threads(
+    name: &str,
+    count: usize,
+    jobs: &Receiver<Job>,
+    results: &Sender<(u64, TaskResult)>,
+    registry: &TaskRegistry,
+    waker: &Arc<Waker>,
+) -> std::io::Result<()> {
+    for i in 0..count {
+        let (jobs, results) = (jobs.clone(), results.clone());
+        let (registry, waker) = (registry.clone(), Arc::clone(waker));
+        std::thread::Builder::new()
+            .name(format!("{name}-{i}"))
+            .spawn(move || {
+                while let Ok(job) = jobs.recv() {
+                    let id = job.context.id();
+                    let result = if job.context.is_cancelled() {
+                        Err(TaskError::new("Cancelled", "cancelled before it started"))
+                    } else {
+                        run_task(&registry, &job.context, job.args)
+                    };
+                    if results.send((id, result)).is_err() {
+                        return;
+                    }
+                    waker.wake();
+                }
+            })?;
+    }
+    Ok(())
 }

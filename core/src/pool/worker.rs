@@ -8,7 +8,7 @@
 
 use super::ids::IdSource;
 use super::protocol::{encode_result, encode_results, Control, TaskFrame};
-use super::task::{run_task, TaskContext, TaskError, TaskRegistry, TaskResult};
+use super::task::{start_task_threads, Job, TaskContext, TaskError, TaskRegistry, TaskResult};
 use crate::bert::Value;
 use crate::error::Error;
 use crate::waker::{self, WakeReceiver, Waker};
@@ -67,11 +67,6 @@ impl WorkerHandle {
         self.stop.store(true, Ordering::Release);
         self.waker.wake();
     }
-}
-
-struct Job {
-    context: TaskContext,
-    args: Value,
 }
 
 /// A worker of one pool.
@@ -185,27 +180,15 @@ impl Worker {
         jobs: &Receiver<Job>,
         results: &Sender<(u64, TaskResult)>,
     ) -> Result<(), Error> {
-        for i in 0..self.options.concurrency {
-            let (jobs, results) = (jobs.clone(), results.clone());
-            let (registry, waker) = (self.registry.clone(), Arc::clone(&self.waker));
-            std::thread::Builder::new()
-                .name(format!("dripdrop-worker-{i}"))
-                .spawn(move || {
-                    while let Ok(job) = jobs.recv() {
-                        let id = job.context.id();
-                        let result = if job.context.is_cancelled() {
-                            Err(TaskError::new("Cancelled", "cancelled before it started"))
-                        } else {
-                            run_task(&registry, &job.context, job.args)
-                        };
-                        if results.send((id, result)).is_err() {
-                            return;
-                        }
-                        waker.wake();
-                    }
-                })
-                .map_err(|e| Error::InvalidArgument(format!("cannot start worker: {e}")))?;
-        }
+        start_task_threads(
+            "dripdrop-worker",
+            self.options.concurrency,
+            jobs,
+            results,
+            &self.registry,
+            &self.waker,
+        )
+        .map_err(|e| Error::InvalidArgument(format!("cannot start worker: {e}")))?;
         Ok(())
     }
 
