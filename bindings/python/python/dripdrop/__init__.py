@@ -1,0 +1,228 @@
+"""DripDrop: message-passing apps on ZeroMQ, from Python.
+
+Named routes over ZeroMQ sockets, one message format (BERT), one reactor loop per node; the
+same engine (Rust) as the Ruby gem and the C library, so nodes in any of them talk to each
+other.
+
+>>> import dripdrop
+>>> node = dripdrop.Node()
+>>> out = node.route("out", "zmq_push", "tcp://127.0.0.1:*", "bind")
+>>> inbox = node.route("inbox", "zmq_pull", out.endpoint, "connect")
+>>> @inbox.on_receive
+... def got(msg):
+...     print(msg.name, msg.body)
+...     node.stop()
+>>> out.send_message({"name": "hello", "body": [1, 2]})
+>>> node.run()
+hello [1, 2]
+"""
+
+from concurrent.futures import Future, ThreadPoolExecutor
+import os
+
+from . import _native
+from ._native import Message, NodeHandle, Response
+from ._types import Atom
+from .errors import (
+    Backpressure,
+    CallbackError,
+    Cancelled,
+    DecodeError,
+    EncodeError,
+    Error,
+    InvalidArgument,
+    MessageError,
+    NoSuchRoute,
+    NoWorkerForTask,
+    RemoteError,
+    RouteError,
+    Stopped,
+    TimeoutError,
+    WorkerLost,
+    ZmqError,
+)
+
+__version__ = _native.__version__
+
+__all__ = [
+    "Atom",
+    "Backpressure",
+    "CallbackError",
+    "Cancelled",
+    "DecodeError",
+    "EncodeError",
+    "Error",
+    "InvalidArgument",
+    "Message",
+    "MessageError",
+    "Node",
+    "NodeHandle",
+    "NoSuchRoute",
+    "NoWorkerForTask",
+    "RemoteError",
+    "Response",
+    "Route",
+    "RouteError",
+    "Stopped",
+    "TimeoutError",
+    "WorkerLost",
+    "ZmqError",
+]
+
+
+class Route:
+    """A named route of a node: `on_receive`, `send_message`, `endpoint`."""
+
+    def __init__(self, node, name):
+        self._node = node
+        self.name = name
+
+    @property
+    def kind(self):
+        """The route's kind, e.g. ``"zmq_push"``."""
+        return self._node._route_kind(self.name)
+
+    @property
+    def endpoint(self):
+        """The first address bound or connected (with the port ZeroMQ picked for ``:*``)."""
+        return self._node._endpoints(self.name)[0]
+
+    @property
+    def endpoints(self):
+        return self._node._endpoints(self.name)
+
+    def on_receive(self, handler):
+        """Calls ``handler(message)`` for each message the route receives; on zmq_xrep and
+        zmq_rep routes ``handler(message, response)``. Usable as a decorator."""
+        self._node._on_receive(self.name, handler)
+        return handler
+
+    def send_message(self, message, callback=None):
+        """Sends a `Message` (or a dict with name/head/body). Never blocks: a full route
+        raises `Backpressure`. On zmq_xreq/zmq_req routes this is a request: ``callback(reply)``
+        gets the reply, or, without a callback, the returned `Future` does."""
+        if self.kind not in ("zmq_xreq", "zmq_req"):
+            if callback is not None:
+                raise InvalidArgument(f"route {self.name} ({self.kind}) gets no replies")
+            self._node._send_message(self.name, message)
+            return None
+        future = Future() if callback is None else None
+
+        def on_reply(reply, error):
+            if future is not None:
+                if error is not None:
+                    future.set_exception(error)
+                else:
+                    future.set_result(reply)
+            elif error is None:
+                callback(reply)
+            else:
+                raise error
+
+        self._node._send_request(self.name, message, on_reply)
+        return future
+
+    def __repr__(self):
+        return f"<Route {self.name} {self.kind} {self.endpoints}>"
+
+
+class Node(_native.Node):
+    """A DripDrop node: one reactor loop, run by the thread that calls `run`.
+
+    Use it as is (``node = Node(); node.route(...); node.run()``) or subclass it with an
+    ``action(self)`` method that sets the node up; `run` calls it first. Routes are reachable
+    as attributes (``node.out``).
+    """
+
+    def __new__(cls, *args, defer_threads=None, run_list=None, **kwargs):
+        return super().__new__(cls, defer_threads=defer_threads, run_list=run_list)
+
+    def __init__(self, defer_threads=None, run_list=None):
+        self._routes = {}
+        self._executor = None
+        self._defer_threads = defer_threads or os.cpu_count() or 2
+        self._acted = False
+
+    def route(self, name, kind, addresses, mode="bind", **options):
+        """Creates route ``name`` of ``kind`` (``"zmq_push"``, ``"zmq_pull"``,
+        ``"zmq_publish"``, ``"zmq_subscribe"``, ``"zmq_xreq"``, ``"zmq_xrep"``,
+        ``"zmq_req"``, ``"zmq_rep"``, ``"zmq_pair"``), bound or connected to one address or a
+        list. Options: send_hwm, recv_hwm, linger (s), identity, reconnect_ivl (s),
+        reconnect_ivl_max (s), topic (a prefix str or an ``re.Pattern``), send_queue,
+        request_timeout (s)."""
+        if isinstance(addresses, str):
+            addresses = [addresses]
+        self._route(name, kind, list(addresses), mode, options or None)
+        route = Route(self, name)
+        self._routes[name] = route
+        return route
+
+    def __getattr__(self, name):
+        routes = self.__dict__.get("_routes", {})
+        if name in routes:
+            return routes[name]
+        raise AttributeError(f"{type(self).__name__} has no route or attribute {name!r}")
+
+    def send_message(self, route, message, callback=None):
+        """Sends on route ``route`` (a name); see `Route.send_message`."""
+        return self._route_named(route).send_message(message, callback)
+
+    def _route_named(self, name):
+        try:
+            return self._routes[name]
+        except KeyError:
+            raise NoSuchRoute(f'no route named "{name}"') from None
+
+    def nodelet(self, name, setup=None):
+        """Runs ``setup(node)`` as nodelet ``name`` when the run list allows it (all do
+        without one). Usable as a decorator."""
+        def register(setup):
+            self._nodelet(name, setup)
+            return setup
+
+        return register if setup is None else register(setup)
+
+    def defer(self, fn, callback=None, errback=None):
+        """`EM.defer`: runs ``fn()`` on a pool of Python threads, then ``callback(result)``
+        (or ``errback(exception)``) on the node's thread. Without callbacks, returns a
+        `Future`."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(
+                max_workers=self._defer_threads, thread_name_prefix="dripdrop-defer"
+            )
+        handle = self.handle()
+        outer = Future() if callback is None and errback is None else None
+
+        def finished(inner):
+            error = inner.exception()
+
+            def deliver():
+                if outer is not None:
+                    if error is not None:
+                        outer.set_exception(error)
+                    else:
+                        outer.set_result(inner.result())
+                elif error is not None:
+                    if errback is not None:
+                        errback(error)
+                elif callback is not None:
+                    callback(inner.result())
+
+            handle.post(deliver)
+
+        self._executor.submit(fn).add_done_callback(finished)
+        return outer
+
+    def run(self):
+        """Runs the loop until `stop` (first calling ``action()`` if the class has one). The
+        GIL is released while it waits; Ctrl-C raises KeyboardInterrupt here."""
+        if not self._acted and hasattr(self, "action"):
+            self._acted = True
+            self.action()
+        super().run()
+
+    def close(self):
+        """Stops the defer threads (the node's sockets close when it is collected)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None

@@ -1,0 +1,100 @@
+"""DripDrop's exceptions: every error the engine reports is a ``dripdrop.Error``.
+
+Each also derives from the matching builtin where there is one, so ``except ValueError``
+catches a frame that does not decode and ``except TimeoutError`` a request that timed out.
+"""
+
+import builtins
+
+
+class Error(Exception):
+    """Any DripDrop error."""
+
+
+class DecodeError(Error, ValueError):
+    """Bytes that are not a valid BERT frame or message."""
+
+
+class EncodeError(Error, ValueError):
+    """A value BERT cannot carry (a NaN, an atom outside Latin-1...)."""
+
+
+class MessageError(Error, ValueError):
+    """A value that is not a valid message (an empty name, a head that is not a dict...)."""
+
+
+class InvalidArgument(Error, ValueError):
+    """A bad argument: an unknown route kind, a bad option..."""
+
+
+class ZmqError(Error, OSError):
+    """ZeroMQ refused: a bad address, an address in use..."""
+
+
+class Backpressure(Error):
+    """A route's send queue or a pool's pending queue is full; retry later."""
+
+
+class NoSuchRoute(Error, LookupError):
+    """No route (or pool) has this name."""
+
+
+class RouteError(Error):
+    """The route's kind does not do that, or a route of that name exists already."""
+
+
+class TimeoutError(Error, builtins.TimeoutError):
+    """A request or task did not finish in time."""
+
+
+class RemoteError(Error):
+    """The peer, or a task on a worker, failed.
+
+    ``remote_class``, ``remote_message`` and ``remote_traceback`` (a list of lines) say how.
+    """
+
+    def __init__(self, message, remote_class="", remote_message="", remote_traceback=()):
+        super().__init__(message)
+        self.remote_class = remote_class
+        self.remote_message = remote_message
+        self.remote_traceback = list(remote_traceback)
+
+
+class CallbackError(Error):
+    """A callback failed; the loop went on."""
+
+
+class Stopped(Error):
+    """The node or pool stopped first."""
+
+
+class Cancelled(Error):
+    """The task was cancelled."""
+
+
+class WorkerLost(Error):
+    """The task's worker died under it too many times: it is quarantined as poison."""
+
+
+class NoWorkerForTask(Error):
+    """No connected worker can run the task."""
+
+
+__all__ = [
+    "Backpressure",
+    "CallbackError",
+    "Cancelled",
+    "DecodeError",
+    "EncodeError",
+    "Error",
+    "InvalidArgument",
+    "MessageError",
+    "NoSuchRoute",
+    "NoWorkerForTask",
+    "RemoteError",
+    "RouteError",
+    "Stopped",
+    "TimeoutError",
+    "WorkerLost",
+    "ZmqError",
+]

@@ -1,0 +1,19 @@
+//! `dripdrop._native`: the Python skin over the DripDrop engine. The public API is the
+//! `dripdrop` package (python/dripdrop), which wraps these classes.
+
+mod convert;
+mod errors;
+mod message;
+mod node;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<message::PyMessage>()?;
+    m.add_class::<node::PyNode>()?;
+    m.add_class::<node::PyResponse>()?;
+    m.add_class::<node::PyNodeHandle>()?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

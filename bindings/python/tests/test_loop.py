@@ -1,0 +1,108 @@
+"""Timers, defer, errors in callbacks, subclasses with action, nodelets, Ctrl-C."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import dripdrop
+from conftest import run
+
+
+def test_timers(node):
+    ticks, order = [], []
+    node.every(0.005, lambda: ticks.append(1))
+    doomed = node.after(0.01, lambda: order.append("cancelled"))
+    assert node.cancel_timer(doomed)
+    assert not node.cancel_timer(doomed)
+    node.next_tick(lambda: order.append("tick"))
+    node.after(0.05, node.stop)
+    run(node)
+    assert order == ["tick"]
+    assert len(ticks) >= 3
+
+
+def test_defer_with_callbacks_and_futures(node):
+    results = []
+    node.defer(lambda: 6 * 7, callback=results.append)
+    node.defer(lambda: 1 / 0, callback=results.append, errback=lambda e: results.append(type(e)))
+    future = node.defer(lambda: "via future")
+    node.every(0.005, lambda: len(results) == 2 and future.done() and node.stop())
+    run(node)
+    assert sorted(map(str, results)) == sorted(map(str, [42, ZeroDivisionError]))
+    assert future.result() == "via future"
+
+
+def test_an_exception_in_a_callback_goes_to_on_error_and_the_loop_goes_on(node):
+    errors = []
+    node.on_error(errors.append)
+
+    def boom():
+        raise KeyError("in a timer")
+
+    node.next_tick(boom)
+    node.after(0.02, node.stop)
+    run(node)
+    assert len(errors) == 1 and isinstance(errors[0], KeyError)
+
+
+def test_a_subclass_sets_itself_up_in_action():
+    class Echo(dripdrop.Node):
+        def action(self):
+            out = self.route("out", "zmq_push", "tcp://127.0.0.1:*")
+            inbox = self.route("inbox", "zmq_pull", out.endpoint, "connect")
+            inbox.on_receive(self.got)
+            out.send_message({"name": "hi"})
+
+        def got(self, msg):
+            self.received = msg.name
+            self.stop()
+
+    node = Echo()
+    run(node)
+    assert node.received == "hi"
+
+
+def test_nodelets_and_the_run_list():
+    node = dripdrop.Node(run_list=["collector"])
+    made = []
+
+    @node.nodelet("producer")
+    def producer(n):
+        made.append("producer")
+
+    @node.nodelet("collector")
+    def collector(n):
+        n.route("in", "zmq_pull", "tcp://127.0.0.1:*")
+        made.append("collector")
+
+    assert made == ["collector"]
+    assert node.stats()["routes"]["in"]["nodelet"] == "collector"
+
+
+def test_ctrl_c_stops_run_with_keyboard_interrupt():
+    script = textwrap.dedent(
+        """
+        import dripdrop
+        node = dripdrop.Node()
+        node.next_tick(lambda: print("running", flush=True))
+        try:
+            node.run()
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+        """
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout.readline().strip() == "running"
+        child.send_signal(signal.SIGINT)
+        out, _ = child.communicate(timeout=10)
+    finally:
+        child.kill()
+    assert "interrupted" in out
+    assert child.returncode == 0

@@ -1,0 +1,141 @@
+"""Routes of every kind end to end, and their errors."""
+
+import re
+
+import pytest
+
+import dripdrop
+from conftest import run
+from dripdrop import Message
+
+ANY = "tcp://127.0.0.1:*"
+
+
+def test_push_pull(node):
+    out = node.route("out", "zmq_push", ANY)
+    inbox = node.route("inbox", "zmq_pull", out.endpoint, "connect")
+    got = []
+
+    @inbox.on_receive
+    def receive(msg):
+        got.append(msg.body)
+        if len(got) == 3:
+            node.stop()
+
+    for i in range(3):
+        out.send_message(Message("n", body=i))
+    run(node)
+    assert got == [0, 1, 2]
+    assert node.stats()["routes"]["out"]["messages_out"] == 3
+
+
+def test_pub_sub_with_prefix_and_regex_topics(node):
+    pub = node.route("pub", "zmq_publish", ANY)
+    cpu = node.route("cpu", "zmq_subscribe", pub.endpoint, "connect", topic="cpu.")
+    odd = node.route("odd", "zmq_subscribe", pub.endpoint, "connect", topic=re.compile(r"[13579]$"))
+    seen = {"cpu": set(), "odd": set()}
+
+    def collect(key):
+        def handler(msg):
+            seen[key].add(msg.name)
+            if len(seen["cpu"]) >= 2 and len(seen["odd"]) >= 2:
+                node.stop()
+
+        return handler
+
+    cpu.on_receive(collect("cpu"))
+    odd.on_receive(collect("odd"))
+    names = ["cpu.0", "mem.1", "cpu.2", "mem.3"]
+    count = [0]
+
+    def publish():
+        # Subscribers miss what is sent before they joined: keep publishing.
+        pub.send_message(Message(names[count[0] % 4]))
+        count[0] += 1
+
+    node.every(0.005, publish)
+    run(node)
+    assert seen["cpu"] == {"cpu.0", "cpu.2"}
+    assert seen["odd"] == {"mem.1", "mem.3"}
+
+
+def test_xreq_xrep_with_a_callback_and_a_future(node):
+    answer = node.route("answer", "zmq_xrep", ANY)
+    ask = node.route("ask", "zmq_xreq", answer.endpoint, "connect")
+
+    @answer.on_receive
+    def double(msg, response):
+        response.send_message(Message("doubled", body=msg.body * 2))
+
+    replies = []
+
+    def on_reply(reply):
+        replies.append(reply.body)
+        check()
+
+    future = ask.send_message(Message("double", body=21))
+    ask.send_message({"name": "double", "body": 1}, callback=on_reply)
+
+    def check():
+        if replies and future.done():
+            node.stop()
+
+    future.add_done_callback(lambda _: None)
+    node.every(0.005, check)
+    run(node)
+    assert replies == [2]
+    assert future.result().body == 42
+
+
+def test_an_unanswered_request_is_a_remote_error(node):
+    answer = node.route("answer", "zmq_xrep", ANY)
+    ask = node.route("ask", "zmq_xreq", answer.endpoint, "connect")
+    answer.on_receive(lambda msg, response: None)
+    future = ask.send_message(Message("q"))
+    node.every(0.005, lambda: future.done() and node.stop())
+    run(node)
+    with pytest.raises(dripdrop.RemoteError) as caught:
+        future.result()
+    assert caught.value.remote_class == "Unanswered"
+
+
+def test_req_rep_and_pair(node):
+    rep = node.route("rep", "zmq_rep", ANY)
+    req = node.route("req", "zmq_req", rep.endpoint, "connect")
+    rep.on_receive(lambda msg, response: response.send_message(Message("pong", body=msg.body)))
+    a = node.route("a", "zmq_pair", "inproc://py-pair-test", "bind")
+    b = node.route("b", "zmq_pair", "inproc://py-pair-test", "connect")
+    got = []
+    b.on_receive(lambda msg: got.append(msg.name))
+    future = req.send_message(Message("ping", body="x"))
+    a.send_message(Message("over-pair"))
+    node.every(0.005, lambda: future.done() and got and node.stop())
+    run(node)
+    assert future.result().body == "x"
+    assert got == ["over-pair"]
+
+
+def test_routes_are_attributes(node):
+    node.route("out", "zmq_push", ANY)
+    assert node.out.kind == "zmq_push"
+    assert node.out.endpoint.startswith("tcp://127.0.0.1:")
+    with pytest.raises(AttributeError):
+        node.nowhere
+
+
+def test_route_errors_are_dripdrop_errors(node):
+    with pytest.raises(dripdrop.ZmqError):
+        node.route("bad", "zmq_push", "nonsense://x")
+    with pytest.raises(dripdrop.InvalidArgument, match="zmq_teleport"):
+        node.route("bad", "zmq_teleport", ANY)
+    inbox = node.route("inbox", "zmq_pull", ANY)
+    with pytest.raises(dripdrop.RouteError, match="does not send"):
+        inbox.send_message(Message("x"))
+    with pytest.raises(dripdrop.RouteError, match="already exists"):
+        node.route("inbox", "zmq_pull", ANY)
+    with pytest.raises(dripdrop.NoSuchRoute):
+        node.send_message("nowhere", Message("x"))
+    out = node.route("out", "zmq_push", ANY, send_queue=1)
+    out.send_message(Message("queued"))
+    with pytest.raises(dripdrop.Backpressure):
+        out.send_message(Message("refused"))
