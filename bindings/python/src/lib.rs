@@ -5,6 +5,8 @@ mod convert;
 mod errors;
 mod message;
 mod node;
+mod tasks;
+mod worker;
 
 use pyo3::prelude::*;
 
@@ -14,6 +16,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<node::PyNode>()?;
     m.add_class::<node::PyResponse>()?;
     m.add_class::<node::PyNodeHandle>()?;
+    m.add_class::<tasks::PyTaskQueue>()?;
+    m.add_class::<worker::PyWorker>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

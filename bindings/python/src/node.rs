@@ -6,10 +6,12 @@
 use crate::convert::{from_py, to_py};
 use crate::errors::{py_result, to_py_err};
 use crate::message::{message_of, PyMessage};
+use crate::tasks::PyTaskQueue;
 use dripdrop::{
     Error, Mode, Node, NodeHandle, NodeOptions, Response, RouteKind, RouteOptions, TimerId,
     TopicFilter,
 };
+use dripdrop::{Placement, PoolOptions, TaskOptions};
 use pyo3::exceptions::{PyException, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -42,6 +44,8 @@ pub struct PyNode {
     node: UnsafeCell<Node>,
     shared: Rc<Shared>,
     running: Cell<bool>,
+    /// The jobs of this node's Python tasks (its pools' local threads hand them over).
+    queue: RefCell<Option<Py<PyTaskQueue>>>,
 }
 
 impl PyNode {
@@ -91,6 +95,27 @@ fn invoke(shared: &Rc<Shared>, node: &mut Node, call: impl FnOnce(Python<'_>) ->
         }
     });
     shared.active.set(previous);
+}
+
+/// Calls `callback(*leading, result, error)` with a task's value or exception.
+fn deliver(
+    py: Python<'_>,
+    callback: &Py<PyAny>,
+    mut args: Vec<Py<PyAny>>,
+    result: Result<dripdrop::Value, Error>,
+) -> PyResult<()> {
+    let (value, error) = match result {
+        Ok(v) => (to_py(py, &v)?.unbind(), py.None()),
+        Err(e) => (
+            py.None(),
+            to_py_err(py, e).value(py).clone().into_any().unbind(),
+        ),
+    };
+    args.push(value);
+    args.push(error);
+    callback
+        .call1(py, pyo3::types::PyTuple::new(py, args)?)
+        .map(drop)
 }
 
 fn seconds(s: f64) -> PyResult<Duration> {
@@ -203,6 +228,7 @@ impl PyNode {
             node: UnsafeCell::new(node),
             shared: Rc::new(Shared::default()),
             running: Cell::new(false),
+            queue: RefCell::new(None),
         })
     }
 
@@ -452,6 +478,148 @@ impl PyNode {
         let names: Vec<String> =
             self.with_node(|n| n.routes().map(|r| r.name().to_owned()).collect());
         PyList::new(py, names)
+    }
+
+    /// The queue the node's Python task threads serve.
+    fn _task_queue(&self, py: Python<'_>) -> PyResult<Py<PyTaskQueue>> {
+        let mut queue = self.queue.borrow_mut();
+        if queue.is_none() {
+            *queue = Some(Py::new(py, PyTaskQueue::new())?);
+        }
+        Ok(queue.as_ref().map(|q| q.clone_ref(py)).expect("made above"))
+    }
+
+    /// Registers task `name` for this node's pools, run by the threads serving `_task_queue`.
+    fn _task(&self, py: Python<'_>, name: &str) -> PyResult<()> {
+        let queue = self._task_queue(py)?;
+        let forwarder = queue.get().forwarder();
+        self.with_node(|n| {
+            n.task(name, forwarder);
+        });
+        Ok(())
+    }
+
+    /// Starts a worker pool; returns the endpoints it bound.
+    #[pyo3(signature = (name, bind=None, local=0, placement=None, max_pending=10_000,
+        heartbeat=1.0, liveness=3, max_attempts=3, no_worker_timeout=Some(30.0), prefetch=1))]
+    #[allow(clippy::too_many_arguments)]
+    fn _worker_pool(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        bind: Option<String>,
+        local: usize,
+        placement: Option<&str>,
+        max_pending: usize,
+        heartbeat: f64,
+        liveness: u32,
+        max_attempts: u32,
+        no_worker_timeout: Option<f64>,
+        prefetch: usize,
+    ) -> PyResult<Vec<String>> {
+        let placement = match placement {
+            Some("local") => Placement::Local,
+            Some("remote") => Placement::Remote,
+            Some("local_first") => Placement::LocalFirst,
+            None if bind.is_none() => Placement::Local,
+            None if local > 0 => Placement::LocalFirst,
+            None => Placement::Remote,
+            Some(other) => {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "placement {other:?}: local, remote or local_first"
+                )))
+            }
+        };
+        let options = PoolOptions {
+            bind: bind.into_iter().collect(),
+            local_threads: local,
+            placement,
+            max_pending,
+            heartbeat: seconds(heartbeat)?,
+            liveness,
+            max_attempts,
+            no_worker_timeout: no_worker_timeout.map(seconds).transpose()?,
+            prefetch,
+        };
+        self.call(py, |n| n.worker_pool(name, options))
+    }
+
+    /// Runs task `task` of pool `pool`; `callback(result, error)` on the loop's thread.
+    #[pyo3(signature = (pool, task, args, callback, timeout=None))]
+    fn _pool_defer(
+        &self,
+        py: Python<'_>,
+        pool: &str,
+        task: &str,
+        args: &Bound<'_, PyAny>,
+        callback: Py<PyAny>,
+        timeout: Option<f64>,
+    ) -> PyResult<u64> {
+        let args = from_py(args)?;
+        let options = TaskOptions {
+            timeout: timeout.map(seconds).transpose()?,
+        };
+        let shared = Rc::clone(&self.shared);
+        self.call(py, |n| {
+            n.pool(pool)?
+                .defer_with(task, args, options, move |node, result| {
+                    invoke(&shared, node, |py| {
+                        deliver(py, &callback, Vec::new(), result)
+                    })
+                })
+        })
+    }
+
+    /// Feeds `items` to task `task` of pool `pool` as results free room:
+    /// `on_result(index, result, error)` for each, then `on_done()`.
+    fn _pool_map(
+        &self,
+        py: Python<'_>,
+        pool: &str,
+        task: &str,
+        items: &Bound<'_, PyAny>,
+        on_result: Py<PyAny>,
+        on_done: Py<PyAny>,
+    ) -> PyResult<()> {
+        let iterator: Py<PyAny> = items.try_iter()?.into_any().unbind();
+        let values = std::iter::from_fn(move || {
+            Python::attach(|py| {
+                let next = iterator.bind(py).call_method0("__next__");
+                match next {
+                    Ok(item) => match from_py(&item) {
+                        Ok(value) => Some(value),
+                        Err(e) => {
+                            e.print(py);
+                            None
+                        }
+                    },
+                    Err(e) if e.is_instance_of::<pyo3::exceptions::PyStopIteration>(py) => None,
+                    Err(e) => {
+                        e.print(py);
+                        None
+                    }
+                }
+            })
+        });
+        let (for_results, for_done) = (Rc::clone(&self.shared), Rc::clone(&self.shared));
+        self.call(py, |n| {
+            n.pool(pool)?.map(
+                task,
+                values,
+                move |node, index, result| {
+                    invoke(&for_results, node, |py| {
+                        let index = index.into_pyobject(py)?.into_any().unbind();
+                        deliver(py, &on_result, vec![index], result)
+                    })
+                },
+                move |node| invoke(&for_done, node, |py| on_done.call0(py).map(drop)),
+            )
+        })
+    }
+
+    /// Gives up on a task; False if it already finished.
+    fn _pool_cancel(&self, py: Python<'_>, pool: &str, id: u64) -> PyResult<bool> {
+        self.call(py, |n| Ok(n.pool(pool)?.cancel(id)))
     }
 
     /// A Python value converted to BERT and back (what a peer would see).
