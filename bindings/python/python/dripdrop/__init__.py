@@ -18,6 +18,7 @@ hello [1, 2]
 """
 
 from concurrent.futures import Future, ThreadPoolExecutor
+import atexit
 import inspect
 import os
 import threading
@@ -160,6 +161,20 @@ class _Handler:
         return self._fn(*args)
 
 
+# Every task queue Python threads serve, so they all end before the interpreter does (a
+# daemon thread still waiting inside the native module when Python finalizes would abort).
+_serving = []
+
+
+@atexit.register
+def _stop_serving():
+    for queue, _ in _serving:
+        queue.close()
+    for _, threads in _serving:
+        for thread in threads:
+            thread.join(timeout=2.0)
+
+
 def _serve(queue, handlers, count, name):
     """Starts `count` Python threads that run the tasks handed to `queue`."""
     threads = []
@@ -169,6 +184,7 @@ def _serve(queue, handlers, count, name):
         )
         thread.start()
         threads.append(thread)
+    _serving.append((queue, threads))
     return threads
 
 
