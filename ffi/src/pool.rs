@@ -6,7 +6,7 @@ use crate::callback::{dd_free_cb, Userdata};
 use crate::node::{callback, dd_node, dd_node_cb, dd_result_cb, deliver, lend_node, node_mut};
 use crate::status::{arg, arg_mut, dd_status, guard, guard_value, text, Fail, Result};
 use crate::value::{dd_value, lend, take_value, value};
-use dripdrop::pool::{TaskContext, TaskError, TaskResult};
+use dripdrop::pool::{TaskContext, TaskError, TaskRegistry, TaskResult};
 use dripdrop::{Error, Node, Placement, PoolOptions, TaskOptions, Value};
 use std::ffi::{c_char, c_void, CString};
 use std::rc::Rc;
@@ -117,6 +117,18 @@ pub(crate) fn task_handler(
     }
 }
 
+/// Registers a C task handler in a node's or worker's registry.
+pub(crate) fn register_task(
+    registry: &TaskRegistry,
+    name: *const c_char,
+    cb: dd_task_cb,
+    userdata: Userdata,
+) -> Result<()> {
+    let cb = callback(cb, "cb")?;
+    registry.register(text(name, "name")?, task_handler(cb, Arc::new(userdata)));
+    Ok(())
+}
+
 /// Registers a named task the node's pools run on their local threads.
 #[no_mangle]
 pub extern "C" fn dd_node_task(
@@ -126,13 +138,8 @@ pub extern "C" fn dd_node_task(
     userdata: *mut c_void,
     userdata_free: dd_free_cb,
 ) -> dd_status {
-    let userdata = Arc::new(Userdata::new(userdata, userdata_free));
-    guard(|| {
-        let node = node_mut(node)?;
-        let cb = callback(cb, "cb")?;
-        node.task(text(name, "name")?, task_handler(cb, userdata));
-        Ok(())
-    })
+    let userdata = Userdata::new(userdata, userdata_free);
+    guard(|| register_task(node_mut(node)?.tasks(), name, cb, userdata))
 }
 
 /// Where a pool runs tasks.

@@ -1,12 +1,10 @@
 //! Workers from C: a process serving a pool with C task handlers.
 
 use crate::callback::{dd_free_cb, Userdata};
-use crate::node::callback;
-use crate::pool::{dd_task_cb, task_handler};
+use crate::pool::{dd_task_cb, register_task};
 use crate::status::{arg, arg_mut, dd_status, free, guard, guard_value, put, text, Result};
 use dripdrop::{Worker, WorkerHandle, WorkerOptions};
 use std::ffi::{c_char, c_void};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// A worker. `dd_worker_run` blocks the calling thread, its I/O thread; tasks run on threads
@@ -86,13 +84,8 @@ pub extern "C" fn dd_worker_task(
     userdata: *mut c_void,
     userdata_free: dd_free_cb,
 ) -> dd_status {
-    let userdata = Arc::new(Userdata::new(userdata, userdata_free));
-    guard(|| {
-        let worker = worker_mut(worker)?;
-        let cb = callback(cb, "cb")?;
-        worker.task(text(name, "name")?, task_handler(cb, userdata));
-        Ok(())
-    })
+    let userdata = Userdata::new(userdata, userdata_free);
+    guard(|| register_task(worker_mut(worker)?.registry(), name, cb, userdata))
 }
 
 /// A handle to stop the worker from another thread.
