@@ -18,6 +18,11 @@ pub struct RouteStats {
     pub decode_errors: u64,
     /// Requests whose reply did not come in time.
     pub timeouts: u64,
+    /// Messages a subscriber's regex topic filter refused (counted in `messages_in` too).
+    pub filtered: u64,
+    /// Messages read and dropped because nobody wanted them: the route has no handler, or a
+    /// reply came for a request that already timed out.
+    pub dropped: u64,
 }
 
 impl RouteStats {
@@ -44,6 +49,8 @@ impl RouteStats {
             entry("send_errors", self.send_errors),
             entry("decode_errors", self.decode_errors),
             entry("timeouts", self.timeouts),
+            entry("filtered", self.filtered),
+            entry("dropped", self.dropped),
         ])
     }
 }

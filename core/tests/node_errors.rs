@@ -306,6 +306,8 @@ fn stats_count_messages_and_bytes_both_ways() {
         "send_errors",
         "decode_errors",
         "timeouts",
+        "filtered",
+        "dropped",
     ] {
         assert_eq!(route_stat(&node, "in", key), 0, "{key}");
     }

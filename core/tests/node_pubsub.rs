@@ -11,7 +11,9 @@ use dripdrop::{Message, Mode, Node, RouteKind, RouteOptions, TopicFilter};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
-use support::node::{bind_tcp, inproc, number, numbered, raw_socket, run_until_stopped};
+use support::node::{
+    bind_tcp, inproc, number, numbered, raw_socket, route_stat, run_until_stopped,
+};
 
 const TICK: Duration = Duration::from_millis(2);
 
@@ -248,4 +250,7 @@ fn regex_filter_passes_only_matching_names() {
     for name in ["sports.1", "weather.x", "xweather.1", "news.1.2"] {
         assert!(everything.iter().any(|n| n == name), "{name} was published");
     }
+    // What the regex refused is counted; the unfiltered subscriber refused nothing.
+    assert!(route_stat(&node, "wanted", "filtered") >= 4);
+    assert_eq!(route_stat(&node, "everything", "filtered"), 0);
 }

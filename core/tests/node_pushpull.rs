@@ -1,12 +1,13 @@
 //! Push/pull end to end: order, message content, several addresses and transports on one
-//! route, and either side binding.
+//! route, either side binding, and messages nobody handles.
 
 mod support;
 
 use dripdrop::{Message, Mode, Node, RouteKind, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
-use support::node::{bind_tcp, inproc, ipc, number, numbered, run_until_stopped};
+use std::time::Duration;
+use support::node::{bind_tcp, inproc, ipc, number, numbered, route_stat, run_until_stopped};
 
 #[test]
 fn messages_arrive_whole_and_in_order_over_tcp() {
@@ -145,4 +146,23 @@ fn push_may_bind_and_pull_connect_across_two_nodes() {
         sender.get_route("out").unwrap().stats().messages_out,
         N as u64
     );
+}
+
+#[test]
+fn messages_for_a_route_without_a_handler_are_counted_as_dropped() {
+    let mut node = Node::new().unwrap();
+    let endpoint = bind_tcp(&mut node, "in", RouteKind::Pull);
+    node.route("out", RouteKind::Push, &[&endpoint], Mode::Connect)
+        .unwrap();
+    for i in 0..3 {
+        let msg = Message::new("unwanted").unwrap().with_body(Value::Int(i));
+        node.send_message("out", &msg).unwrap();
+    }
+    node.every(Duration::from_millis(5), |node| {
+        if route_stat(node, "in", "messages_in") == 3 {
+            node.stop();
+        }
+    });
+    run_until_stopped(&mut node, "three unhandled messages");
+    assert_eq!(route_stat(&node, "in", "dropped"), 3);
 }

@@ -67,6 +67,7 @@ impl Node {
         let (format, kind) = (self.routes[index].format, self.routes[index].kind);
         if format == MsgFormat::Raw {
             if kind == RouteKind::Subscribe && !self.topic_matches(index, &frames) {
+                self.routes[index].stats.filtered += 1;
                 return;
             }
             let route = &mut self.routes[index];
@@ -92,6 +93,8 @@ impl Node {
             RouteKind::Subscribe => {
                 if self.topic_matches(index, &frames) {
                     self.deliver_message(index, frames);
+                } else {
+                    self.routes[index].stats.filtered += 1;
                 }
             }
             RouteKind::Pull | RouteKind::Pair => self.deliver_message(index, frames),
@@ -227,6 +230,7 @@ impl Node {
         let pending = id.and_then(|id| self.routes[index].pending.remove(&id));
         let Some(pending) = pending else {
             // A reply after its request timed out: nobody waits for it any more.
+            self.routes[index].stats.dropped += 1;
             return;
         };
         if let Some(timer) = pending.timer {
@@ -255,6 +259,7 @@ impl Node {
     /// message for a route with no handler is counted and dropped.
     fn call_handler(&mut self, index: usize, call: impl FnOnce(&mut Node, &mut Handler)) {
         let Some(mut handler) = self.routes[index].handler.take() else {
+            self.routes[index].stats.dropped += 1;
             return;
         };
         self.guarded_with(
