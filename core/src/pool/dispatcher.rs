@@ -445,11 +445,13 @@ impl Dispatcher {
         };
         let written = encode_task(
             &mut self.frame,
-            id,
-            &task.name,
-            &task.args,
-            task.attempt,
-            deadline_ms(task.deadline, now),
+            &TaskRef {
+                id,
+                name: &task.name,
+                args: &task.args,
+                attempt: task.attempt,
+                deadline_ms: deadline_ms(task.deadline, now),
+            },
         );
         if let Err(e) = written {
             self.scheduler.refuse(key, id);
@@ -538,6 +540,7 @@ impl Dispatcher {
                             .unwrap_or_else(|| hex(&w.key))
                     },
                     in_flight: 0,
+                    local: w.is_local(),
                 })
                 .collect();
         }

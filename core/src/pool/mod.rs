@@ -125,6 +125,8 @@ impl Default for PoolOptions {
 pub struct WorkerSnapshot {
     pub name: String,
     pub in_flight: usize,
+    /// The pool's own local threads, not a remote worker.
+    pub local: bool,
 }
 
 /// The pool's counters as its thread last published them.
@@ -149,7 +151,7 @@ impl PoolSnapshot {
                 (Value::from(w.name.as_str()), Value::Dict(entry))
             })
             .collect();
-        let remote = self.workers.iter().filter(|w| w.name != "local").count();
+        let remote = self.workers.iter().filter(|w| !w.local).count();
         Value::Dict(vec![
             n("pending", self.pending as u64),
             n("in_flight", self.in_flight as u64),

@@ -99,7 +99,16 @@ impl Control {
                 args,
                 attempt,
                 deadline_ms,
-            } => return encode_task(out, *id, name, args, *attempt, *deadline_ms),
+            } => {
+                let task = TaskRef {
+                    id: *id,
+                    name,
+                    args,
+                    attempt: *attempt,
+                    deadline_ms: *deadline_ms,
+                };
+                return encode_task(out, &task);
+            }
             Control::Result { id, outcome } => return encode_result(out, *id, outcome),
             Control::Tasks(tasks) => {
                 let refs: Vec<TaskRef<'_>> = tasks
@@ -300,6 +309,65 @@ fn result_fields(fields: Vec<Value>) -> Result<(u64, Result<Value, TaskError>), 
     }
 }
 
+/// Writes a task as a tuple: `{task, Id, ...}` for a TASK frame (`kind` given), the bare
+/// `{Id, ...}` of a TASKS entry otherwise; `depth` is the wire depth of its fields.
+fn write_task(
+    out: &mut Vec<u8>,
+    kind: Option<&str>,
+    task: &TaskRef<'_>,
+    depth: usize,
+) -> Result<(), Error> {
+    out.extend_from_slice(&[tag::SMALL_TUPLE, 5 + u8::from(kind.is_some())]);
+    if let Some(kind) = kind {
+        write_atom(out, kind);
+    }
+    write_id(out, task.id);
+    write_text(out, task.name)?;
+    bert::write_value(out, task.args, depth)?;
+    bert::write_value(out, &Value::from(u64::from(task.attempt)), depth)?;
+    bert::write_value(
+        out,
+        &task.deadline_ms.map_or(Value::Nil, Value::from),
+        depth,
+    )?;
+    Ok(())
+}
+
+/// Writes a result as a tuple: `{result, Id, ...}` for a RESULT frame (`kind` given), the
+/// bare `{Id, ...}` of a RESULTS entry otherwise.
+fn write_result(
+    out: &mut Vec<u8>,
+    kind: Option<&str>,
+    id: u64,
+    outcome: &Result<Value, TaskError>,
+    depth: usize,
+) -> Result<(), Error> {
+    let arity = if outcome.is_ok() { 3 } else { 5 };
+    out.extend_from_slice(&[tag::SMALL_TUPLE, arity + u8::from(kind.is_some())]);
+    if let Some(kind) = kind {
+        write_atom(out, kind);
+    }
+    write_id(out, id);
+    match outcome {
+        Ok(value) => {
+            write_atom(out, "ok");
+            bert::write_value(out, value, depth)?;
+        }
+        Err(e) => {
+            let lines = e
+                .backtrace
+                .iter()
+                .map(|l| Value::from(l.as_str()))
+                .collect();
+            write_atom(out, "error");
+            write_text(out, &e.class)?;
+            write_text(out, &e.message)?;
+            bert::write_value(out, &Value::List(lines), depth)?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes a TASKS frame into `out` (cleared first); `tasks` holds at least one task.
 pub(crate) fn encode_tasks(out: &mut Vec<u8>, tasks: &[TaskRef<'_>]) -> Result<(), Error> {
     out.clear();
@@ -307,13 +375,8 @@ pub(crate) fn encode_tasks(out: &mut Vec<u8>, tasks: &[TaskRef<'_>]) -> Result<(
     write_atom(out, "tasks");
     write_list_header(out, tasks.len())?;
     for task in tasks {
-        out.extend_from_slice(&[tag::SMALL_TUPLE, 5]);
-        write_id(out, task.id);
-        write_text(out, task.name)?;
         // Inside the frame's tuple, its list and the entry's tuple.
-        bert::write_value(out, task.args, 3)?;
-        bert::write_value(out, &Value::from(u64::from(task.attempt)), 3)?;
-        bert::write_value(out, &task.deadline_ms.map_or(Value::Nil, Value::from), 3)?;
+        write_task(out, None, task, 3)?;
     }
     out.push(tag::NIL);
     Ok(())
@@ -329,27 +392,7 @@ pub(crate) fn encode_results(
     write_atom(out, "results");
     write_list_header(out, results.len())?;
     for (id, outcome) in results {
-        match outcome {
-            Ok(value) => {
-                out.extend_from_slice(&[tag::SMALL_TUPLE, 3]);
-                write_id(out, *id);
-                write_atom(out, "ok");
-                bert::write_value(out, value, 3)?;
-            }
-            Err(e) => {
-                let lines = e
-                    .backtrace
-                    .iter()
-                    .map(|l| Value::from(l.as_str()))
-                    .collect();
-                out.extend_from_slice(&[tag::SMALL_TUPLE, 5]);
-                write_id(out, *id);
-                write_atom(out, "error");
-                write_text(out, &e.class)?;
-                write_text(out, &e.message)?;
-                bert::write_value(out, &Value::List(lines), 3)?;
-            }
-        }
+        write_result(out, None, *id, outcome, 3)?;
     }
     out.push(tag::NIL);
     Ok(())
@@ -363,23 +406,10 @@ fn write_list_header(out: &mut Vec<u8>, len: usize) -> Result<(), Error> {
 }
 
 /// Writes a TASK frame into `out` (cleared first), the arguments in place.
-pub(crate) fn encode_task(
-    out: &mut Vec<u8>,
-    id: u64,
-    name: &str,
-    args: &Value,
-    attempt: u32,
-    deadline_ms: Option<u64>,
-) -> Result<(), Error> {
+pub(crate) fn encode_task(out: &mut Vec<u8>, task: &TaskRef<'_>) -> Result<(), Error> {
     out.clear();
-    out.extend_from_slice(&[tag::VERSION, tag::SMALL_TUPLE, 6]);
-    write_atom(out, "task");
-    write_id(out, id);
-    write_text(out, name)?;
-    bert::write_value(out, args, 1)?;
-    bert::write_value(out, &Value::from(u64::from(attempt)), 1)?;
-    bert::write_value(out, &deadline_ms.map_or(Value::Nil, Value::from), 1)?;
-    Ok(())
+    out.push(tag::VERSION);
+    write_task(out, Some("task"), task, 1)
 }
 
 /// Writes a RESULT frame into `out` (cleared first), the value in place.
@@ -390,30 +420,7 @@ pub(crate) fn encode_result(
 ) -> Result<(), Error> {
     out.clear();
     out.push(tag::VERSION);
-    match outcome {
-        Ok(value) => {
-            out.extend_from_slice(&[tag::SMALL_TUPLE, 4]);
-            write_atom(out, "result");
-            write_id(out, id);
-            write_atom(out, "ok");
-            bert::write_value(out, value, 1)?;
-        }
-        Err(e) => {
-            let lines = e
-                .backtrace
-                .iter()
-                .map(|l| Value::from(l.as_str()))
-                .collect();
-            out.extend_from_slice(&[tag::SMALL_TUPLE, 6]);
-            write_atom(out, "result");
-            write_id(out, id);
-            write_atom(out, "error");
-            write_text(out, &e.class)?;
-            write_text(out, &e.message)?;
-            bert::write_value(out, &Value::List(lines), 1)?;
-        }
-    }
-    Ok(())
+    write_result(out, Some("result"), id, outcome, 1)
 }
 
 /// `{task, ` as written by `encode_task`.

@@ -117,6 +117,19 @@ pub fn run(node: &mut Node, pool: &str, load: &Load) -> Fallible<Report> {
     Ok(report)
 }
 
+/// How many remote workers of pool `pool` are alive, as the node's stats say.
+pub fn workers_alive(node: &Node, pool: &str) -> u64 {
+    let stats = node.stats();
+    match stats
+        .get("pools")
+        .and_then(|p| p.get(pool))
+        .and_then(|p| p.get("workers_alive"))
+    {
+        Some(Value::Int(n)) => *n as u64,
+        _ => 0,
+    }
+}
+
 /// Runs the node until `count` remote workers said READY, or `patience` passed.
 pub fn wait_for_workers(
     node: &mut Node,
@@ -124,42 +137,22 @@ pub fn wait_for_workers(
     count: u64,
     patience: Duration,
 ) -> Fallible<()> {
-    let alive = |node: &Node| -> u64 {
-        let stats = node.stats();
-        match stats
-            .get("pools")
-            .and_then(|p| p.get(pool))
-            .and_then(|p| p.get("workers_alive"))
-        {
-            Some(Value::Int(n)) => *n as u64,
-            _ => 0,
-        }
-    };
-    if alive(node) >= count {
+    if workers_alive(node, pool) >= count {
         return Ok(());
     }
     let deadline = Instant::now() + patience;
     let pool_name = pool.to_owned();
     let watch = node.every(Duration::from_millis(20), move |node| {
-        let stats = node.stats();
-        let n = match stats
-            .get("pools")
-            .and_then(|p| p.get(&pool_name))
-            .and_then(|p| p.get("workers_alive"))
-        {
-            Some(Value::Int(n)) => *n as u64,
-            _ => 0,
-        };
-        if n >= count || Instant::now() >= deadline {
+        if workers_alive(node, &pool_name) >= count || Instant::now() >= deadline {
             node.stop();
         }
     });
     node.run()?;
     node.cancel_timer(watch);
-    if alive(node) < count {
+    if workers_alive(node, pool) < count {
         return Err(format!(
             "only {} of {count} workers connected within {patience:?}",
-            alive(node)
+            workers_alive(node, pool)
         )
         .into());
     }

@@ -76,16 +76,14 @@ __all__ = [
 
 
 class Route:
-    """A named route of a node: `on_receive`, `send_message`, `endpoint`."""
+    """A named route of a node: `kind` (e.g. ``"zmq_push"``), `on_receive`, `send_message`,
+    `endpoint`."""
 
     def __init__(self, node, name):
         self._node = node
         self.name = name
-
-    @property
-    def kind(self):
-        """The route's kind, e.g. ``"zmq_push"``."""
-        return self._node._route_kind(self.name)
+        # A route's kind never changes; send_message consults it on every send.
+        self.kind = node._route_kind(name)
 
     @property
     def endpoint(self):

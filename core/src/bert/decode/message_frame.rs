@@ -13,8 +13,6 @@ use super::super::tag;
 use super::super::value::Value;
 use super::cursor::{Decoder, Result};
 
-const ENVELOPE: [u8; 21] = tag::MESSAGE_ENVELOPE;
-
 /// Wire levels around head and body: the frame's tuple, its list and the field's tuple.
 const FIELD_DEPTH: usize = 3;
 
@@ -36,14 +34,14 @@ pub(crate) fn decode_message_fields(
     if bytes.len() > limits.max_input_bytes
         || decoder.max_depth < FIELD_DEPTH
         || bytes.first() != Some(&tag::VERSION)
-        || !bytes[1..].starts_with(&ENVELOPE)
+        || !bytes[1..].starts_with(&tag::MESSAGE_ENVELOPE)
     {
         return Ok(None);
     }
-    decoder.pos = 1 + ENVELOPE.len();
+    decoder.pos = 1 + tag::MESSAGE_ENVELOPE.len();
     // What the generic path claims for the envelope: the tuple's 3, the list's 3.
     decoder.claim("tuple", 3, 1, 1)?;
-    decoder.claim("list", 3, 1, 1 + ENVELOPE.len() - 5)?;
+    decoder.claim("list", 3, 1, 1 + tag::MESSAGE_ENVELOPE.len() - 5)?;
 
     let Some(()) = decoder.field(b"name")? else {
         return Ok(None);

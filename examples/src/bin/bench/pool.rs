@@ -13,6 +13,7 @@
 
 use crate::{compare, rate, Size};
 use dripdrop::{Node, NodeOptions, PoolOptions, Value, Worker, WorkerOptions};
+use dripdrop_examples::http_load::control;
 use dripdrop_examples::Fallible;
 use std::cell::Cell;
 use std::process::{Child, Command, Stdio};
@@ -102,7 +103,7 @@ pub fn run_remote(size: Size) -> Fallible<f64> {
         );
     }
     let _processes = Processes(children);
-    wait_for_workers(&mut node, WORKERS as i64)?;
+    control::wait_for_workers(&mut node, "bench", WORKERS as u64, Duration::from_secs(30))?;
     println!(
         "pool_remote: {count} trivial tasks a round through {WORKERS} worker processes \
          (concurrency 1, prefetch {PREFETCH}), tcp loopback, {} rounds",
@@ -138,33 +139,6 @@ fn last_endpoint(socket: &zmq::Socket) -> Fallible<String> {
     Ok(socket
         .get_last_endpoint()?
         .map_err(|_| "endpoint is not UTF-8")?)
-}
-
-fn pool_stat(node: &Node, key: &str) -> i64 {
-    let stats = node.stats();
-    match stats
-        .get("pools")
-        .and_then(|p| p.get("bench"))
-        .and_then(|p| p.get(key))
-    {
-        Some(Value::Int(n)) => *n,
-        _ => 0,
-    }
-}
-
-fn wait_for_workers(node: &mut Node, count: i64) -> Fallible<()> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let timer = node.every(Duration::from_millis(10), move |node| {
-        if pool_stat(node, "workers_alive") >= count || Instant::now() >= deadline {
-            node.stop();
-        }
-    });
-    node.run()?;
-    node.cancel_timer(timer);
-    if pool_stat(node, "workers_alive") < count {
-        return Err("the worker processes did not say READY within 30 s".into());
-    }
-    Ok(())
 }
 
 /// Feeds `count` tasks through `map` and times them to the last result.
