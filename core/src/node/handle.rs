@@ -36,6 +36,12 @@ impl NodeHandle {
         Ok(())
     }
 
+    /// Wakes the loop without giving it anything to do: a host whose interrupts arrive while the
+    /// loop waits uses it to have them looked at (see [`Node::run_with`]).
+    pub fn wake(&self) {
+        self.waker.wake();
+    }
+
     /// Asks the node to stop, as [`Node::stop`] does.
     pub fn stop(&self) {
         self.stop_requested.store(true, Ordering::Release);

@@ -187,15 +187,23 @@ impl Node {
     /// Runs the loop until [`Node::stop`] (or a handle's `stop`). Callbacks run on this
     /// thread; an error or panic in one goes to `on_error` and the loop goes on.
     pub fn run(&mut self) -> Result<(), Error> {
+        self.run_with(&mut |wait| wait())
+    }
+
+    /// Runs the loop as [`Node::run`] does, calling `around_wait(wait)` each time the loop is
+    /// about to block: `around_wait` must call `wait` once, on this thread. A host language
+    /// releases its interpreter lock around `wait` and takes it back before callbacks run, and
+    /// checks its interrupts afterwards (stopping the node through a [`NodeHandle`]).
+    pub fn run_with(&mut self, around_wait: &mut dyn FnMut(&mut dyn FnMut())) -> Result<(), Error> {
         self.running = true;
-        let result = self.run_loop();
+        let result = self.run_loop(around_wait);
         self.running = false;
         self.flush_pools();
         self.stop_requested.store(false, Ordering::Release);
         result
     }
 
-    fn run_loop(&mut self) -> Result<(), Error> {
+    fn run_loop(&mut self, around_wait: &mut dyn FnMut(&mut dyn FnMut())) -> Result<(), Error> {
         let mut stop_deadline: Option<Instant> = None;
         loop {
             self.drain_wakeups();
@@ -210,14 +218,18 @@ impl Node {
                     break;
                 }
             }
-            self.turn(stop_deadline)?;
+            self.turn(stop_deadline, around_wait)?;
         }
         Ok(())
     }
 
     /// One turn of the loop: wait for sockets, the waker or the next timer, then serve what
     /// is ready.
-    fn turn(&mut self, stop_deadline: Option<Instant>) -> Result<(), Error> {
+    fn turn(
+        &mut self,
+        stop_deadline: Option<Instant>,
+        around_wait: &mut dyn FnMut(&mut dyn FnMut()),
+    ) -> Result<(), Error> {
         self.flush_pools();
         let stopping = stop_deadline.is_some();
         let wake_at = [self.timers.next_due(), stop_deadline]
@@ -245,7 +257,10 @@ impl Node {
                 }
                 items.push(route.socket.as_poll_item(events));
             }
-            match zmq::poll(&mut items, timeout_ms) {
+            // A host may decline to wait (an interrupt is pending): that reads as no events.
+            let mut polled = Ok(0);
+            around_wait(&mut || polled = zmq::poll(&mut items, timeout_ms));
+            match polled {
                 Ok(_) => {}
                 Err(zmq::Error::EINTR) => return Ok(()),
                 Err(e) => return Err(Error::zmq("poll", e)),

@@ -1,0 +1,207 @@
+//! Ruby values to BERT `Value`s and back, as DESIGN.md maps them (and as the `bert` gem
+//! does): nil, true/false, Integer (bignums too), Float, String (a binary reads back UTF-8
+//! tagged when it is valid UTF-8, else binary), Symbol, Array, DripDrop::Tuple (and
+//! BERT::Tuple when that gem is loaded), Hash, Time and Regexp.
+
+use crate::errors::error;
+use dripdrop::bert::{Atom, Time, Value as Bert, HARD_MAX_DEPTH};
+use magnus::{
+    prelude::*, r_regexp::Opts, value::Lazy, Error, Fixnum, Float, Integer, RArray, RBignum,
+    RClass, RHash, RModule, RRegexp, RString, Ruby, Symbol, Value,
+};
+use num_bigint::BigInt;
+
+static TUPLE: Lazy<RClass> = Lazy::new(|ruby| {
+    let module: RModule = ruby
+        .class_object()
+        .const_get("DripDrop")
+        .expect("lib/dripdrop.rb defines DripDrop before loading the extension");
+    module
+        .const_get("Tuple")
+        .expect("lib/dripdrop.rb defines DripDrop::Tuple before loading the extension")
+});
+
+/// `Regexp` option bits and the BERT options the `bert` gem writes for them (it writes
+/// `multiline` for Ruby's MULTILINE, which is PCRE's dotall; we read `dotall` as it too).
+const REGEXP_OPTIONS: [(i64, &str); 3] = [(1, "caseless"), (2, "extended"), (4, "multiline")];
+
+/// A Ruby value as a BERT value.
+pub fn from_ruby(ruby: &Ruby, value: Value) -> Result<Bert, Error> {
+    from_ruby_at(ruby, value, 0)
+}
+
+/// Whether `array` is a tuple: a DripDrop::Tuple, or a BERT::Tuple of the `bert` gem.
+fn is_tuple(ruby: &Ruby, array: RArray) -> bool {
+    let class = array.class();
+    if class.equal(ruby.class_array()).unwrap_or(false) {
+        return false;
+    }
+    if array.is_kind_of(ruby.get_inner(&TUPLE)) {
+        return true;
+    }
+    class
+        .funcall::<_, _, Option<String>>("name", ())
+        .ok()
+        .flatten()
+        .is_some_and(|name| name == "BERT::Tuple")
+}
+
+fn from_ruby_at(ruby: &Ruby, value: Value, depth: usize) -> Result<Bert, Error> {
+    if depth > HARD_MAX_DEPTH {
+        return Err(error(
+            ruby,
+            "EncodeError",
+            format!("value nested deeper than {HARD_MAX_DEPTH} levels"),
+        ));
+    }
+    if value.is_nil() {
+        return Ok(Bert::Nil);
+    }
+    if value.equal(ruby.qtrue()).unwrap_or(false) {
+        return Ok(Bert::Bool(true));
+    }
+    if value.equal(ruby.qfalse()).unwrap_or(false) {
+        return Ok(Bert::Bool(false));
+    }
+    if let Some(n) = Fixnum::from_value(value) {
+        return Ok(Bert::Int(n.to_i64()));
+    }
+    if let Some(s) = RString::from_value(value) {
+        // SAFETY: the bytes are copied before any Ruby code runs.
+        return Ok(Bert::Binary(unsafe { s.as_slice() }.to_vec()));
+    }
+    if let Some(s) = Symbol::from_value(value) {
+        return Ok(Bert::Atom(Atom::new(s.name()?.into_owned())));
+    }
+    if let Some(f) = Float::from_value(value) {
+        let f = f.to_f64();
+        if !f.is_finite() {
+            return Err(error(
+                ruby,
+                "EncodeError",
+                "BERT cannot carry NaN or infinity",
+            ));
+        }
+        return Ok(Bert::Float(f));
+    }
+    if let Some(array) = RArray::from_value(value) {
+        let mut items = Vec::with_capacity(array.len());
+        // By index, so no Ruby value sits in a Rust heap buffer the GC cannot see.
+        for i in 0..array.len() {
+            let item: Value = array.entry(i as isize)?;
+            items.push(from_ruby_at(ruby, item, depth + 1)?);
+        }
+        return Ok(if is_tuple(ruby, array) {
+            Bert::Tuple(items)
+        } else {
+            Bert::List(items)
+        });
+    }
+    if let Some(hash) = RHash::from_value(value) {
+        let mut pairs = Vec::with_capacity(hash.len());
+        hash.foreach(|k: Value, v: Value| {
+            pairs.push((
+                from_ruby_at(ruby, k, depth + 1)?,
+                from_ruby_at(ruby, v, depth + 1)?,
+            ));
+            Ok(magnus::r_hash::ForEach::Continue)
+        })?;
+        return Ok(Bert::Dict(pairs));
+    }
+    if let Some(n) = RBignum::from_value(value) {
+        if let Ok(small) = n.to_i64() {
+            return Ok(Bert::Int(small));
+        }
+        let text: String = value.funcall("to_s", ())?;
+        let big = text
+            .parse::<BigInt>()
+            .map_err(|_| error(ruby, "EncodeError", format!("integer {text} unreadable")))?;
+        return Ok(Bert::from_bigint(big));
+    }
+    if value.is_kind_of(ruby.class_time()) {
+        let seconds: i64 = value.funcall("to_i", ())?;
+        let micros: i64 = value.funcall("usec", ())?;
+        return Time::new(seconds, micros)
+            .map(Bert::Time)
+            .ok_or_else(|| error(ruby, "EncodeError", "Time out of range"));
+    }
+    if let Some(re) = RRegexp::from_value(value) {
+        let source: String = re.funcall("source", ())?;
+        let bits: i64 = re.funcall("options", ())?;
+        let options = REGEXP_OPTIONS
+            .iter()
+            .filter(|(bit, _)| bits & bit != 0)
+            .map(|(_, option)| Atom::new(*option))
+            .collect();
+        return Ok(Bert::regex(source, options));
+    }
+    Err(error(
+        ruby,
+        "EncodeError",
+        format!("cannot send a {} as a BERT value", unsafe {
+            value.classname()
+        }),
+    ))
+}
+
+/// A BERT value as a Ruby value.
+pub fn to_ruby(ruby: &Ruby, value: &Bert) -> Result<Value, Error> {
+    Ok(match value {
+        Bert::Nil => ruby.qnil().as_value(),
+        Bert::Bool(true) => ruby.qtrue().as_value(),
+        Bert::Bool(false) => ruby.qfalse().as_value(),
+        Bert::Int(n) => ruby.integer_from_i64(*n).as_value(),
+        Bert::BigInt(n) => ruby
+            .module_kernel()
+            .funcall::<_, _, Integer>("Integer", (n.to_string(),))?
+            .as_value(),
+        Bert::Float(f) => ruby.float_from_f64(*f).as_value(),
+        Bert::Binary(bytes) => string(ruby, bytes).as_value(),
+        Bert::Atom(atom) => ruby.to_symbol(atom.as_str()).as_value(),
+        Bert::List(items) => array(ruby, items)?.as_value(),
+        Bert::Tuple(items) => {
+            let tuple: Value = ruby
+                .get_inner(&TUPLE)
+                .new_instance((array(ruby, items)?,))?;
+            tuple
+        }
+        Bert::Dict(pairs) => {
+            let hash = ruby.hash_new();
+            for (k, v) in pairs {
+                hash.aset(to_ruby(ruby, k)?, to_ruby(ruby, v)?)?;
+            }
+            hash.as_value()
+        }
+        Bert::Time(t) => ruby
+            .class_time()
+            .funcall("at", (t.seconds(), t.microseconds()))?,
+        Bert::Regex(re) => {
+            let mut opts = Opts::new();
+            for option in &re.options {
+                opts = match option.as_str() {
+                    "caseless" => opts.ignorecase(),
+                    "extended" => opts.extend(),
+                    "multiline" | "dotall" => opts.multiline(),
+                    _ => opts,
+                };
+            }
+            ruby.reg_new(&re.source, opts)?.as_value()
+        }
+    })
+}
+
+/// A binary as a Ruby String: UTF-8 when it is valid UTF-8, else binary (ASCII-8BIT).
+pub fn string(ruby: &Ruby, bytes: &[u8]) -> RString {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => ruby.str_new(text),
+        Err(_) => ruby.str_from_slice(bytes),
+    }
+}
+
+fn array(ruby: &Ruby, items: &[Bert]) -> Result<RArray, Error> {
+    let array = ruby.ary_new_capa(items.len());
+    for item in items {
+        array.push(to_ruby(ruby, item)?)?;
+    }
+    Ok(array)
+}

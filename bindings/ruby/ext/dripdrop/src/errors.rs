@@ -1,0 +1,71 @@
+//! The one place core errors become Ruby exceptions. The classes live in Ruby
+//! (lib/dripdrop/error.rb) and are looked up when an error happens: errors are rare, and the
+//! lookup keeps the classes where Ruby users read them.
+
+use magnus::{prelude::*, Error, ExceptionClass, RArray, RModule, Ruby};
+
+/// The `DripDrop::` class for a core error.
+fn class_name(e: &dripdrop::Error) -> &'static str {
+    use dripdrop::Error as E;
+    match e {
+        E::Decode(_) | E::Receive { .. } => "DecodeError",
+        E::Encode(_) => "EncodeError",
+        E::Message(_) => "MessageError",
+        E::Zmq { .. } => "ZmqError",
+        E::Backpressure { .. } => "Backpressure",
+        E::NoSuchRoute(_) | E::NoSuchPool(_) => "NoSuchRoute",
+        E::DuplicateRoute(_) | E::WrongKind { .. } => "RouteError",
+        E::InvalidArgument(_) => "InvalidArgument",
+        E::Timeout { .. } | E::TaskTimeout { .. } => "TimeoutError",
+        E::Remote { .. } => "RemoteError",
+        E::Callback { .. } => "CallbackError",
+        E::Stopped => "Stopped",
+        E::Cancelled { .. } => "Cancelled",
+        E::WorkerLost { .. } => "WorkerLost",
+        E::NoWorkerForTask { .. } => "NoWorkerForTask",
+        #[allow(unreachable_patterns)]
+        _ => "Error",
+    }
+}
+
+/// `DripDrop::<name>`, an exception class defined in lib/dripdrop/error.rb.
+pub fn error_class(ruby: &Ruby, name: &str) -> Result<ExceptionClass, Error> {
+    let module: RModule = ruby.class_object().const_get("DripDrop")?;
+    module.const_get(name)
+}
+
+/// A `DripDrop::<class>` error with `message`.
+pub fn error(ruby: &Ruby, class: &str, message: impl Into<String>) -> Error {
+    match error_class(ruby, class) {
+        Ok(class) => Error::new(class, message.into()),
+        Err(e) => e,
+    }
+}
+
+/// The Ruby exception for a core error; a remote failure keeps its class, message and
+/// backtrace (`DripDrop::RemoteError#remote_class` and friends).
+pub fn to_rb_error(ruby: &Ruby, e: dripdrop::Error) -> Error {
+    let build = || -> Result<Error, Error> {
+        let class = error_class(ruby, class_name(&e))?;
+        let exception = match &e {
+            dripdrop::Error::Remote {
+                class: remote_class,
+                message,
+                backtrace,
+            } => class.new_instance((
+                e.to_string(),
+                remote_class.as_str(),
+                message.as_str(),
+                RArray::from_iter(backtrace.iter().map(String::as_str)),
+            ))?,
+            _ => class.new_instance((e.to_string(),))?,
+        };
+        Ok(Error::from(exception))
+    };
+    build().unwrap_or_else(|failure| failure)
+}
+
+/// Maps a core result's error.
+pub fn rb_result<T>(ruby: &Ruby, r: Result<T, dripdrop::Error>) -> Result<T, Error> {
+    r.map_err(|e| to_rb_error(ruby, e))
+}

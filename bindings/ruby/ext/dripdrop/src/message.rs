@@ -1,0 +1,138 @@
+//! Messages between Ruby and the engine. `DripDrop::Message` is a plain Ruby class (so apps
+//! subclass it, as with the original gem); the engine reads and writes its `@name`, `@head`
+//! and `@body` directly, and also takes a Hash with :name/:head/:body (or string keys).
+
+use crate::convert::{from_ruby, to_ruby};
+use crate::errors::{error, rb_result};
+use dripdrop::Message;
+use magnus::{prelude::*, Error, RClass, RHash, RModule, RObject, RString, Ruby, Symbol, Value};
+
+/// A hash entry under `key` as a symbol, else as a string.
+fn entry(ruby: &Ruby, hash: RHash, key: &str) -> Option<Value> {
+    hash.get(ruby.to_symbol(key))
+        .or_else(|| hash.get(ruby.str_new(key)))
+}
+
+fn name_of(ruby: &Ruby, name: Option<Value>) -> Result<String, Error> {
+    let name = name
+        .filter(|n| !n.is_nil())
+        .ok_or_else(|| error(ruby, "MessageError", "a message needs a name"))?;
+    if let Some(s) = Symbol::from_value(name) {
+        return Ok(s.name()?.into_owned());
+    }
+    match RString::from_value(name) {
+        Some(s) => Ok(s.to_string()?),
+        None => Err(error(
+            ruby,
+            "MessageError",
+            format!("a message name must be a String, not {}", unsafe {
+                name.classname()
+            }),
+        )),
+    }
+}
+
+fn build(
+    ruby: &Ruby,
+    name: String,
+    head: Option<Value>,
+    body: Option<Value>,
+) -> Result<Message, Error> {
+    let mut message = rb_result(ruby, Message::new(name))?;
+    if let Some(head) = head.filter(|h| !h.is_nil()) {
+        rb_result(ruby, message.set_head(from_ruby(ruby, head)?))?;
+    }
+    if let Some(body) = body {
+        message.set_body(from_ruby(ruby, body)?);
+    }
+    Ok(message)
+}
+
+/// A `DripDrop::Message` (or subclass), or a Hash with name/head/body, as a core message.
+pub fn message_of(ruby: &Ruby, value: Value) -> Result<Message, Error> {
+    if let Some(hash) = RHash::from_value(value) {
+        let name = name_of(ruby, entry(ruby, hash, "name"))?;
+        return build(
+            ruby,
+            name,
+            entry(ruby, hash, "head"),
+            entry(ruby, hash, "body"),
+        );
+    }
+    if let Some(object) = RObject::from_value(value) {
+        let name: Option<Value> = object.ivar_get("@name").ok();
+        if name.is_some_and(|n| !n.is_nil()) {
+            let name = name_of(ruby, name)?;
+            let head = object.ivar_get("@head").ok();
+            let body = object.ivar_get("@body").ok();
+            return build(ruby, name, head, body);
+        }
+    }
+    Err(error(
+        ruby,
+        "MessageError",
+        format!(
+            "cannot send a {}: give a DripDrop::Message or a Hash with :name, :head, :body",
+            unsafe { value.classname() }
+        ),
+    ))
+}
+
+/// A core message as an instance of `class` (DripDrop::Message or a subclass), made without
+/// calling `initialize`, as `Marshal` does.
+pub fn message_to_ruby(ruby: &Ruby, class: RClass, message: &Message) -> Result<Value, Error> {
+    let object: Value = class.obj_alloc()?;
+    let object = RObject::from_value(object).ok_or_else(|| {
+        error(
+            ruby,
+            "MessageError",
+            "a message class must make plain objects",
+        )
+    })?;
+    object.ivar_set("@name", ruby.str_new(message.name()))?;
+    let head = ruby.hash_new();
+    for (k, v) in message.head() {
+        head.aset(to_ruby(ruby, k)?, to_ruby(ruby, v)?)?;
+    }
+    object.ivar_set("@head", head)?;
+    object.ivar_set("@body", to_ruby(ruby, message.body())?)?;
+    Ok(object.as_value())
+}
+
+/// `DripDrop::Message`.
+pub fn message_class(ruby: &Ruby) -> Result<RClass, Error> {
+    let module: RModule = ruby.class_object().const_get("DripDrop")?;
+    module.const_get("Message")
+}
+
+/// `DripDrop::Native.encode_message(message)`: the frame a route would send.
+pub fn encode_message(ruby: &Ruby, message: Value) -> Result<RString, Error> {
+    let frame = rb_result(ruby, message_of(ruby, message)?.encode())?;
+    Ok(ruby.str_from_slice(&frame))
+}
+
+/// `DripDrop::Native.decode_message(class, frame)`: a frame as an instance of `class`.
+pub fn decode_message(ruby: &Ruby, class: RClass, frame: RString) -> Result<Value, Error> {
+    // SAFETY: decoding copies out of the bytes before any Ruby code runs.
+    let message = rb_result(ruby, Message::decode(unsafe { frame.as_slice() }))?;
+    message_to_ruby(ruby, class, &message)
+}
+
+/// `DripDrop::Native.encode(value)`: any value as BERT.
+pub fn encode(ruby: &Ruby, value: Value) -> Result<RString, Error> {
+    let bytes = rb_result(
+        ruby,
+        dripdrop::bert::encode(&from_ruby(ruby, value)?).map_err(dripdrop::Error::from),
+    )?;
+    Ok(ruby.str_from_slice(&bytes))
+}
+
+/// `DripDrop::Native.decode(bytes)`: BERT as a Ruby value.
+pub fn decode(ruby: &Ruby, bytes: RString) -> Result<Value, Error> {
+    // SAFETY: as in `decode_message`.
+    let value = rb_result(
+        ruby,
+        dripdrop::bert::decode(unsafe { bytes.as_slice() }).map_err(dripdrop::Error::from),
+    )?;
+    to_ruby(ruby, &value)
+}

@@ -1,0 +1,65 @@
+//! `DripDrop::Native::Response`: the answer to one request an xrep/rep route received;
+//! `send_message(reply)` once.
+
+use crate::errors::error;
+use crate::message::message_of;
+use crate::node::RbNode;
+use dripdrop::Response;
+use magnus::{
+    gc, prelude::*, typed_data::Obj, value::Opaque, DataTypeFunctions, Error, Ruby, TypedData,
+    Value,
+};
+use std::cell::RefCell;
+
+#[derive(TypedData)]
+#[magnus(class = "DripDrop::Native::Response", mark)]
+pub struct RbResponse {
+    response: RefCell<Option<Response>>,
+    /// The `Native::Node` the request came through.
+    node: Opaque<Value>,
+}
+
+// SAFETY: used with the GVL held, like the node it answers through (see `RbNode`).
+unsafe impl Send for RbResponse {}
+
+impl DataTypeFunctions for RbResponse {
+    fn mark(&self, marker: &gc::Marker) {
+        marker.mark(self.node);
+    }
+}
+
+impl RbResponse {
+    pub fn wrap(ruby: &Ruby, response: Response, node: Value) -> Value {
+        ruby.obj_wrap(RbResponse {
+            response: RefCell::new(Some(response)),
+            node: Opaque::from(node),
+        })
+        .as_value()
+    }
+
+    /// Sends the reply back to the asker.
+    fn send_message(ruby: &Ruby, rb_self: &Self, reply: Value) -> Result<(), Error> {
+        let reply = message_of(ruby, reply)?;
+        let response = rb_self
+            .response
+            .borrow_mut()
+            .take()
+            .ok_or_else(|| error(ruby, "Error", "this request was answered already"))?;
+        let node = Obj::<RbNode>::try_convert(ruby.get_inner(rb_self.node))?;
+        node.with_node(ruby, |n| response.send_message(n, &reply))
+    }
+
+    /// Whether the request was answered.
+    fn is_answered(&self) -> bool {
+        self.response.borrow().is_none()
+    }
+}
+
+pub fn define(ruby: &Ruby, native: &magnus::RModule) -> Result<(), Error> {
+    use magnus::method;
+    let class = native.define_class("Response", ruby.class_object())?;
+    class.undef_default_alloc_func();
+    class.define_method("send_message", method!(RbResponse::send_message, 1))?;
+    class.define_method("answered?", method!(RbResponse::is_answered, 0))?;
+    Ok(())
+}

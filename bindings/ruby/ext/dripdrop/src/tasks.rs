@@ -1,0 +1,175 @@
+//! Task handlers written in Ruby. Pool and worker threads are Rust threads, and Ruby may only
+//! be called from threads Ruby made: so a Rust task thread hands each job to a queue that
+//! Ruby threads serve (`TaskQueue#serve`), and waits for the answer. Heartbeats and leases
+//! stay on the Rust I/O threads, whatever the Ruby code does.
+
+use crate::convert::{from_ruby, to_ruby};
+use crate::gvl;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use dripdrop::pool::{TaskContext, TaskError, TaskResult};
+use magnus::{error::ErrorType, prelude::*, Error, RHash, Ruby, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Job {
+    context: TaskContext,
+    args: dripdrop::Value,
+    reply: Sender<TaskResult>,
+}
+
+/// The jobs of a node's or worker's Ruby tasks, for Ruby threads to run.
+#[magnus::wrap(class = "DripDrop::Native::TaskQueue", free_immediately)]
+pub struct RbTaskQueue {
+    jobs: Sender<Job>,
+    pending: Receiver<Job>,
+    closed: AtomicBool,
+}
+
+/// How often a serving thread looks whether its queue was closed or it was interrupted.
+const CHECK_EVERY: Duration = Duration::from_millis(100);
+
+impl RbTaskQueue {
+    pub fn new() -> RbTaskQueue {
+        let (jobs, pending) = crossbeam_channel::unbounded();
+        RbTaskQueue {
+            jobs,
+            pending,
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// A Rust task handler that hands the job to this queue and waits for its result.
+    pub fn forwarder(
+        &self,
+    ) -> impl Fn(&TaskContext, dripdrop::Value) -> TaskResult + Send + Sync + 'static {
+        let jobs = Arc::new(self.jobs.clone());
+        move |context, args| {
+            let (reply, answer) = crossbeam_channel::bounded(1);
+            let job = Job {
+                context: context.clone(),
+                args,
+                reply,
+            };
+            if jobs.send(job).is_err() {
+                return Err(TaskError::new("Stopped", "no Ruby threads serve this task"));
+            }
+            answer.recv().unwrap_or_else(|_| {
+                Err(TaskError::new(
+                    "Stopped",
+                    "the Ruby thread running the task went away",
+                ))
+            })
+        }
+    }
+}
+
+/// The task's error as the caller will see it: the exception's class, message and backtrace.
+fn task_error(e: &Error) -> TaskError {
+    match e.error_type() {
+        ErrorType::Exception(x) => {
+            let class = class_name(x.class().as_value()).unwrap_or_else(|| "Exception".into());
+            let message: String = x.funcall("message", ()).unwrap_or_default();
+            let backtrace: Vec<String> = x
+                .funcall::<_, _, Option<Vec<String>>>("backtrace", ())
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            TaskError::new(class, message).with_backtrace(backtrace)
+        }
+        ErrorType::Error(class, message) => TaskError::new(
+            class_name(class.as_value()).unwrap_or_default(),
+            message.to_string(),
+        ),
+        ErrorType::Jump(tag) => {
+            TaskError::new("Stopped", format!("the task's thread ended ({tag})"))
+        }
+    }
+}
+
+fn class_name(class: Value) -> Option<String> {
+    class
+        .funcall::<_, _, Option<String>>("name", ())
+        .ok()
+        .flatten()
+}
+
+/// What `rescue => e` would not catch: such an error ends the serving thread.
+fn is_fatal(ruby: &Ruby, e: &Error) -> bool {
+    match e.error_type() {
+        ErrorType::Jump(_) => true,
+        ErrorType::Exception(x) => !x.is_kind_of(ruby.exception_standard_error()),
+        ErrorType::Error(..) => false,
+    }
+}
+
+fn run(ruby: &Ruby, handlers: RHash, job: &Job) -> Result<Value, Error> {
+    let handler: Option<Value> = handlers.get(ruby.str_new(job.context.name()));
+    let Some(handler) = handler else {
+        return Err(Error::new(
+            ruby.exception_name_error(),
+            format!("no Ruby task named {:?}", job.context.name()),
+        ));
+    };
+    let args = to_ruby(ruby, &job.args)?;
+    let arity: i64 = handler.funcall("arity", ())?;
+    // Two parameters, or one and a splat: the handler wants the task too.
+    if !(-1..=1).contains(&arity) {
+        let task = ruby.hash_new();
+        task.aset(ruby.to_symbol("id"), job.context.id())?;
+        task.aset(ruby.to_symbol("attempt"), job.context.attempt())?;
+        task.aset(ruby.to_symbol("name"), job.context.name())?;
+        handler.funcall("call", (args, task))
+    } else {
+        handler.funcall("call", (args,))
+    }
+}
+
+impl RbTaskQueue {
+    /// Runs jobs until the queue closes, on this (Ruby) thread: `handlers` maps task names
+    /// (Strings) to callables; one that takes two arguments also gets the task (id, attempt,
+    /// name). The GVL is released while waiting.
+    fn serve(ruby: &Ruby, rb_self: &Self, handlers: RHash) -> Result<(), Error> {
+        loop {
+            let pending = &rb_self.pending;
+            let received = gvl::without_gvl(|| pending.recv_timeout(CHECK_EVERY), &|| {});
+            gvl::check_interrupts()?;
+            let job = match received {
+                Some(Ok(job)) => job,
+                None | Some(Err(RecvTimeoutError::Timeout)) => {
+                    if rb_self.closed.load(Ordering::Acquire) {
+                        return Ok(());
+                    }
+                    continue;
+                }
+                Some(Err(RecvTimeoutError::Disconnected)) => return Ok(()),
+            };
+            let outcome = run(ruby, handlers, &job).and_then(|v| from_ruby(ruby, v));
+            match outcome {
+                Ok(value) => {
+                    let _ = job.reply.send(Ok(value));
+                }
+                Err(e) => {
+                    let _ = job.reply.send(Err(task_error(&e)));
+                    if is_fatal(ruby, &e) {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Ends `serve` on every thread (within a tenth of a second) once no job is waiting.
+    fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+    }
+}
+
+pub fn define(ruby: &Ruby, native: &magnus::RModule) -> Result<(), Error> {
+    use magnus::method;
+    let class = native.define_class("TaskQueue", ruby.class_object())?;
+    class.undef_default_alloc_func();
+    class.define_method("serve", method!(RbTaskQueue::serve, 1))?;
+    class.define_method("close", method!(RbTaskQueue::close, 0))?;
+    Ok(())
+}

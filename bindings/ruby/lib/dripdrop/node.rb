@@ -1,0 +1,294 @@
+# frozen_string_literal: true
+
+require "etc"
+
+module DripDrop
+  # A DripDrop node: routes, timers, defer and worker pools on one reactor loop.
+  #
+  # Give the set-up as a block (run with the node as self, like the original gem) or
+  # subclass and define +action+:
+  #
+  #   class Echo < DripDrop::Node
+  #     def action
+  #       route :requests, :zmq_xrep, 'tcp://127.0.0.1:2300', :bind
+  #       requests.on_receive { |msg, response| response.send_message(msg) }
+  #     end
+  #   end
+  #   Echo.new.start!
+  #
+  # Callbacks run on the thread running the loop (+start!+'s caller, or +start+'s thread).
+  # While it runs, other threads reach the node through +post+ and +stop+ only.
+  class Node
+    # Threads of EM.defer's pool, as EventMachine's default.
+    DEFER_THREADS = 20
+
+    class << self
+      # Registers a task for this class's pools' local threads and for its workers
+      # (Class.worker): the block gets the task's arguments (and, if it takes two, a Hash
+      # with the task's :id, :attempt and :name).
+      def task(name, &block)
+        raise ArgumentError, "task needs a block" unless block
+
+        own_tasks[name.to_s] = block
+      end
+
+      # The tasks of this class and its ancestors.
+      def tasks
+        inherited = superclass.respond_to?(:tasks) ? superclass.tasks : {}
+        inherited.merge(own_tasks)
+      end
+
+      # A worker serving this class's tasks to the pool at +address+, on any machine:
+      # MyNode.worker('tcp://control:2100', concurrency: 16).start!
+      def worker(address, **options)
+        worker = Worker.new(address, **options)
+        tasks.each { |name, block| worker.task(name, &block) }
+        worker
+      end
+
+      private
+
+      def own_tasks
+        @own_tasks ||= {}
+      end
+    end
+
+    attr_reader :routing, :nodelets, :run_list
+
+    # Options: +run_list+ (names of the nodelets to set up; all without one),
+    # +defer_threads+ (threads of +defer+, default 20).
+    def initialize(opts = {}, &block)
+      @block = block
+      @run_list = opts[:run_list]&.map(&:to_s)
+      @native = Native::Node.new(@run_list)
+      @routing = {}
+      @pools = {}
+      @nodelets = {}
+      @task_handlers = {}
+      @task_threads = []
+      @recipients_for = {}
+      @defer = DeferPool.new(@native, opts[:defer_threads] || DEFER_THREADS)
+      @acted = false
+      @thread = nil
+      @native.on_error(method(:error_handler).to_proc)
+    end
+
+    # The node's set-up: the block given to +new+, run with the node as self. Subclasses
+    # define their own.
+    def action
+      instance_eval(&@block) if @block
+    end
+
+    # Runs the loop on this thread until +stop+ (first running +action+). Ctrl-C, Timeout
+    # and Thread#kill stop it promptly and raise here.
+    def start!
+      act
+      @native.run
+      self
+    end
+
+    # Runs +action+ here, then the loop on a new thread; +join+ waits for it.
+    def start
+      act
+      @thread = Thread.new do
+        Thread.current.name = "dripdrop-node"
+        @native.run
+      end
+      self
+    end
+
+    # Waits for the loop started by +start+ to end.
+    def join
+      raise Error, "Can't join on a node that isn't yet started" unless @thread
+
+      @thread.join
+      self
+    end
+
+    # Stops the loop (from any thread): it stops reading and firing timers, flushes queued
+    # sends, and +start!+ (or +join+) returns.
+    def stop
+      @native.stop
+    end
+
+    def running?
+      @native.running?
+    end
+
+    # Defines route +name+: a ZeroMQ socket of +kind+ (:zmq_publish, :zmq_subscribe,
+    # :zmq_push, :zmq_pull, :zmq_xrep, :zmq_xreq, :zmq_req, :zmq_rep, :zmq_pair) bound or
+    # connected (+socket_ctype+ :bind or :connect) to one address or an Array of them. The
+    # route is returned and reachable as a method of the node. Options: topic_filter (a
+    # String prefix or a Regexp), message_class, send_hwm, recv_hwm, linger, identity,
+    # reconnect_ivl, reconnect_ivl_max, send_queue, request_timeout (seconds).
+    def route(name, kind, address, socket_ctype = :bind, opts = {}, **kwopts)
+      if socket_ctype.is_a?(Hash)
+        opts = socket_ctype
+        socket_ctype = :bind
+      end
+      opts = opts.merge(kwopts)
+      name = name.to_sym
+      if respond_to?(name) && !@routing.key?(name)
+        raise ArgumentError, "route name #{name} is taken by a method of #{self.class}"
+      end
+
+      message_class = opts[:message_class] || Message
+      endpoints = @native.route(name.to_s, kind.to_s, Array(address).map(&:to_s),
+                                socket_ctype.to_s, opts)
+      route = Route.new(@native, name.to_s, kind.to_s, endpoints, message_class)
+      @routing[name] = route
+      define_singleton_method(name) { route }
+      route
+    end
+
+    # Sends on the route named +route_name+ (see Route#send_message).
+    def send_message(route_name, message, &on_reply)
+      route_named(route_name).send_message(message, &on_reply)
+    end
+
+    def route_named(name)
+      @routing.fetch(name.to_sym) { raise NoSuchRoute, %(no route named "#{name}") }
+    end
+
+    # Sets up nodelet +name+ (an instance of +klass+, a DripDrop::Nodelet) unless the run
+    # list leaves it out: the block defines its routes, then its +run+ is called. Returns the
+    # nodelet, or nil when the run list left it out.
+    def nodelet(name, klass = Nodelet, &block)
+      made = nil
+      @native.nodelet(name.to_s, lambda {
+        made = klass.new(self, name.to_sym)
+        block&.call(made)
+        made.run
+      })
+      @nodelets[name.to_sym] = made if made
+      made
+    end
+
+    # Calls the block every +seconds+ (a Float); returns a Timer.
+    def every(seconds, &block)
+      Timer.new(self, @native.every(seconds.to_f, block))
+    end
+    alias periodical_timer every
+
+    # Calls the block once after +seconds+; returns a Timer.
+    def after(seconds, &block)
+      Timer.new(self, @native.after(seconds.to_f, block))
+    end
+    alias timer after
+
+    # Calls the block at the loop's next turn; returns a Timer.
+    def next_tick(&block)
+      Timer.new(self, @native.next_tick(block))
+    end
+
+    def cancel_timer(timer)
+      @native.cancel_timer(timer.is_a?(Timer) ? timer.id : timer)
+    end
+
+    # EM.defer: runs +op+ (or the block) on a pool of Ruby threads, then +callback+ with
+    # its result (or +errback+ with its exception; without one it goes to on_error) on the
+    # loop's thread.
+    def defer(op = nil, callback = nil, errback = nil, &block)
+      op ||= block
+      raise ArgumentError, "defer needs an operation" unless op
+
+      @defer.push(op, callback, errback)
+      nil
+    end
+
+    # Runs the block on the loop's thread at its next turn; from any thread.
+    def post(&block)
+      @native.post(block)
+    end
+
+    # Registers a task for this node's pools' local threads (see Node.task).
+    def task(name, &block)
+      raise ArgumentError, "task needs a block" unless block
+
+      @task_handlers[name.to_s] = block
+      @native.task(name.to_s)
+    end
+
+    # Starts a worker pool: bound at +address+ for remote workers
+    # (worker_pool(:fetchers, 'tcp://0.0.0.0:2100', :bind)), with +local+ threads running
+    # this node's tasks (worker_pool(:fetchers, local: 8)), or both (local first, spilling
+    # over). Options: placement (:local, :remote, :local_first), max_pending, heartbeat,
+    # liveness, max_attempts, no_worker_timeout (nil waits for ever), prefetch.
+    def worker_pool(name, address = nil, _socket_ctype = :bind, local: 0, **options)
+      name = name.to_s
+      register_class_tasks if local.positive?
+      endpoints = @native.worker_pool(name, options.merge(bind: address, local: local))
+      if local.positive?
+        @task_threads << [@native.task_queue,
+                          TaskThreads.start(@native.task_queue, @task_handlers, local, "dripdrop-#{name}")]
+      end
+      @pools[name] = Pool.new(@native, name, endpoints)
+    end
+
+    # The worker pool named +name+.
+    def pool(name)
+      @pools.fetch(name.to_s) { raise NoSuchRoute, %(no worker pool named "#{name}") }
+    end
+
+    # Every route's (and pool's) counters, as a Hash.
+    def stats
+      @native.stats
+    end
+
+    # Sets the handler of exceptions raised in callbacks and of bad frames received; the
+    # loop goes on. The default (+error_handler+) prints class, message and backtrace.
+    def on_error(&block)
+      @native.on_error(block)
+    end
+
+    # The default error handler; subclasses may override it.
+    def error_handler(error)
+      warn error.full_message
+    end
+
+    # An in-process pub/sub channel (as the original gem): calls every block registered for
+    # +dest+ with +data+; false if there are none.
+    def send_internal(dest, data)
+      blocks = @recipients_for[dest]&.values
+      return false if blocks.nil? || blocks.empty?
+
+      blocks.each { |block| block.call(data) }
+    end
+
+    # Registers a receiver of +send_internal+ to +dest+, under +identifier+.
+    def recv_internal(dest, identifier, &block)
+      (@recipients_for[dest] ||= {})[identifier] = block
+    end
+
+    def remove_recv_internal(dest, identifier)
+      return false unless @recipients_for[dest]
+
+      @recipients_for[dest].delete(identifier)
+    end
+
+    # Stops the defer and task threads and closes the sockets now, rather than when the node
+    # is collected.
+    def close
+      @defer.stop
+      @task_threads.each { |queue, threads| TaskThreads.stop(queue, threads) }
+      @task_threads.clear
+      @native.close
+    end
+
+    private
+
+    def act
+      return if @acted
+
+      @acted = true
+      action
+    end
+
+    # The class's tasks (Node.task) become this node's, for its local threads.
+    def register_class_tasks
+      self.class.tasks.each do |name, block|
+        task(name, &block) unless @task_handlers.key?(name)
+      end
+    end
+  end
+end

@@ -1,0 +1,69 @@
+# frozen_string_literal: true
+
+require "etc"
+
+module DripDrop
+  # A worker process for a pool on any machine:
+  #
+  #   worker = DripDrop::Worker.new('tcp://control-host:2100', concurrency: 4)
+  #   worker.task(:fetch) { |args| Net::HTTP.get_response(URI(args['url'])).code.to_i }
+  #   worker.start!   # until Ctrl-C or stop; reconnects if the pool goes away
+  #
+  # Tasks run on +concurrency+ Ruby threads; heartbeats run on a Rust thread, so a long
+  # task never makes the worker look dead.
+  class Worker
+    def initialize(address, concurrency: nil, heartbeat: 1.0, liveness: 3, name: nil)
+      @concurrency = concurrency || Etc.nprocessors
+      @native = Native::Worker.new(Array(address).map(&:to_s), @concurrency, heartbeat.to_f,
+                                   liveness, name)
+      @handlers = {}
+      @threads = nil
+    end
+
+    # Registers a task: the block gets the task's arguments (and, if it takes two, a Hash
+    # with the task's :id, :attempt and :name).
+    def task(name, &block)
+      raise ArgumentError, "task needs a block" unless block
+
+      @handlers[name.to_s] = block
+      @native.task(name.to_s)
+      self
+    end
+
+    # Connects and serves in the background; +join+ waits.
+    def start
+      @threads = TaskThreads.start(@native.queue, @handlers, @concurrency, "dripdrop-task")
+      @native.start
+      self
+    end
+
+    # Serves until +stop+ (from another thread) or Ctrl-C, which is raised here.
+    def start!
+      start
+      join
+    end
+
+    # Waits for the worker to end; an interrupt (Ctrl-C, Timeout) stops it first.
+    def join
+      nil until @native.wait(0.1)
+      self
+    rescue Exception # rubocop:disable Lint/RescueException -- stop the worker, then re-raise
+      stop
+      @native.wait(5)
+      raise
+    ensure
+      TaskThreads.stop(@native.queue, @threads) if @threads && !running?
+    end
+
+    # Says DISCONNECT to the pool and ends (from any thread).
+    def stop
+      @native.stop
+    end
+
+    private
+
+    def running?
+      !@native.wait(0)
+    end
+  end
+end

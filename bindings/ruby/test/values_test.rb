@@ -1,0 +1,117 @@
+# frozen_string_literal: true
+
+require_relative "test_helper"
+require "bert"
+
+class ValuesTest < Minitest::Test
+  SAMPLES = [
+    nil, true, false, 0, -1, 255, 256, 2**31, -(2**31) - 1, 2**62, 2**64, -(2**100),
+    1.5, -0.25, 1e300, "text", "héllo wörld", "\xff\x00\xfe".b, "",
+    :atom, :"with space", [], [1, [2, [3, []]]], DripDrop::Tuple[1, "a", :b], DripDrop::Tuple[],
+    { "a" => 1, b: [2, { 3 => nil }] }, {},
+    Time.at(1_700_000_000, 123_456), Time.at(0), /a.b/i, /x y/mx
+  ].freeze
+
+  def test_every_ruby_type_round_trips
+    SAMPLES.each do |value|
+      back = DripDrop.decode(DripDrop.encode(value))
+      assert_same_value value, back, "round trip of #{value.inspect}"
+      assert_equal value.class, back.class, "class after round trip of #{value.inspect}"
+    end
+  end
+
+  def test_strings_come_back_utf8_when_valid_else_binary
+    assert_equal Encoding::UTF_8, DripDrop.decode(DripDrop.encode("héllo")).encoding
+    assert_equal Encoding::UTF_8, DripDrop.decode(DripDrop.encode("plain".b)).encoding
+    assert_equal Encoding::BINARY, DripDrop.decode(DripDrop.encode("\xff".b)).encoding
+  end
+
+  def test_the_bert_gem_reads_what_we_write
+    SAMPLES.each do |value|
+      theirs = BERT.decode(DripDrop.encode(value))
+      assert_same_value normalize(value), normalize(theirs), "bert gem reading #{value.inspect}"
+    end
+  end
+
+  def test_we_read_what_the_bert_gem_writes
+    SAMPLES.each do |value|
+      ours = DripDrop.decode(BERT.encode(bert_form(value)))
+      assert_same_value normalize(value), normalize(ours), "reading the bert gem's #{value.inspect}"
+    end
+  end
+
+  def test_a_bert_gem_tuple_is_sent_as_a_tuple
+    back = DripDrop.decode(DripDrop.encode(BERT::Tuple[1, 2]))
+    assert_instance_of DripDrop::Tuple, back
+    assert_equal [1, 2], back.to_a
+  end
+
+  def test_values_bert_cannot_carry_raise_encode_error
+    assert_raises(DripDrop::EncodeError) { DripDrop.encode(Float::NAN) }
+    assert_raises(DripDrop::EncodeError) { DripDrop.encode(Float::INFINITY) }
+    error = assert_raises(DripDrop::EncodeError) { DripDrop.encode([Object.new]) }
+    assert_match(/Object/, error.message)
+    deep = []
+    300.times { deep = [deep] }
+    assert_raises(DripDrop::EncodeError) { DripDrop.encode(deep) }
+  end
+
+  def test_a_cyclic_value_is_an_error_not_a_crash
+    cyclic = []
+    cyclic << cyclic
+    assert_raises(DripDrop::EncodeError) { DripDrop.encode(cyclic) }
+  end
+
+  def test_bad_frames_raise_decode_error
+    assert_raises(DripDrop::DecodeError) { DripDrop.decode("garbage") }
+    frame = DripDrop.encode([1, 2, 3])
+    (1...frame.bytesize).each do |cut|
+      assert_raises(DripDrop::DecodeError) { DripDrop.decode(frame.byteslice(0, cut)) }
+    end
+    # A hostile peer's nesting: 100,000 list headers claiming one element each.
+    hostile = "\x83".b + ("l\x00\x00\x00\x01".b * 100_000)
+    assert_raises(DripDrop::DecodeError) { DripDrop.decode(hostile) }
+    # A list claiming four billion elements in a tiny frame.
+    assert_raises(DripDrop::DecodeError) { DripDrop.decode("\x83l\xff\xff\xff\xffj".b) }
+  end
+
+  def test_every_error_is_a_dripdrop_error
+    [DripDrop::DecodeError, DripDrop::EncodeError, DripDrop::MessageError, DripDrop::ZmqError,
+     DripDrop::Backpressure, DripDrop::TimeoutError, DripDrop::RemoteError, DripDrop::Stopped,
+     DripDrop::WrongThread, DripDrop::InvalidArgument, DripDrop::RouteError].each do |klass|
+      assert_operator klass, :<, DripDrop::Error
+    end
+    assert_operator DripDrop::Error, :<, StandardError
+  end
+
+  private
+
+  def assert_same_value(expected, actual, message)
+    if expected.nil?
+      assert_nil actual, message
+    else
+      assert_equal expected, actual, message
+    end
+  end
+
+  # The bert gem's own forms: its tuples are BERT::Tuple, its strings binary.
+  def bert_form(value)
+    case value
+    when DripDrop::Tuple then BERT::Tuple.new(value.map { |v| bert_form(v) })
+    when Array then value.map { |v| bert_form(v) }
+    when Hash then value.to_h { |k, v| [bert_form(k), bert_form(v)] }
+    else value
+    end
+  end
+
+  # Compares across the two libraries: tuples as tagged arrays, strings by bytes.
+  def normalize(value)
+    case value
+    when DripDrop::Tuple, BERT::Tuple then [:tuple, value.map { |v| normalize(v) }]
+    when Array then value.map { |v| normalize(v) }
+    when Hash then value.to_h { |k, v| [normalize(k), normalize(v)] }
+    when String then value.b
+    else value
+    end
+  end
+end
