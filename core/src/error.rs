@@ -97,6 +97,28 @@ pub enum Error {
 }
 
 impl Error {
+    /// The name every host skin gives this kind of error (`DripDrop::DecodeError` in Ruby,
+    /// `dripdrop.DecodeError` in Python), so the skins agree on one list.
+    pub fn class_name(&self) -> &'static str {
+        match self {
+            Error::Decode(_) | Error::Receive { .. } => "DecodeError",
+            Error::Encode(_) => "EncodeError",
+            Error::Message(_) => "MessageError",
+            Error::Zmq { .. } => "ZmqError",
+            Error::Backpressure { .. } => "Backpressure",
+            Error::NoSuchRoute(_) | Error::NoSuchPool(_) => "NoSuchRoute",
+            Error::DuplicateRoute(_) | Error::WrongKind { .. } => "RouteError",
+            Error::InvalidArgument(_) => "InvalidArgument",
+            Error::Timeout { .. } | Error::TaskTimeout { .. } => "TimeoutError",
+            Error::Remote { .. } => "RemoteError",
+            Error::Callback { .. } => "CallbackError",
+            Error::Stopped => "Stopped",
+            Error::Cancelled { .. } => "Cancelled",
+            Error::WorkerLost { .. } => "WorkerLost",
+            Error::NoWorkerForTask { .. } => "NoWorkerForTask",
+        }
+    }
+
     pub(crate) fn zmq(context: impl Into<String>, e: zmq::Error) -> Self {
         Error::Zmq {
             context: context.into(),

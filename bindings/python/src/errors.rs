@@ -4,34 +4,11 @@ use dripdrop::Error;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-/// The `dripdrop.errors` class for a core error.
-fn class_name(e: &Error) -> &'static str {
-    match e {
-        Error::Decode(_) | Error::Receive { .. } => "DecodeError",
-        Error::Encode(_) => "EncodeError",
-        Error::Message(_) => "MessageError",
-        Error::Zmq { .. } => "ZmqError",
-        Error::Backpressure { .. } => "Backpressure",
-        Error::NoSuchRoute(_) | Error::NoSuchPool(_) => "NoSuchRoute",
-        Error::DuplicateRoute(_) | Error::WrongKind { .. } => "RouteError",
-        Error::InvalidArgument(_) => "InvalidArgument",
-        Error::Timeout { .. } | Error::TaskTimeout { .. } => "TimeoutError",
-        Error::Remote { .. } => "RemoteError",
-        Error::Callback { .. } => "CallbackError",
-        Error::Stopped => "Stopped",
-        Error::Cancelled { .. } => "Cancelled",
-        Error::WorkerLost { .. } => "WorkerLost",
-        Error::NoWorkerForTask { .. } => "NoWorkerForTask",
-        #[allow(unreachable_patterns)]
-        _ => "Error",
-    }
-}
-
 /// The Python exception for a core error.
 pub fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
     let build = || -> PyResult<PyErr> {
         let errors = py.import("dripdrop.errors")?;
-        let class = errors.getattr(class_name(&e))?;
+        let class = errors.getattr(e.class_name())?;
         let exception = match &e {
             Error::Remote {
                 class: remote_class,

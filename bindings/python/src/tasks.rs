@@ -1,31 +1,17 @@
-//! Task handlers written in Python. Pool and worker threads are Rust threads, and Python may
-//! only be called from threads Python made: so a Rust task thread hands each job to a queue
-//! that Python threads serve (`TaskQueue.serve`), and waits for the answer. Heartbeats and
-//! leases stay on the Rust I/O threads, whatever the Python code does.
+//! Task handlers written in Python: Python threads serve a core `HostQueue`
+//! (`TaskQueue.serve`), since Python may only be called from threads Python made.
 
 use crate::convert::{from_py, to_py};
-use crossbeam_channel::RecvTimeoutError;
-use crossbeam_channel::{Receiver, Sender};
-use dripdrop::pool::{TaskContext, TaskError, TaskResult};
+use dripdrop::pool::{HostQueue, Next, TaskContext, TaskError, TaskResult};
 use dripdrop::Value;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
-
-struct Job {
-    context: TaskContext,
-    args: Value,
-    reply: Sender<TaskResult>,
-}
 
 /// The jobs of a node's or worker's Python tasks, for Python threads to run.
 #[pyclass(module = "dripdrop._native", name = "TaskQueue", frozen)]
 pub struct PyTaskQueue {
-    jobs: Sender<Job>,
-    pending: Receiver<Job>,
-    closed: AtomicBool,
+    queue: HostQueue,
 }
 
 /// How often a serving thread looks whether its queue was closed.
@@ -33,34 +19,14 @@ const CLOSE_CHECK: Duration = Duration::from_millis(100);
 
 impl PyTaskQueue {
     pub fn new() -> PyTaskQueue {
-        let (jobs, pending) = crossbeam_channel::unbounded();
         PyTaskQueue {
-            jobs,
-            pending,
-            closed: AtomicBool::new(false),
+            queue: HostQueue::default(),
         }
     }
 
     /// A Rust task handler that hands the job to this queue and waits for its result.
     pub fn forwarder(&self) -> impl Fn(&TaskContext, Value) -> TaskResult + Send + Sync + 'static {
-        let jobs = Arc::new(self.jobs.clone());
-        move |context, args| {
-            let (reply, answer) = crossbeam_channel::bounded(1);
-            let job = Job {
-                context: context.clone(),
-                args,
-                reply,
-            };
-            if jobs.send(job).is_err() {
-                return Err(TaskError::new(
-                    "Stopped",
-                    "no Python threads serve this task",
-                ));
-            }
-            answer
-                .recv()
-                .unwrap_or_else(|_| Err(TaskError::new("Stopped", "the Python threads went away")))
-        }
+        self.queue.forwarder("Python")
     }
 }
 
@@ -91,11 +57,11 @@ impl PyTaskQueue {
     /// attempt). The GIL is released while waiting.
     fn serve(&self, py: Python<'_>, handlers: &Bound<'_, PyDict>) -> PyResult<()> {
         loop {
-            let pending = &self.pending;
-            let job = match py.detach(|| pending.recv_timeout(CLOSE_CHECK)) {
-                Ok(job) => job,
-                Err(RecvTimeoutError::Timeout) if !self.closed.load(Ordering::Acquire) => continue,
-                Err(_) => return Ok(()),
+            let queue = &self.queue;
+            let job = match py.detach(|| queue.next(CLOSE_CHECK)) {
+                Next::Job(job) => job,
+                Next::Idle => continue,
+                Next::Closed => return Ok(()),
             };
             let result = match handlers.get_item(job.context.name())? {
                 None => Err(TaskError::new(
@@ -123,12 +89,12 @@ impl PyTaskQueue {
                     call().map_err(|e| task_error(py, e))
                 }
             };
-            let _ = job.reply.send(result);
+            job.finish(result);
         }
     }
 
     /// Ends `serve` on every thread (within a tenth of a second) once no job is waiting.
     fn close(&self) {
-        self.closed.store(true, Ordering::Release);
+        self.queue.close();
     }
 }

@@ -7,6 +7,7 @@
 //! `docs/protocol.md`.
 
 mod dispatcher;
+mod host_queue;
 mod ids;
 mod local;
 mod protocol;
@@ -15,6 +16,7 @@ mod task;
 mod worker;
 
 pub(crate) use dispatcher::{Command, Done, Submission};
+pub use host_queue::{HostJob, HostQueue, Next};
 pub(crate) use ids::IdSource;
 pub(crate) use scheduler::Ending;
 pub use scheduler::PoolCounters;

@@ -4,30 +4,6 @@
 
 use magnus::{prelude::*, Error, ExceptionClass, RArray, RModule, Ruby};
 
-/// The `DripDrop::` class for a core error.
-fn class_name(e: &dripdrop::Error) -> &'static str {
-    use dripdrop::Error as E;
-    match e {
-        E::Decode(_) | E::Receive { .. } => "DecodeError",
-        E::Encode(_) => "EncodeError",
-        E::Message(_) => "MessageError",
-        E::Zmq { .. } => "ZmqError",
-        E::Backpressure { .. } => "Backpressure",
-        E::NoSuchRoute(_) | E::NoSuchPool(_) => "NoSuchRoute",
-        E::DuplicateRoute(_) | E::WrongKind { .. } => "RouteError",
-        E::InvalidArgument(_) => "InvalidArgument",
-        E::Timeout { .. } | E::TaskTimeout { .. } => "TimeoutError",
-        E::Remote { .. } => "RemoteError",
-        E::Callback { .. } => "CallbackError",
-        E::Stopped => "Stopped",
-        E::Cancelled { .. } => "Cancelled",
-        E::WorkerLost { .. } => "WorkerLost",
-        E::NoWorkerForTask { .. } => "NoWorkerForTask",
-        #[allow(unreachable_patterns)]
-        _ => "Error",
-    }
-}
-
 /// `DripDrop::<name>`, an exception class defined in lib/dripdrop/error.rb.
 pub fn error_class(ruby: &Ruby, name: &str) -> Result<ExceptionClass, Error> {
     let module: RModule = ruby.class_object().const_get("DripDrop")?;
@@ -46,7 +22,7 @@ pub fn error(ruby: &Ruby, class: &str, message: impl Into<String>) -> Error {
 /// backtrace (`DripDrop::RemoteError#remote_class` and friends).
 pub fn to_rb_error(ruby: &Ruby, e: dripdrop::Error) -> Error {
     let build = || -> Result<Error, Error> {
-        let class = error_class(ruby, class_name(&e))?;
+        let class = error_class(ruby, e.class_name())?;
         let exception = match &e {
             dripdrop::Error::Remote {
                 class: remote_class,

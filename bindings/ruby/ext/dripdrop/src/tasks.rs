@@ -1,29 +1,16 @@
-//! Task handlers written in Ruby. Pool and worker threads are Rust threads, and Ruby may only
-//! be called from threads Ruby made: so a Rust task thread hands each job to a queue that
-//! Ruby threads serve (`TaskQueue#serve`), and waits for the answer. Heartbeats and leases
-//! stay on the Rust I/O threads, whatever the Ruby code does.
+//! Task handlers written in Ruby: Ruby threads serve a core `HostQueue` (`TaskQueue#serve`),
+//! since Ruby may only be called from threads Ruby made.
 
 use crate::convert::{from_ruby, to_ruby};
 use crate::gvl;
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use dripdrop::pool::{TaskContext, TaskError, TaskResult};
+use dripdrop::pool::{HostJob, HostQueue, Next, TaskContext, TaskError, TaskResult};
 use magnus::{error::ErrorType, prelude::*, Error, RHash, Ruby, Value};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
-
-struct Job {
-    context: TaskContext,
-    args: dripdrop::Value,
-    reply: Sender<TaskResult>,
-}
 
 /// The jobs of a node's or worker's Ruby tasks, for Ruby threads to run.
 #[magnus::wrap(class = "DripDrop::Native::TaskQueue", free_immediately)]
 pub struct RbTaskQueue {
-    jobs: Sender<Job>,
-    pending: Receiver<Job>,
-    closed: AtomicBool,
+    queue: HostQueue,
 }
 
 /// How often a serving thread looks whether its queue was closed or it was interrupted.
@@ -31,11 +18,8 @@ const CHECK_EVERY: Duration = Duration::from_millis(100);
 
 impl RbTaskQueue {
     pub fn new() -> RbTaskQueue {
-        let (jobs, pending) = crossbeam_channel::unbounded();
         RbTaskQueue {
-            jobs,
-            pending,
-            closed: AtomicBool::new(false),
+            queue: HostQueue::default(),
         }
     }
 
@@ -43,24 +27,7 @@ impl RbTaskQueue {
     pub fn forwarder(
         &self,
     ) -> impl Fn(&TaskContext, dripdrop::Value) -> TaskResult + Send + Sync + 'static {
-        let jobs = Arc::new(self.jobs.clone());
-        move |context, args| {
-            let (reply, answer) = crossbeam_channel::bounded(1);
-            let job = Job {
-                context: context.clone(),
-                args,
-                reply,
-            };
-            if jobs.send(job).is_err() {
-                return Err(TaskError::new("Stopped", "no Ruby threads serve this task"));
-            }
-            answer.recv().unwrap_or_else(|_| {
-                Err(TaskError::new(
-                    "Stopped",
-                    "the Ruby thread running the task went away",
-                ))
-            })
-        }
+        self.queue.forwarder("Ruby")
     }
 }
 
@@ -103,7 +70,7 @@ fn is_fatal(ruby: &Ruby, e: &Error) -> bool {
     }
 }
 
-fn run(ruby: &Ruby, handlers: RHash, job: &Job) -> Result<Value, Error> {
+fn run(ruby: &Ruby, handlers: RHash, job: &HostJob) -> Result<Value, Error> {
     let handler: Option<Value> = handlers.get(ruby.str_new(job.context.name()));
     let Some(handler) = handler else {
         return Err(Error::new(
@@ -131,27 +98,20 @@ impl RbTaskQueue {
     /// name). The GVL is released while waiting.
     fn serve(ruby: &Ruby, rb_self: &Self, handlers: RHash) -> Result<(), Error> {
         loop {
-            let pending = &rb_self.pending;
-            let received = gvl::without_gvl(|| pending.recv_timeout(CHECK_EVERY), &|| {});
+            let queue = &rb_self.queue;
+            let next = gvl::without_gvl(|| queue.next(CHECK_EVERY), &|| {});
             gvl::check_interrupts()?;
-            let job = match received {
-                Some(Ok(job)) => job,
-                None | Some(Err(RecvTimeoutError::Timeout)) => {
-                    if rb_self.closed.load(Ordering::Acquire) {
-                        return Ok(());
-                    }
-                    continue;
-                }
-                Some(Err(RecvTimeoutError::Disconnected)) => return Ok(()),
+            let job = match next {
+                Some(Next::Job(job)) => job,
+                None | Some(Next::Idle) => continue,
+                Some(Next::Closed) => return Ok(()),
             };
-            let outcome = run(ruby, handlers, &job).and_then(|v| from_ruby(ruby, v));
-            match outcome {
-                Ok(value) => {
-                    let _ = job.reply.send(Ok(value));
-                }
+            match run(ruby, handlers, &job).and_then(|v| from_ruby(ruby, v)) {
+                Ok(value) => job.finish(Ok(value)),
                 Err(e) => {
-                    let _ = job.reply.send(Err(task_error(&e)));
-                    if is_fatal(ruby, &e) {
+                    let fatal = is_fatal(ruby, &e);
+                    job.finish(Err(task_error(&e)));
+                    if fatal {
                         return Err(e);
                     }
                 }
@@ -161,7 +121,7 @@ impl RbTaskQueue {
 
     /// Ends `serve` on every thread (within a tenth of a second) once no job is waiting.
     fn close(&self) {
-        self.closed.store(true, Ordering::Release);
+        self.queue.close();
     }
 }
 
