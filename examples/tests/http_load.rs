@@ -64,6 +64,36 @@ fn the_demo_reports_every_request() {
     assert!(report["latency_ms"]["p99"].as_f64().unwrap() > 0.0);
 }
 
+/// A paced load keeps its schedule: not faster than the rate, and not slowed by batches
+/// waiting for a worker (a batch's due times count from when it is made, so it must not be
+/// made long before a worker starts it; that once made a run take 10 times too long).
+#[test]
+fn a_paced_demo_keeps_to_its_rate() {
+    let out = run(
+        HTTP_LOAD,
+        &[
+            "demo",
+            "--requests",
+            "2000",
+            "--batch",
+            "100",
+            "--rate",
+            "4000",
+            "--json",
+        ],
+    );
+    out.assert_clean("http_load demo --rate");
+    let report = json_report(&out.stdout);
+    assert_eq!(report["requests"], 2000);
+    let seconds = report["seconds"].as_f64().unwrap();
+    // 2,000 requests due 1/4000 s apart: the last is due at 0.49975 s.
+    assert!(seconds >= 0.499, "faster than the rate: {seconds} s");
+    assert!(
+        seconds < 2.5,
+        "the schedule slipped: {seconds} s for 0.5 s of load"
+    );
+}
+
 #[test]
 fn a_control_and_two_worker_processes_count_every_request() {
     let (target, url) = target(&[]);

@@ -5,7 +5,7 @@ use super::batch::{self, TASK};
 use super::client::{Plan, Url};
 use super::report::{Progress, Report};
 use crate::Fallible;
-use dripdrop::{Node, Value};
+use dripdrop::{Node, PoolOptions, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -76,6 +76,18 @@ fn batches(load: &Load, started: Instant) -> Fallible<impl Iterator<Item = Value
         k += 1;
         Some(batch::plan_to_value(url, &plan))
     }))
+}
+
+/// The pool settings a load needs. A paced batch carries its first request's due time
+/// relative to when the batch is made, and the worker counts it from when the batch starts:
+/// so a paced batch must be made only when a worker is free to start it. At most `slots`
+/// batches (one per worker or local thread) are then out at once, none waiting prefetched.
+pub fn pool_options(load: &Load, mut options: PoolOptions, slots: usize) -> PoolOptions {
+    if load.rate.is_some() {
+        options.max_pending = slots.max(1);
+        options.prefetch = 0;
+    }
+    options
 }
 
 /// Runs the load through pool `pool` of `node` and returns the report.

@@ -93,7 +93,7 @@ fn demo(flags: &Flags) -> Fallible<()> {
         placement: Placement::Local,
         ..PoolOptions::local(threads)
     };
-    node.worker_pool("http", options)?;
+    node.worker_pool("http", control::pool_options(&load, options, threads))?;
     if !flags.has("json") {
         println!(
             "http_load demo: {} requests to http://{}/ (an embedded target), {threads} local \
@@ -114,10 +114,11 @@ fn control(flags: &Flags) -> Fallible<()> {
         return Err("control needs --url".into());
     }
     let bind = flags.get_or("bind", "tcp://0.0.0.0:2100");
-    let mut node = Node::new()?;
-    let endpoints = node.worker_pool("http", PoolOptions::remote(&[bind]))?;
-    println!("control listening on {}", endpoints[0]);
     let workers = flags.number("workers", 1)?;
+    let mut node = Node::new()?;
+    let options = control::pool_options(&load, PoolOptions::remote(&[bind]), workers as usize);
+    let endpoints = node.worker_pool("http", options)?;
+    println!("control listening on {}", endpoints[0]);
     control::wait_for_workers(&mut node, "http", workers, Duration::from_secs(60))?;
     let report = control::run(&mut node, "http", &load)?;
     print_report(&report, flags.has("json"));
