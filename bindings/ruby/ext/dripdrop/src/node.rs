@@ -110,30 +110,32 @@ impl RbNode {
     }
 }
 
-/// Calls a retained block with `args`.
+/// Calls `block.call(*args)`, if the block is still there (a cancelled timer's is not).
+fn call_block<A: magnus::ArgList>(block: Option<Value>, args: A) -> Result<(), Error> {
+    match block {
+        Some(block) => block.funcall::<_, _, Value>("call", args).map(drop),
+        None => Ok(()),
+    }
+}
+
+/// Calls a retained block that may run again.
 fn call_kept<A: magnus::ArgList>(
     ruby: &Ruby,
     shared: &Shared,
     key: Key,
     args: A,
 ) -> Result<(), Error> {
-    match shared.retained.get(ruby, key) {
-        Some(block) => block.funcall::<_, _, Value>("call", args).map(drop),
-        None => Ok(()),
-    }
+    call_block(shared.retained.get(ruby, key), args)
 }
 
-/// Calls a one-shot block (and lets it go).
+/// Calls a one-shot block, letting it go.
 fn call_once<A: magnus::ArgList>(
     ruby: &Ruby,
     shared: &Shared,
     key: Key,
     args: A,
 ) -> Result<(), Error> {
-    match shared.retained.take(ruby, key) {
-        Some(block) => block.funcall::<_, _, Value>("call", args).map(drop),
-        None => Ok(()),
-    }
+    call_block(shared.retained.take(ruby, key), args)
 }
 
 /// Calls `block.call(result, error)` with a task's value or its exception.
