@@ -60,6 +60,30 @@ class LoopTest < Minitest::Test
     node&.close
   end
 
+  def test_a_raising_defer_callback_does_not_hold_back_the_others
+    called = []
+    errors = []
+    node = DripDrop::Node.new do
+      on_error do |e|
+        errors << e
+        stop if called.size == 20
+      end
+      20.times do |i|
+        defer(-> { i }, lambda { |n|
+          called << n
+          raise IndexError, "callback #{n}" if n == 7
+
+          stop if called.size == 20 && !errors.empty?
+        })
+      end
+    end
+    run_node(node)
+    assert_equal (0...20).to_a, called.sort
+    assert_equal ["callback 7"], errors.map(&:message)
+  ensure
+    node&.close
+  end
+
   def test_an_exception_in_a_callback_goes_to_on_error_and_the_loop_goes_on
     errors = []
     got = []

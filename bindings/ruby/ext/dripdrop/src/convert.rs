@@ -6,8 +6,12 @@
 use crate::errors::error;
 use dripdrop::bert::{Atom, Time, Value as Bert, HARD_MAX_DEPTH};
 use magnus::{
-    prelude::*, r_regexp::Opts, value::Lazy, Error, Fixnum, Float, Integer, RArray, RBignum,
-    RClass, RHash, RModule, RRegexp, RString, Ruby, Symbol, Value,
+    prelude::*,
+    r_regexp::Opts,
+    rb_sys::AsRawValue,
+    value::{Lazy, Qfalse, Qtrue},
+    Error, Fixnum, Float, Integer, RArray, RBignum, RClass, RHash, RModule, RRegexp, RString, Ruby,
+    Symbol, Value,
 };
 use num_bigint::BigInt;
 
@@ -33,7 +37,8 @@ pub fn from_ruby(ruby: &Ruby, value: Value) -> Result<Bert, Error> {
 /// Whether `array` is a tuple: a DripDrop::Tuple, or a BERT::Tuple of the `bert` gem.
 fn is_tuple(ruby: &Ruby, array: RArray) -> bool {
     let class = array.class();
-    if class.equal(ruby.class_array()).unwrap_or(false) {
+    // Identity, not `==`: nothing of the app's may run while a value converts.
+    if class.as_raw() == ruby.class_array().as_raw() {
         return false;
     }
     if array.is_kind_of(ruby.get_inner(&TUPLE)) {
@@ -57,10 +62,10 @@ fn from_ruby_at(ruby: &Ruby, value: Value, depth: usize) -> Result<Bert, Error> 
     if value.is_nil() {
         return Ok(Bert::Nil);
     }
-    if value.equal(ruby.qtrue()).unwrap_or(false) {
+    if Qtrue::from_value(value).is_some() {
         return Ok(Bert::Bool(true));
     }
-    if value.equal(ruby.qfalse()).unwrap_or(false) {
+    if Qfalse::from_value(value).is_some() {
         return Ok(Bert::Bool(false));
     }
     if let Some(n) = Fixnum::from_value(value) {

@@ -1,7 +1,10 @@
-//! Waiting without Ruby's GVL. `rb_thread_call_without_gvl2` is used rather than the plain
-//! call because the plain call checks interrupts on the way out, and a raise there would
-//! unwind through Rust frames; here the caller checks them itself with [`check_interrupts`],
-//! under `rb_protect`, once its Rust state is consistent.
+//! Waiting without Ruby's GVL, through `rb_nogvl` with two flags:
+//! - RB_NOGVL_INTR_FAIL: the plain call checks interrupts on the way out, and a raise there
+//!   would unwind through Rust frames; here the caller checks them itself with
+//!   [`check_interrupts`], under `rb_protect`, once its Rust state is consistent;
+//! - RB_NOGVL_UBF_ASYNC_SAFE: every unblocking function given here is async-signal-safe (an
+//!   atomic store, a write to a pipe). Without the flag Ruby 3.1 starts a helper thread for
+//!   each call on a lone main thread: one thread per turn of a node's loop.
 
 use std::ffi::c_void;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -27,7 +30,8 @@ unsafe extern "C" fn unblock(data: *mut c_void) {
 }
 
 /// Runs `f` on this thread with the GVL released; `wake` is Ruby's unblocking function (called
-/// from another thread when this one is interrupted: it must make `f` return soon). `None`
+/// from another thread, or a signal handler, when this one is interrupted: it must make `f`
+/// return soon, and be async-signal-safe). `None`
 /// when an interrupt was already pending and `f` did not run.
 pub fn without_gvl<F: FnOnce() -> R, R>(f: F, wake: &(dyn Fn() + Sync)) -> Option<R> {
     let mut state = Call {
@@ -38,11 +42,12 @@ pub fn without_gvl<F: FnOnce() -> R, R>(f: F, wake: &(dyn Fn() + Sync)) -> Optio
     // SAFETY: both pointers outlive the call, which runs `call` on this thread and `unblock`
     // only while `call` runs.
     unsafe {
-        rb_sys::rb_thread_call_without_gvl2(
+        rb_sys::rb_nogvl(
             Some(call::<F, R>),
             &mut state as *mut Call<F, R> as *mut c_void,
             Some(unblock),
             &wake_ref as *const &(dyn Fn() + Sync) as *mut c_void,
+            (rb_sys::RB_NOGVL_INTR_FAIL | rb_sys::RB_NOGVL_UBF_ASYNC_SAFE) as i32,
         );
     }
     match state.result {

@@ -5,7 +5,18 @@
 use crate::convert::{from_ruby, to_ruby};
 use crate::errors::{error, rb_result};
 use dripdrop::Message;
-use magnus::{prelude::*, Error, RClass, RHash, RModule, RObject, RString, Ruby, Symbol, Value};
+use magnus::{
+    prelude::*, value::LazyId, Error, RClass, RHash, RModule, RObject, RString, Ruby, Symbol, Value,
+};
+
+// Interned once: looking a name up on every message was a fifth of decoding.
+static NAME: LazyId = LazyId::new("@name");
+static HEAD: LazyId = LazyId::new("@head");
+static BODY: LazyId = LazyId::new("@body");
+
+fn ivar(ruby: &Ruby, id: &LazyId) -> magnus::value::Id {
+    LazyId::get_inner_with(id, ruby)
+}
 
 /// A hash entry under `key` as a symbol, else as a string.
 fn entry(ruby: &Ruby, hash: RHash, key: &str) -> Option<Value> {
@@ -60,11 +71,11 @@ pub fn message_of(ruby: &Ruby, value: Value) -> Result<Message, Error> {
         );
     }
     if let Some(object) = RObject::from_value(value) {
-        let name: Option<Value> = object.ivar_get("@name").ok();
+        let name: Option<Value> = object.ivar_get(ivar(ruby, &NAME)).ok();
         if name.is_some_and(|n| !n.is_nil()) {
             let name = name_of(ruby, name)?;
-            let head = object.ivar_get("@head").ok();
-            let body = object.ivar_get("@body").ok();
+            let head = object.ivar_get(ivar(ruby, &HEAD)).ok();
+            let body = object.ivar_get(ivar(ruby, &BODY)).ok();
             return build(ruby, name, head, body);
         }
     }
@@ -89,13 +100,13 @@ pub fn message_to_ruby(ruby: &Ruby, class: RClass, message: &Message) -> Result<
             "a message class must make plain objects",
         )
     })?;
-    object.ivar_set("@name", ruby.str_new(message.name()))?;
+    object.ivar_set(ivar(ruby, &NAME), ruby.str_new(message.name()))?;
     let head = ruby.hash_new();
     for (k, v) in message.head() {
         head.aset(to_ruby(ruby, k)?, to_ruby(ruby, v)?)?;
     }
-    object.ivar_set("@head", head)?;
-    object.ivar_set("@body", to_ruby(ruby, message.body())?)?;
+    object.ivar_set(ivar(ruby, &HEAD), head)?;
+    object.ivar_set(ivar(ruby, &BODY), to_ruby(ruby, message.body())?)?;
     Ok(object.as_value())
 }
 

@@ -10,7 +10,7 @@ use crate::message::{message_class, message_of, message_to_ruby};
 use crate::options::{pool_options, route_options, seconds};
 use crate::response::RbResponse;
 use crate::retained::Key;
-use crate::shared::{exception_of, Shared};
+use crate::shared::{call, exception_of, Shared};
 use crate::tasks::RbTaskQueue;
 use dripdrop::{Mode, Node, NodeHandle, NodeOptions, RouteKind, TaskOptions, TimerId};
 use magnus::{
@@ -111,9 +111,9 @@ impl RbNode {
 }
 
 /// Calls `block.call(*args)`, if the block is still there (a cancelled timer's is not).
-fn call_block<A: magnus::ArgList>(block: Option<Value>, args: A) -> Result<(), Error> {
+fn call_block<A: magnus::ArgList>(ruby: &Ruby, block: Option<Value>, args: A) -> Result<(), Error> {
     match block {
-        Some(block) => block.funcall::<_, _, Value>("call", args).map(drop),
+        Some(block) => call(ruby, block, args),
         None => Ok(()),
     }
 }
@@ -125,7 +125,7 @@ fn call_kept<A: magnus::ArgList>(
     key: Key,
     args: A,
 ) -> Result<(), Error> {
-    call_block(shared.retained.get(ruby, key), args)
+    call_block(ruby, shared.retained.get(ruby, key), args)
 }
 
 /// Calls a one-shot block, letting it go.
@@ -135,7 +135,7 @@ fn call_once<A: magnus::ArgList>(
     key: Key,
     args: A,
 ) -> Result<(), Error> {
-    call_block(shared.retained.take(ruby, key), args)
+    call_block(ruby, shared.retained.take(ruby, key), args)
 }
 
 /// Calls `block.call(result, error)` with a task's value or its exception.
@@ -153,10 +153,9 @@ fn deliver(
         ),
     };
     match leading {
-        Some(first) => block.funcall::<_, _, Value>("call", (first, value, error)),
-        None => block.funcall::<_, _, Value>("call", (value, error)),
+        Some(first) => call(ruby, block, (first, value, error)),
+        None => call(ruby, block, (value, error)),
     }
-    .map(drop)
 }
 
 impl RbNode {
@@ -292,9 +291,7 @@ impl RbNode {
                             exception_of(crate::errors::to_rb_error(ruby, e))?,
                         ),
                     };
-                    block
-                        .funcall::<_, _, Value>("call", (reply, error))
-                        .map(drop)
+                    call(ruby, block, (reply, error))
                 })
             })
         });
@@ -377,7 +374,7 @@ impl RbNode {
         let ran = rb_self.with_node(ruby, |n| {
             n.nodelet(&name, |node| {
                 let previous = shared.active.replace(node as *mut Node);
-                if let Err(e) = block.funcall::<_, _, Value>("call", ()) {
+                if let Err(e) = call(ruby, block, ()) {
                     failure = Some(e);
                 }
                 shared.active.set(previous);

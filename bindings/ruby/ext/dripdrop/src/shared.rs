@@ -3,7 +3,9 @@
 use crate::errors::to_rb_error;
 use crate::retained::{Key, Retained};
 use dripdrop::{Node, NodeHandle};
-use magnus::{error::ErrorType, prelude::*, Error, Ruby, Value};
+use magnus::{
+    error::ErrorType, prelude::*, value::LazyId, ArgList, Error, Ruby, TryConvert, Value,
+};
 use std::cell::{Cell, RefCell};
 
 pub struct Shared {
@@ -91,9 +93,7 @@ impl Shared {
             .get()
             .and_then(|key| self.retained.get(ruby, key));
         let outcome = exception_of(e).and_then(|exception| match handler {
-            Some(handler) => handler
-                .funcall::<_, _, Value>("call", (exception,))
-                .map(drop),
+            Some(handler) => call(ruby, handler, (exception,)),
             None => print_exception(exception),
         });
         if let Err(inner) = outcome {
@@ -110,6 +110,18 @@ impl Shared {
     pub fn report_core(&self, node: &mut Node, e: &dripdrop::Error) {
         self.invoke(node, |ruby| Err(to_rb_error(ruby, e.clone())));
     }
+}
+
+static CALL: LazyId = LazyId::new("call");
+
+/// `block.call(*args)`, its result dropped.
+pub fn call<A: ArgList>(ruby: &Ruby, block: Value, args: A) -> Result<(), Error> {
+    call_for::<_, Value>(ruby, block, args).map(drop)
+}
+
+/// `block.call(*args)`, its result returned.
+pub fn call_for<A: ArgList, T: TryConvert>(ruby: &Ruby, block: Value, args: A) -> Result<T, Error> {
+    block.funcall(LazyId::get_inner_with(&CALL, ruby), args)
 }
 
 /// Prints an exception as Ruby would for an uncaught one in a thread.

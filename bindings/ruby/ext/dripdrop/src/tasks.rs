@@ -3,6 +3,7 @@
 
 use crate::convert::{from_ruby, to_ruby};
 use crate::gvl;
+use crate::shared::call_for;
 use dripdrop::pool::{HostJob, HostQueue, Next, TaskContext, TaskError, TaskResult};
 use magnus::{error::ErrorType, prelude::*, Error, RHash, Ruby, Value};
 use std::time::Duration;
@@ -86,9 +87,9 @@ fn run(ruby: &Ruby, handlers: RHash, job: &HostJob) -> Result<Value, Error> {
         task.aset(ruby.to_symbol("id"), job.context.id())?;
         task.aset(ruby.to_symbol("attempt"), job.context.attempt())?;
         task.aset(ruby.to_symbol("name"), job.context.name())?;
-        handler.funcall("call", (args, task))
+        call_for(ruby, handler, (args, task))
     } else {
-        handler.funcall("call", (args,))
+        call_for(ruby, handler, (args,))
     }
 }
 
