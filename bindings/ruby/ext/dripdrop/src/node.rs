@@ -12,6 +12,7 @@ use crate::response::RbResponse;
 use crate::retained::Key;
 use crate::shared::{call, exception_of, Shared};
 use crate::tasks::RbTaskQueue;
+use dripdrop::pool::HostQueue;
 use dripdrop::{Mode, Node, NodeHandle, NodeOptions, RouteKind, TaskOptions, TimerId};
 use magnus::{
     gc, prelude::*, typed_data::Obj, DataTypeFunctions, Error, RArray, RClass, RHash, Ruby,
@@ -20,6 +21,7 @@ use magnus::{
 use std::cell::{Cell, RefCell, UnsafeCell};
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// A `Send` wrapper for what only the loop's thread touches: closures posted through the
 /// node's handle run on the loop's thread, where the node and its `Shared` live.
@@ -38,6 +40,16 @@ pub struct RbNode {
     /// One-shot timers' retained blocks, released on cancel.
     timer_blocks: RefCell<HashMap<u64, Key>>,
     queue: RefCell<Option<Obj<RbTaskQueue>>>,
+    /// The task queue's closer: a collected node ends its task threads.
+    host_queue: RefCell<Option<Arc<HostQueue>>>,
+}
+
+impl Drop for RbNode {
+    fn drop(&mut self) {
+        if let Some(queue) = self.host_queue.get_mut().take() {
+            queue.close();
+        }
+    }
 }
 
 // SAFETY: a node is only touched by one thread at a time: every method runs with the GVL
@@ -176,6 +188,7 @@ impl RbNode {
             running_thread: Cell::new(0),
             timer_blocks: RefCell::new(HashMap::new()),
             queue: RefCell::new(None),
+            host_queue: RefCell::new(None),
         })
     }
 
@@ -456,10 +469,12 @@ impl RbNode {
 
     /// The queue this node's Ruby task threads serve.
     fn task_queue(ruby: &Ruby, rb_self: &Self) -> Obj<RbTaskQueue> {
-        *rb_self
-            .queue
-            .borrow_mut()
-            .get_or_insert_with(|| ruby.obj_wrap(RbTaskQueue::new()))
+        let mut queue = rb_self.queue.borrow_mut();
+        *queue.get_or_insert_with(|| {
+            let queue = RbTaskQueue::new();
+            *rb_self.host_queue.borrow_mut() = Some(queue.host_queue());
+            ruby.obj_wrap(queue)
+        })
     }
 
     /// Registers task `name` for this node's pools, run by the threads serving `task_queue`.

@@ -6,12 +6,13 @@ use crate::gvl;
 use crate::shared::call_for;
 use dripdrop::pool::{HostJob, HostQueue, Next, TaskContext, TaskError, TaskResult};
 use magnus::{error::ErrorType, prelude::*, Error, RHash, Ruby, Value};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The jobs of a node's or worker's Ruby tasks, for Ruby threads to run.
 #[magnus::wrap(class = "DripDrop::Native::TaskQueue", free_immediately)]
 pub struct RbTaskQueue {
-    queue: HostQueue,
+    queue: Arc<HostQueue>,
 }
 
 /// How often a serving thread looks whether its queue was closed or it was interrupted.
@@ -20,8 +21,14 @@ const CHECK_EVERY: Duration = Duration::from_millis(100);
 impl RbTaskQueue {
     pub fn new() -> RbTaskQueue {
         RbTaskQueue {
-            queue: HostQueue::default(),
+            queue: Arc::new(HostQueue::default()),
         }
+    }
+
+    /// The queue itself, for its owner to close when the owner goes away (its Ruby threads
+    /// then end rather than wait for ever).
+    pub fn host_queue(&self) -> Arc<HostQueue> {
+        Arc::clone(&self.queue)
     }
 
     /// A Rust task handler that hands the job to this queue and waits for its result.

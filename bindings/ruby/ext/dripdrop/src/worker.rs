@@ -5,13 +5,14 @@ use crate::errors::{error, rb_result};
 use crate::gvl;
 use crate::options::seconds;
 use crate::tasks::RbTaskQueue;
+use dripdrop::pool::HostQueue;
 use dripdrop::{Worker, WorkerHandle, WorkerOptions};
 use magnus::{
     gc, prelude::*, typed_data::Obj, value::Opaque, DataTypeFunctions, Error, Ruby, TypedData,
     Value,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,16 @@ pub struct RbWorker {
     handle: WorkerHandle,
     queue: Opaque<Value>,
     thread: Mutex<Option<JoinHandle<Result<(), dripdrop::Error>>>>,
+    host_queue: Arc<HostQueue>,
+}
+
+impl Drop for RbWorker {
+    /// A collected worker object stops its worker (which would otherwise serve on, with
+    /// nobody to join it) and ends its task threads.
+    fn drop(&mut self) {
+        self.handle.stop();
+        self.host_queue.close();
+    }
 }
 
 impl DataTypeFunctions for RbWorker {
@@ -53,8 +64,11 @@ impl RbWorker {
         };
         let addresses: Vec<&str> = addresses.iter().map(String::as_str).collect();
         let worker = rb_result(ruby, Worker::new(&addresses, options))?;
-        let queue = ruby.obj_wrap(RbTaskQueue::new());
+        let queue = RbTaskQueue::new();
+        let host_queue = queue.host_queue();
+        let queue = ruby.obj_wrap(queue);
         Ok(RbWorker {
+            host_queue,
             handle: worker.handle(),
             worker: Mutex::new(Some(worker)),
             queue: Opaque::from(queue.as_value()),
