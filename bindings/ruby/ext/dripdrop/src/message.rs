@@ -19,10 +19,15 @@ fn ivar(ruby: &Ruby, id: &LazyId) -> magnus::value::Id {
 }
 
 /// A hash entry under `key` as a symbol, else as a string.
-fn entry(ruby: &Ruby, hash: RHash, key: &str) -> Option<Value> {
-    hash.get(ruby.to_symbol(key))
-        .or_else(|| hash.get(ruby.str_new(key)))
+fn entry(ruby: &Ruby, hash: RHash, key: &(LazyId, &str)) -> Option<Value> {
+    hash.get(LazyId::get_inner_with(&key.0, ruby))
+        .or_else(|| hash.get(ruby.str_new(key.1)))
 }
+
+/// The keys of a message Hash: a symbol interned once, and its text for string keys.
+static NAME_KEY: (LazyId, &str) = (LazyId::new("name"), "name");
+static HEAD_KEY: (LazyId, &str) = (LazyId::new("head"), "head");
+static BODY_KEY: (LazyId, &str) = (LazyId::new("body"), "body");
 
 fn name_of(ruby: &Ruby, name: Option<Value>) -> Result<String, Error> {
     let name = name
@@ -62,12 +67,12 @@ fn build(
 /// A `DripDrop::Message` (or subclass), or a Hash with name/head/body, as a core message.
 pub fn message_of(ruby: &Ruby, value: Value) -> Result<Message, Error> {
     if let Some(hash) = RHash::from_value(value) {
-        let name = name_of(ruby, entry(ruby, hash, "name"))?;
+        let name = name_of(ruby, entry(ruby, hash, &NAME_KEY))?;
         return build(
             ruby,
             name,
-            entry(ruby, hash, "head"),
-            entry(ruby, hash, "body"),
+            entry(ruby, hash, &HEAD_KEY),
+            entry(ruby, hash, &BODY_KEY),
         );
     }
     if let Some(object) = RObject::from_value(value) {
