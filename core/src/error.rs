@@ -1,6 +1,6 @@
 //! The crate's error type: one enum every skin maps to its own exceptions.
 
-use crate::bert::{DecodeError, EncodeError};
+use crate::bert::{DecodeError, EncodeError, Value};
 
 /// Any DripDrop error.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -144,4 +144,16 @@ pub enum MessageError {
     HeadNotDict(&'static str),
     #[error("message frame holds a {0}, expected a dict of name, head and body")]
     NotADict(&'static str),
+}
+
+/// The lines of a backtrace sent as a list of strings (what else is in the list is skipped).
+pub(crate) fn backtrace_lines(lines: &Value) -> Vec<String> {
+    match lines {
+        Value::List(lines) => lines
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
 }

@@ -6,16 +6,14 @@
 
 pub mod bert;
 mod context;
-mod defer;
 mod error;
 mod message;
 mod node;
 mod panic_message;
 pub mod pool;
+mod reactor;
 mod route;
-mod stats;
-mod timers;
-mod waker;
+mod threads;
 
 pub use bert::{Atom, DecodeLimits, Value};
 pub use error::{Error, MessageError};
@@ -24,6 +22,5 @@ pub use node::{Node, NodeHandle, NodeOptions, PoolRef, Response, TaskOptions};
 pub use pool::{
     Placement, PoolOptions, TaskContext, TaskError, TaskResult, Worker, WorkerHandle, WorkerOptions,
 };
-pub use route::{Mode, MsgFormat, Route, RouteKind, RouteOptions, TopicFilter};
-pub use stats::RouteStats;
-pub use timers::TimerId;
+pub use reactor::TimerId;
+pub use route::{Mode, MsgFormat, Route, RouteKind, RouteOptions, RouteStats, TopicFilter};

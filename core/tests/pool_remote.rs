@@ -145,6 +145,7 @@ fn a_task_goes_only_to_workers_that_announced_it() {
 /// test says.
 struct RawWorker {
     socket: zmq::Socket,
+    heartbeat_ms: i64,
     _context: zmq::Context,
 }
 
@@ -171,13 +172,23 @@ impl RawWorker {
         socket.send(encode(&ready).unwrap(), 0).unwrap();
         RawWorker {
             socket,
+            heartbeat_ms,
             _context: context,
         }
     }
 
-    /// The next TASK sent to this worker (heartbeats skipped): its id and args.
+    /// The next TASK sent to this worker (heartbeats skipped): its id and args. Until it
+    /// comes the worker heartbeats like a live one, so the pool cannot call it dead before
+    /// it took the task, however late the pool looks.
     fn next_task(&self) -> (i64, Value) {
+        let heartbeat = encode(&Value::Tuple(vec![atom("heartbeat")])).unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
         loop {
+            assert!(std::time::Instant::now() < deadline, "no task came");
+            if self.socket.poll(zmq::POLLIN, self.heartbeat_ms).unwrap() == 0 {
+                self.socket.send(&heartbeat, 0).unwrap();
+                continue;
+            }
             let frame = self.socket.recv_bytes(0).expect("a frame from the pool");
             let Value::Tuple(items) = decode(&frame).unwrap() else {
                 panic!("not a tuple")

@@ -492,9 +492,8 @@ impl PyNode {
     /// Registers task `name` for this node's pools, run by the threads serving `_task_queue`.
     fn _task(&self, py: Python<'_>, name: &str) -> PyResult<()> {
         let queue = self._task_queue(py)?;
-        let forwarder = queue.get().forwarder();
         self.with_node(|n| {
-            n.task(name, forwarder);
+            n.host_task(name, queue.get().queue());
         });
         Ok(())
     }

@@ -2,16 +2,17 @@
 //! (`TaskQueue.serve`), since Python may only be called from threads Python made.
 
 use crate::convert::{from_py, to_py};
-use dripdrop::pool::{HostQueue, Next, TaskContext, TaskError, TaskResult};
+use dripdrop::pool::{HostQueue, Next, TaskError};
 use dripdrop::Value;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The jobs of a node's or worker's Python tasks, for Python threads to run.
 #[pyclass(module = "dripdrop._native", name = "TaskQueue", frozen)]
 pub struct PyTaskQueue {
-    queue: HostQueue,
+    queue: Arc<HostQueue>,
 }
 
 /// How often a serving thread looks whether its queue was closed.
@@ -20,13 +21,13 @@ const CLOSE_CHECK: Duration = Duration::from_millis(100);
 impl PyTaskQueue {
     pub fn new() -> PyTaskQueue {
         PyTaskQueue {
-            queue: HostQueue::default(),
+            queue: Arc::new(HostQueue::default()),
         }
     }
 
-    /// A Rust task handler that hands the job to this queue and waits for its result.
-    pub fn forwarder(&self) -> impl Fn(&TaskContext, Value) -> TaskResult + Send + Sync + 'static {
-        self.queue.forwarder("Python")
+    /// The queue itself, to register tasks on (`Node::host_task`, `Worker::host_task`).
+    pub fn queue(&self) -> &Arc<HostQueue> {
+        &self.queue
     }
 }
 

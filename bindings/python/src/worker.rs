@@ -58,7 +58,7 @@ impl PyWorker {
         let worker = worker
             .as_mut()
             .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("the worker already runs"))?;
-        worker.task(name, self.queue.get().forwarder());
+        worker.host_task(name, self.queue.get().queue());
         Ok(())
     }
 

@@ -1,9 +1,9 @@
 //! `NodeHandle`: how other threads reach a running node.
 
-use super::callbacks::Posted;
+use super::inbox::Posted;
 use super::Node;
 use crate::error::Error;
-use crate::waker::Waker;
+use crate::reactor::Waker;
 use crossbeam_channel::Sender;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -1,45 +1,44 @@
-//! `Node`: one reactor loop running routes, timers, deferred work and nodelets on the thread
-//! that calls [`Node::run`].
+//! `Node`: one reactor loop running routes, timers, deferred work, worker pools and nodelets
+//! on the thread that calls [`Node::run`].
 //!
-//! ```
-//! use dripdrop::{Message, Mode, Node, RouteKind};
-//!
-//! let mut node = Node::new()?;
-//! let endpoint = node
-//!     .route("in", RouteKind::Pull, &["inproc://doc-node"], Mode::Bind)?
-//!     .endpoint()
-//!     .to_owned();
-//! node.route("out", RouteKind::Push, &[&endpoint], Mode::Connect)?;
-//! node.on_receive("in", |node, msg| {
-//!     assert_eq!(msg.name(), "hello");
-//!     node.stop();
-//! })?;
-//! node.send_message("out", &Message::new("hello")?)?;
-//! node.run()?;
-//! # Ok::<(), dripdrop::Error>(())
-//! ```
+//! A node is a few parts that each own one thing, put together by the loop in this file:
+//! the reactor (polling, timers, wake-ups), the route table, each route's handler, the
+//! requests waiting for replies, the `defer` threads, the pools, the inbox of what other
+//! threads send, the error handler and the nodelets.
 
 mod callbacks;
-mod dispatch;
+mod deferred;
+mod errors;
 mod handle;
-mod nodelet;
+mod handlers;
+mod inbox;
+mod nodelets;
 mod pools;
-mod routes;
+mod requests;
+mod response;
+mod route_table;
 
-pub use callbacks::Response;
-pub(crate) use callbacks::{Asker, Handler, ReplyCallback};
 pub use handle::NodeHandle;
 pub use pools::{PoolRef, TaskOptions};
+pub use response::Response;
 
 use crate::bert::Value;
-use crate::defer::DeferPool;
 use crate::error::Error;
-use crate::route::Route;
-use crate::timers::Timers;
-use crate::waker::{self, WakeReceiver, Waker};
-use callbacks::{DeferCallback, ErrorHandler, Posted, TimerCallback};
-use crossbeam_channel::{Receiver, Sender};
-use std::collections::{HashMap, HashSet};
+use crate::message::Message;
+use crate::panic_message::panic_message;
+use crate::pool::{HostQueue, PoolOptions, TaskContext, TaskRegistry, TaskResult};
+use crate::reactor::{AroundWait, Event, Reactor, TimerId};
+use crate::route::{error_reply, Inbound, Mode, Received, Route, RouteKind, RouteOptions};
+use callbacks::TimerCallback;
+use deferred::Deferred;
+use errors::ErrorSink;
+use handlers::{Handler, Handlers};
+use inbox::Inbox;
+use nodelets::Nodelets;
+use pools::{Delivery, Pools};
+use requests::{Pending, PendingRequests};
+use route_table::RouteTable;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -69,41 +68,51 @@ impl Default for NodeOptions {
     }
 }
 
-/// A DripDrop node. Not `Send`: it lives on the thread that runs it; other threads reach it
-/// through a [`NodeHandle`].
+/// A DripDrop node: routes, timers, `defer` and worker pools on one reactor loop, run by the
+/// thread that calls [`Node::run`]. Callbacks run on that thread; other threads reach the
+/// node through a [`NodeHandle`]. Not `Send`: it lives on the thread that made it.
+///
+/// ```
+/// use dripdrop::{Message, Mode, Node, RouteKind, Value};
+/// use std::time::Duration;
+///
+/// let mut node = Node::new()?;
+/// let endpoint = node
+///     .route("in", RouteKind::Pull, &["tcp://127.0.0.1:*"], Mode::Bind)?
+///     .endpoint()
+///     .to_owned();                             // the port ZeroMQ picked
+/// node.route("out", RouteKind::Push, &[&endpoint], Mode::Connect)?;
+/// node.on_receive("in", |node, msg| {
+///     assert_eq!(msg.name(), "hello");
+///     assert_eq!(msg.body(), &Value::Int(42));
+///     node.stop();
+/// })?;
+/// node.after(Duration::from_millis(1), |node| {
+///     let hello = Message::new("hello").expect("a valid name").with_body(42);
+///     if let Err(e) = node.send_message("out", &hello) {
+///         node.report_error(e);                // e.g. backpressure
+///     }
+/// });
+/// node.run()?;
+/// # Ok::<(), dripdrop::Error>(())
+/// ```
 pub struct Node {
-    routes: Vec<Route>,
-    /// Held so the shared context outlives this node's sockets (see `context`).
-    context: Arc<zmq::Context>,
-    /// Every send looks its route up by name; route names are the app's own, not a peer's,
-    /// so a fast non-keyed hash is safe here.
-    by_name: rustc_hash::FxHashMap<String, usize>,
-    timers: Timers<TimerCallback>,
-    waker: Arc<Waker>,
-    wake_receiver: WakeReceiver,
-    posted_tx: Sender<Posted>,
-    posted_rx: Receiver<Posted>,
-    unanswered_tx: Sender<Asker>,
-    unanswered_rx: Receiver<Asker>,
-    stop_requested: Arc<AtomicBool>,
-    defer: DeferPool,
-    defer_callbacks: HashMap<u64, DeferCallback>,
-    next_defer_id: u64,
-    on_error: Option<ErrorHandler>,
-    run_list: Option<HashSet<String>>,
-    current_nodelet: Option<String>,
-    nodelets: Vec<String>,
+    reactor: Reactor<usize, TimerCallback>,
+    routes: RouteTable,
+    handlers: Handlers,
+    requests: PendingRequests,
+    pools: Pools,
+    deferred: Deferred,
+    inbox: Inbox,
+    errors: ErrorSink,
+    nodelets: Nodelets,
     options: NodeOptions,
-    errors_reported: u64,
-    /// Reused to encode outgoing messages.
-    scratch: Vec<u8>,
-    /// Reused to receive one-frame messages, the commonest kind.
-    recv_frames: Vec<zmq::Message>,
-    /// Named tasks, run by the pools' local threads.
-    tasks: crate::pool::TaskRegistry,
-    pools: Vec<pools::NodePool>,
-    /// Inside `run`: pool submissions wait for the end of the turn to go out in a batch.
-    running: bool,
+    stop_requested: Arc<AtomicBool>,
+    /// What the last wait found ready, kept to reuse its allocation.
+    ready: Vec<Event<usize>>,
+    /// Held so the shared context outlives this node's sockets (see `context`); last, so it
+    /// is let go after everything that holds a socket.
+    context: Arc<zmq::Context>,
 }
 
 impl Drop for Node {
@@ -111,6 +120,7 @@ impl Drop for Node {
     /// the context and with it writes out what ZeroMQ still holds (within each linger).
     fn drop(&mut self) {
         self.routes.clear();
+        self.reactor.clear();
         self.pools.clear();
     }
 }
@@ -124,51 +134,330 @@ impl Node {
     /// A node with the given options; its `defer` threads start now.
     pub fn with_options(options: NodeOptions) -> Result<Node, Error> {
         let io = |e: std::io::Error| Error::InvalidArgument(format!("cannot start node: {e}"));
-        let (waker, wake_receiver) = waker::pair().map_err(io)?;
-        let waker = Arc::new(waker);
-        let defer = DeferPool::start(options.defer_threads, Arc::clone(&waker)).map_err(io)?;
-        let (posted_tx, posted_rx) = crossbeam_channel::unbounded();
-        let (unanswered_tx, unanswered_rx) = crossbeam_channel::unbounded();
+        let reactor = Reactor::new().map_err(io)?;
+        let deferred = Deferred::start(options.defer_threads, reactor.waker()).map_err(io)?;
         Ok(Node {
-            routes: Vec::new(),
-            context: crate::context::context(),
-            by_name: rustc_hash::FxHashMap::default(),
-            timers: Timers::new(),
-            waker,
-            wake_receiver,
-            posted_tx,
-            posted_rx,
-            unanswered_tx,
-            unanswered_rx,
-            stop_requested: Arc::new(AtomicBool::new(false)),
-            defer,
-            defer_callbacks: HashMap::new(),
-            next_defer_id: 0,
-            on_error: None,
-            run_list: options
-                .run_list
-                .as_ref()
-                .map(|l| l.iter().cloned().collect()),
-            current_nodelet: None,
-            nodelets: Vec::new(),
+            reactor,
+            routes: RouteTable::default(),
+            handlers: Handlers::default(),
+            requests: PendingRequests::default(),
+            pools: Pools::default(),
+            deferred,
+            inbox: Inbox::new(),
+            errors: ErrorSink::default(),
+            nodelets: Nodelets::new(options.run_list.as_deref()),
             options,
-            errors_reported: 0,
-            scratch: Vec::with_capacity(256),
-            recv_frames: Vec::new(),
-            tasks: crate::pool::TaskRegistry::default(),
-            pools: Vec::new(),
-            running: false,
+            stop_requested: Arc::new(AtomicBool::new(false)),
+            ready: Vec::new(),
+            context: crate::context::context(),
         })
     }
 
     /// A handle other threads use to post work to this node or stop it.
     pub fn handle(&self) -> NodeHandle {
         NodeHandle::new(
-            self.posted_tx.clone(),
-            Arc::clone(&self.waker),
+            self.inbox.poster(),
+            Arc::clone(self.reactor.waker()),
             Arc::clone(&self.stop_requested),
         )
     }
+
+    // Routes.
+
+    /// Creates route `name` of `kind`, bound or connected to every address, with default
+    /// options.
+    pub fn route(
+        &mut self,
+        name: &str,
+        kind: RouteKind,
+        addresses: &[&str],
+        mode: Mode,
+    ) -> Result<&mut Route, Error> {
+        self.route_with(name, kind, addresses, mode, RouteOptions::default())
+    }
+
+    /// Creates a route with the given options.
+    pub fn route_with(
+        &mut self,
+        name: &str,
+        kind: RouteKind,
+        addresses: &[&str],
+        mode: Mode,
+        options: RouteOptions,
+    ) -> Result<&mut Route, Error> {
+        if self.routes.contains(name) {
+            return Err(Error::DuplicateRoute(name.to_owned()));
+        }
+        let nodelet = self.nodelets.current().map(str::to_owned);
+        let route = Route::open(
+            &self.context,
+            name,
+            kind,
+            addresses,
+            mode,
+            &options,
+            nodelet,
+        )?;
+        let index = self.routes.add(route, &mut self.reactor);
+        Ok(self.routes.get_mut(index))
+    }
+
+    /// The route named `name`.
+    pub fn get_route(&self, name: &str) -> Result<&Route, Error> {
+        self.routes.index_of(name).map(|i| self.routes.get(i))
+    }
+
+    /// Every route, in the order they were made.
+    pub fn routes(&self) -> impl Iterator<Item = &Route> {
+        self.routes.iter()
+    }
+
+    fn set_handler(&mut self, route: &str, handler: Handler) -> Result<(), Error> {
+        let index = self.routes.index_of(route)?;
+        self.handlers.set(index, self.routes.get(index), handler)
+    }
+
+    /// Calls `handler` with every message the route receives (pub/sub, push/pull, pair).
+    pub fn on_receive(
+        &mut self,
+        route: &str,
+        handler: impl FnMut(&mut Node, Message) + 'static,
+    ) -> Result<(), Error> {
+        self.set_handler(route, Handler::Message(Box::new(handler)))
+    }
+
+    /// Calls `handler` with every request an xrep or rep route receives and the `Response`
+    /// that answers it.
+    pub fn on_request(
+        &mut self,
+        route: &str,
+        handler: impl FnMut(&mut Node, Message, Response) + 'static,
+    ) -> Result<(), Error> {
+        self.set_handler(route, Handler::Request(Box::new(handler)))
+    }
+
+    /// Calls `handler` with the frames a raw route receives, untouched.
+    pub fn on_frames(
+        &mut self,
+        route: &str,
+        handler: impl FnMut(&mut Node, Vec<Vec<u8>>) + 'static,
+    ) -> Result<(), Error> {
+        self.set_handler(route, Handler::Frames(Box::new(handler)))
+    }
+
+    /// Sends a message on a publish, push, pair, xreq or req route (on the last two, a
+    /// request whose reply is not wanted). Never blocks: past the route's send queue the
+    /// message is refused with `Error::Backpressure`.
+    pub fn send_message(&mut self, route: &str, message: &Message) -> Result<(), Error> {
+        let index = self.routes.index_of(route)?;
+        if self.routes.get(index).abilities().requests {
+            return self.send_request(route, message, |_, _| {});
+        }
+        self.routes.get_mut(index).send_message(message)
+    }
+
+    /// Sends frames untouched on a raw route.
+    pub fn send_frames(&mut self, route: &str, frames: Vec<Vec<u8>>) -> Result<(), Error> {
+        let index = self.routes.index_of(route)?;
+        let slices: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
+        self.routes.get_mut(index).send_frames(&slices)
+    }
+
+    /// Sends a request on an xreq or req route; `on_reply` gets the reply, or the error that
+    /// ended the wait (the route's `request_timeout`, an undecodable reply). Without a
+    /// timeout a request whose reply never comes waits as long as the node lives.
+    pub fn send_request(
+        &mut self,
+        route: &str,
+        message: &Message,
+        on_reply: impl FnOnce(&mut Node, Result<Message, Error>) + 'static,
+    ) -> Result<(), Error> {
+        let index = self.routes.index_of(route)?;
+        let id = self.routes.get_mut(index).send_request(message)?;
+        let timer = self
+            .routes
+            .get(index)
+            .request_timeout()
+            .map(|after| self.after(after, move |node| node.expire_request(index, id, after)));
+        let callback = Box::new(on_reply);
+        self.requests.insert(index, id, Pending { callback, timer });
+        Ok(())
+    }
+
+    /// Ends a request's wait with a timeout error, unless its reply came first.
+    fn expire_request(&mut self, route: usize, id: u64, after: Duration) {
+        let Some(pending) = self.requests.take(route, id) else {
+            return;
+        };
+        let target = self.routes.get_mut(route);
+        target.request_timed_out(id);
+        let error = Error::Timeout {
+            route: target.name().to_owned(),
+            timeout_ms: after.as_millis() as u64,
+        };
+        self.guarded("reply callback", |node| {
+            (pending.callback)(node, Err(error))
+        });
+    }
+
+    /// Answers a request received on route `route` (a `Response` does this).
+    fn answer(
+        &mut self,
+        route: usize,
+        asker: &crate::route::Asker,
+        reply: &Message,
+    ) -> Result<(), Error> {
+        self.routes.get_mut(route).reply(asker, reply)
+    }
+
+    // Timers and deferred work.
+
+    /// Calls `f` every `period`, first one period from now.
+    pub fn every(&mut self, period: Duration, f: impl FnMut(&mut Node) + 'static) -> TimerId {
+        self.reactor
+            .timers_mut()
+            .add(period, Some(period), TimerCallback::Every(Box::new(f)))
+    }
+
+    /// Calls `f` once, `delay` from now.
+    pub fn after(&mut self, delay: Duration, f: impl FnOnce(&mut Node) + 'static) -> TimerId {
+        self.reactor
+            .timers_mut()
+            .add(delay, None, TimerCallback::Once(Box::new(f)))
+    }
+
+    /// Calls `f` on the next turn of the loop, after what is ready now.
+    pub fn next_tick(&mut self, f: impl FnOnce(&mut Node) + 'static) -> TimerId {
+        self.after(Duration::ZERO, f)
+    }
+
+    /// Cancels a timer; false if it already ran (and does not repeat) or was cancelled.
+    pub fn cancel_timer(&mut self, id: TimerId) -> bool {
+        self.reactor.timers_mut().cancel(id)
+    }
+
+    /// Runs `op` on the node's thread pool and `callback` with its result back on the loop's
+    /// thread: EventMachine's `EM.defer`. A panic in `op` reaches the callback as
+    /// `Err(Error::Callback)`.
+    pub fn defer<T: Send + 'static>(
+        &mut self,
+        op: impl FnOnce() -> T + Send + 'static,
+        callback: impl FnOnce(&mut Node, Result<T, Error>) + 'static,
+    ) {
+        self.deferred.submit(op, callback);
+    }
+
+    // Errors.
+
+    /// Sets the handler for errors in callbacks and bad frames (the original
+    /// `DripDrop::Node.error_handler`).
+    pub fn on_error(&mut self, handler: impl FnMut(&mut Node, &Error) + 'static) {
+        self.errors.set_handler(Box::new(handler));
+    }
+
+    /// Hands an error to the `on_error` handler (by default, a line on stderr). Skins report
+    /// their callbacks' exceptions through this.
+    pub fn report_error(&mut self, error: Error) {
+        let Some(mut handler) = self.errors.take_handler() else {
+            eprintln!("dripdrop: {error}");
+            return;
+        };
+        let outcome = catch_unwind(AssertUnwindSafe(|| handler(self, &error)));
+        self.errors.restore(handler);
+        if let Err(payload) = outcome {
+            eprintln!(
+                "dripdrop: on_error panicked ({}) handling: {error}",
+                panic_message(payload.as_ref())
+            );
+        }
+    }
+
+    /// Runs a callback; a panic in it is reported to `on_error` instead of unwinding the loop.
+    fn guarded(&mut self, context: &str, f: impl FnOnce(&mut Node)) {
+        self.guarded_with(|_| context.to_owned(), f);
+    }
+
+    /// As [`Node::guarded`], naming the context only if there is a panic to report: the
+    /// hot path of every received message builds no string.
+    fn guarded_with(&mut self, context: impl FnOnce(&Node) -> String, f: impl FnOnce(&mut Node)) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| f(self))) {
+            self.report_error(Error::Callback {
+                context: context(self),
+                message: panic_message(payload.as_ref()),
+            });
+        }
+    }
+
+    // Worker pools.
+
+    /// Registers a named task this node's pools run on their local threads.
+    pub fn task(
+        &mut self,
+        name: &str,
+        handler: impl Fn(&TaskContext, Value) -> TaskResult + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.pools.tasks().register(name, handler);
+        self
+    }
+
+    /// Registers a named task whose handler runs on host-language threads serving `queue`
+    /// (how the Ruby and Python skins register theirs): the pools' I/O threads hand its
+    /// jobs to the queue directly.
+    pub fn host_task(&mut self, name: &str, queue: &Arc<HostQueue>) -> &mut Self {
+        self.pools.tasks().register_host(name, queue);
+        self
+    }
+
+    /// The node's named tasks.
+    pub fn tasks(&self) -> &TaskRegistry {
+        self.pools.tasks()
+    }
+
+    /// Starts a worker pool; returns the endpoints it bound for remote workers (with the
+    /// port of a `tcp://...:*` address filled in).
+    pub fn worker_pool(&mut self, name: &str, options: PoolOptions) -> Result<Vec<String>, Error> {
+        self.pools
+            .start(name, options, &self.context, self.reactor.waker())
+    }
+
+    /// The pool of this name.
+    pub fn pool(&mut self, name: &str) -> Result<PoolRef<'_>, Error> {
+        let index = self.pools.index_of(name)?;
+        Ok(PoolRef::new(self, index))
+    }
+
+    fn pools(&self) -> &Pools {
+        &self.pools
+    }
+
+    fn pools_mut(&mut self) -> &mut Pools {
+        &mut self.pools
+    }
+
+    // Nodelets.
+
+    /// Sets up nodelet `name` by calling `setup`, unless a run list is set and leaves it out.
+    /// Routes made inside `setup` belong to the nodelet. Returns whether it was set up.
+    pub fn nodelet(
+        &mut self,
+        name: &str,
+        setup: impl FnOnce(&mut Node) -> Result<(), Error>,
+    ) -> Result<bool, Error> {
+        if !self.nodelets.runs(name) {
+            return Ok(false);
+        }
+        let outer = self.nodelets.enter(name);
+        let result = setup(self);
+        self.nodelets.leave(outer, result.is_ok());
+        result.map(|()| true)
+    }
+
+    /// The nodelets set up so far, in order.
+    pub fn nodelets(&self) -> &[String] {
+        self.nodelets.set_up()
+    }
+
+    // The loop.
 
     /// Whether a stop was asked for and `run` has not yet returned: no timer fires and no
     /// message is read any more.
@@ -181,7 +470,7 @@ impl Node {
     /// arrive meanwhile still run.
     pub fn stop(&self) {
         self.stop_requested.store(true, Ordering::Release);
-        self.waker.wake();
+        self.reactor.waker().wake();
     }
 
     /// Runs the loop until [`Node::stop`] (or a handle's `stop`). Callbacks run on this
@@ -194,133 +483,201 @@ impl Node {
     /// about to block: `around_wait` must call `wait` once, on this thread. A host language
     /// releases its interpreter lock around `wait` and takes it back before callbacks run, and
     /// checks its interrupts afterwards (stopping the node through a [`NodeHandle`]).
-    pub fn run_with(&mut self, around_wait: &mut dyn FnMut(&mut dyn FnMut())) -> Result<(), Error> {
-        self.running = true;
+    pub fn run_with(&mut self, around_wait: AroundWait<'_>) -> Result<(), Error> {
+        self.pools.set_batching(true);
         let result = self.run_loop(around_wait);
-        self.running = false;
-        self.flush_pools();
+        self.pools.set_batching(false);
+        self.pools.flush();
         self.stop_requested.store(false, Ordering::Release);
         result
     }
 
-    fn run_loop(&mut self, around_wait: &mut dyn FnMut(&mut dyn FnMut())) -> Result<(), Error> {
+    fn run_loop(&mut self, around_wait: AroundWait<'_>) -> Result<(), Error> {
         let mut stop_deadline: Option<Instant> = None;
         loop {
-            self.drain_wakeups();
+            self.take_inbox();
             if !self.is_stopping() {
                 self.run_due_timers();
             }
             if self.is_stopping() {
                 let deadline =
                     *stop_deadline.get_or_insert_with(|| Instant::now() + self.options.stop_linger);
-                let flushed = self.routes.iter().all(|r| !r.wants_pollout());
-                if flushed || Instant::now() >= deadline {
-                    break;
+                if self.routes.flushed() || Instant::now() >= deadline {
+                    return Ok(());
                 }
             }
-            self.turn(stop_deadline, around_wait)?;
+            self.pools.flush();
+            let reading = stop_deadline.is_none();
+            self.routes.prepare_wait(&mut self.reactor, reading);
+            let mut ready = std::mem::take(&mut self.ready);
+            let waited = self.reactor.wait(stop_deadline, around_wait, &mut ready);
+            for &event in &ready {
+                self.serve(event);
+            }
+            self.ready = ready;
+            waited?;
         }
-        Ok(())
     }
 
-    /// One turn of the loop: wait for sockets, the waker or the next timer, then serve what
-    /// is ready.
-    fn turn(
-        &mut self,
-        stop_deadline: Option<Instant>,
-        around_wait: &mut dyn FnMut(&mut dyn FnMut()),
-    ) -> Result<(), Error> {
-        self.flush_pools();
-        let stopping = stop_deadline.is_some();
-        let wake_at = [self.timers.next_due(), stop_deadline]
-            .into_iter()
-            .flatten()
-            .min();
-        let timeout_ms = match wake_at {
-            None => -1,
-            Some(at) => {
-                let wait = at.saturating_duration_since(Instant::now());
-                // Round up, so a timer is never woken for just before it is due.
-                i64::try_from(wait.as_micros().div_ceil(1000)).unwrap_or(i64::MAX)
-            }
-        };
-        let ready = {
-            let mut items = Vec::with_capacity(self.routes.len() + 1);
-            items.push(zmq::PollItem::from_fd(self.wake_receiver.fd(), zmq::POLLIN));
-            for route in &self.routes {
-                let mut events = zmq::PollEvents::empty();
-                if route.wants_pollin() && !stopping {
-                    events |= zmq::POLLIN;
-                }
-                if route.wants_pollout() {
-                    events |= zmq::POLLOUT;
-                }
-                items.push(route.socket.as_poll_item(events));
-            }
-            // A host may decline to wait (an interrupt is pending): that reads as no events.
-            let mut polled = Ok(0);
-            around_wait(&mut || polled = zmq::poll(&mut items, timeout_ms));
-            match polled {
-                Ok(_) => {}
-                Err(zmq::Error::EINTR) => return Ok(()),
-                Err(e) => return Err(Error::zmq("poll", e)),
-            }
-            items[1..]
-                .iter()
-                .enumerate()
-                .filter(|(_, item)| !item.get_revents().is_empty())
-                .map(|(i, item)| (i, item.is_readable(), item.is_writable()))
-                .collect::<Vec<_>>()
-        };
-        for (index, readable, writable) in ready {
-            if writable {
-                self.flush_route(index);
-            }
-            if readable {
-                self.receive(index);
-            }
-        }
-        Ok(())
-    }
-
-    /// Runs what other threads posted and what the `defer` pool finished.
-    fn drain_wakeups(&mut self) {
-        self.wake_receiver.drain(&self.waker);
-        while let Ok(posted) = self.posted_rx.try_recv() {
+    /// Runs what other threads posted, the callbacks of finished `defer` operations and pool
+    /// tasks, and answers the requests whose responses were dropped.
+    fn take_inbox(&mut self) {
+        while let Some(posted) = self.inbox.next_posted() {
             self.guarded("posted callback", posted);
         }
-        while let Some((id, output)) = self.defer.try_result() {
-            if let Some(callback) = self.defer_callbacks.remove(&id) {
-                self.guarded("defer callback", |node| callback(node, output));
-            }
+        while let Some((callback, output)) = self.deferred.next_finished() {
+            self.guarded("defer callback", |node| callback(node, output));
         }
-        self.drain_pools();
-        while let Ok(asker) = self.unanswered_rx.try_recv() {
-            self.reject(
-                asker,
+        for pool in 0..self.pools.len() {
+            while let Some(batch) = self.pools.next_batch(pool) {
+                for done in batch {
+                    if let Some(delivery) = self.pools.settle(pool, done) {
+                        self.deliver_task_result(delivery);
+                    }
+                }
+            }
+            self.pump_feeds(pool);
+        }
+        while let Some((route, asker)) = self.inbox.next_unanswered() {
+            let reply = error_reply(
                 "Unanswered",
                 "the request's handler ended without answering it",
             );
+            if let Err(error) = self.answer(route, &asker, &reply) {
+                self.report_error(error);
+            }
+        }
+    }
+
+    fn deliver_task_result(&mut self, delivery: Delivery) {
+        match delivery {
+            Delivery::Callback(callback, result) => {
+                self.guarded("pool callback", |node| callback(node, result));
+            }
+            Delivery::Item {
+                pool,
+                feed,
+                mut on_result,
+                index,
+                result,
+            } => {
+                self.guarded("map callback", |node| on_result(node, index, result));
+                self.pools.restore_feed_callback(pool, feed, on_result);
+            }
+        }
+    }
+
+    /// Lets a pool's `map` feeds submit more; runs the `on_done` of those that finished.
+    fn pump_feeds(&mut self, pool: usize) {
+        for on_done in self.pools.pump_feeds(pool) {
+            self.guarded("map done callback", on_done);
         }
     }
 
     fn run_due_timers(&mut self) {
         let now = Instant::now();
-        while let Some((id, callback, period)) = self.timers.pop_due(now) {
-            match callback {
+        while let Some(due) = self.reactor.timers_mut().pop_due(now) {
+            match due.callback {
                 TimerCallback::Once(f) => self.guarded("timer", f),
                 TimerCallback::Every(mut f) => {
                     self.guarded("timer", |node| f(node));
-                    if let Some(period) = period {
-                        self.timers.finish(id, TimerCallback::Every(f), period);
+                    if let Some(period) = due.period {
+                        let callback = TimerCallback::Every(f);
+                        self.reactor.timers_mut().finish(due.id, callback, period);
                     }
                 }
             }
         }
     }
 
-    /// Counters of every route, the timers and the defer pool, as one dict:
-    /// `{routes => {name => {kind, nodelet, messages_in, ...}}, timers, defer, errors}`.
+    /// Serves a ready source: writes what its route queued, then reads a batch of messages.
+    fn serve(&mut self, event: Event<usize>) {
+        let route = event.key;
+        for error in self.routes.get_mut(route).on_ready(event) {
+            self.report_error(error);
+        }
+        if !event.readable {
+            return;
+        }
+        for _ in 0..self.options.receive_batch {
+            // After stop, nothing more is read or handled.
+            if self.is_stopping() {
+                return;
+            }
+            match self.routes.get_mut(route).receive() {
+                Received::Nothing => return,
+                Received::Inbound(inbound) => self.deliver(route, inbound),
+                Received::Skipped => {}
+                Received::Failed(errors) => {
+                    for error in errors {
+                        self.report_error(error);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Hands what a route read to its handler, or a reply to its request's callback.
+    fn deliver(&mut self, route: usize, inbound: Inbound) {
+        match inbound {
+            Inbound::Message(message) => self.call_handler(route, |node, handler| {
+                if let Handler::Message(f) = handler {
+                    f(node, message);
+                }
+            }),
+            Inbound::Request(message, asker) => {
+                let unanswered = self.inbox.unanswered_sender();
+                let waker = Arc::clone(self.reactor.waker());
+                let response = Response::new(route, asker, unanswered, waker);
+                self.call_handler(route, |node, handler| {
+                    if let Handler::Request(f) = handler {
+                        f(node, message, response);
+                    }
+                });
+            }
+            Inbound::Frames(frames) => self.call_handler(route, |node, handler| {
+                if let Handler::Frames(f) = handler {
+                    f(node, frames);
+                }
+            }),
+            Inbound::Reply { id, reply } => {
+                match id.and_then(|id| self.requests.take(route, id)) {
+                    Some(pending) => {
+                        if let Some(timer) = pending.timer {
+                            self.cancel_timer(timer);
+                        }
+                        self.guarded("reply callback", |node| (pending.callback)(node, reply));
+                    }
+                    // A reply after its request timed out: nobody waits for it any more.
+                    None => self.routes.get_mut(route).count_dropped(),
+                }
+            }
+        }
+        // A REQ whose reply came may send its next request now; so may a raw route that
+        // answered inside its handler.
+        if self.routes.get(route).has_sendable() {
+            for error in self.routes.get_mut(route).flush() {
+                self.report_error(error);
+            }
+        }
+    }
+
+    /// Runs the route's handler, taken out for the call so it may use the node freely; a
+    /// message for a route with no handler is counted and dropped.
+    fn call_handler(&mut self, route: usize, call: impl FnOnce(&mut Node, &mut Handler)) {
+        let Some(mut handler) = self.handlers.take(route) else {
+            self.routes.get_mut(route).count_dropped();
+            return;
+        };
+        self.guarded_with(
+            |node| format!("route {} handler", node.routes.get(route).name()),
+            |node| call(node, &mut handler),
+        );
+        self.handlers.restore(route, handler);
+    }
+
+    /// Counters of every route, the timers, the defer pool and the pools, as one dict:
+    /// `{routes => {name => {kind, nodelet, messages_in, ...}}, timers, defer, pools, errors}`.
     pub fn stats(&self) -> Value {
         let routes = self
             .routes
@@ -329,28 +686,23 @@ impl Node {
                 let Value::Dict(mut entries) = route.stats().to_value() else {
                     unreachable!("RouteStats::to_value is a dict")
                 };
-                entries.insert(0, (Value::from("kind"), Value::from(route.kind.name())));
-                let nodelet = route.nodelet.as_deref().map(Value::from);
+                entries.insert(0, (Value::from("kind"), Value::from(route.kind().name())));
+                let nodelet = route.nodelet().map(Value::from);
                 entries.insert(1, (Value::from("nodelet"), Value::from(nodelet)));
-                (Value::from(route.name.as_str()), Value::Dict(entries))
+                (Value::from(route.name()), Value::Dict(entries))
             })
             .collect();
+        let count = |n: usize| Value::from(n as u64);
         let defer = Value::Dict(vec![
-            (
-                Value::from("threads"),
-                Value::from(self.defer.threads() as u64),
-            ),
-            (
-                Value::from("pending"),
-                Value::from(self.defer_callbacks.len() as u64),
-            ),
+            (Value::from("threads"), count(self.deferred.threads())),
+            (Value::from("pending"), count(self.deferred.pending())),
         ]);
         Value::Dict(vec![
             (Value::from("routes"), Value::Dict(routes)),
-            (Value::from("timers"), Value::from(self.timers.len() as u64)),
+            (Value::from("timers"), count(self.reactor.timers().len())),
             (Value::from("defer"), defer),
-            (Value::from("pools"), self.pool_stats()),
-            (Value::from("errors"), Value::from(self.errors_reported)),
+            (Value::from("pools"), self.pools.stats()),
+            (Value::from("errors"), Value::from(self.errors.reported())),
         ])
     }
 }

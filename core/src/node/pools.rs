@@ -1,13 +1,11 @@
-//! Worker pools seen from the node: named tasks, `worker_pool`, and [`PoolRef`]'s `defer`,
-//! `map` and `cancel`, with results delivered to callbacks on the loop's thread.
+//! Worker pools seen from the node: named tasks, the pools' links and what waits on them
+//! (callbacks, `map` feeds), and [`PoolRef`]'s `defer`, `map` and `cancel`.
 
 use super::Node;
 use crate::bert::Value;
 use crate::error::Error;
-use crate::pool::{
-    Command, Done, Ending, IdSource, PoolLink, PoolOptions, Submission, TaskContext, TaskRegistry,
-    TaskResult,
-};
+use crate::pool::{Command, Done, Ending, IdSource, PoolLink, PoolOptions, Task, TaskRegistry};
+use crate::reactor::Waker;
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +14,6 @@ use std::time::Duration;
 pub type TaskCallback = Box<dyn FnOnce(&mut Node, Result<Value, Error>)>;
 /// Called by `map` with each item's index and result, in the order results come.
 pub type FeedCallback = Box<dyn FnMut(&mut Node, u64, Result<Value, Error>)>;
-
 /// Called by `map` after the last result.
 pub type DoneCallback = Box<dyn FnOnce(&mut Node)>;
 
@@ -28,6 +25,7 @@ pub struct TaskOptions {
     pub timeout: Option<Duration>,
 }
 
+/// Who waits for a task's result.
 enum Waiter {
     Callback(TaskCallback),
     Feed { feed: usize, index: u64 },
@@ -39,63 +37,76 @@ struct Feed {
     items: Box<dyn Iterator<Item = Value>>,
     next_index: u64,
     in_flight: usize,
-    window: usize,
     exhausted: bool,
     on_result: Option<FeedCallback>,
     on_done: Option<DoneCallback>,
 }
 
+/// A task's result, for the node to hand to whoever waits for it.
+pub(crate) enum Delivery {
+    Callback(TaskCallback, Result<Value, Error>),
+    /// An item of a `map`: its callback is lent for the call (give it back with
+    /// [`Pools::restore_feed_callback`]).
+    Item {
+        pool: usize,
+        feed: usize,
+        on_result: FeedCallback,
+        index: u64,
+        result: Result<Value, Error>,
+    },
+}
+
 /// A pool as the node holds it.
-pub(crate) struct NodePool {
+struct NodePool {
     link: PoolLink,
     waiters: FxHashMap<u64, (Arc<str>, Waiter)>,
-    /// Submissions not yet handed to the pool's thread (see `flush_pools`).
-    outbox: Vec<Submission>,
+    /// Tasks not yet handed to the pool's thread (see [`Pools::flush`]).
+    outbox: Vec<Task>,
     feeds: Vec<Option<Feed>>,
     ids: IdSource,
 }
 
-/// A pool of this node, borrowed to submit tasks.
-pub struct PoolRef<'a> {
-    node: &'a mut Node,
-    index: usize,
+/// A node's named tasks and pools.
+#[derive(Default)]
+pub(crate) struct Pools {
+    tasks: TaskRegistry,
+    pools: Vec<NodePool>,
+    /// Inside `run`: submissions wait for the end of the turn to go out in one batch.
+    batching: bool,
 }
 
-impl Node {
-    /// Registers a named task this node's pools run on their local threads.
-    pub fn task(
-        &mut self,
-        name: &str,
-        handler: impl Fn(&TaskContext, Value) -> TaskResult + Send + Sync + 'static,
-    ) -> &mut Self {
-        self.tasks.register(name, handler);
-        self
-    }
-
-    /// The node's named tasks.
-    pub fn tasks(&self) -> &TaskRegistry {
+impl Pools {
+    pub(crate) fn tasks(&self) -> &TaskRegistry {
         &self.tasks
     }
 
-    /// Starts a worker pool; returns the endpoints it bound for remote workers (with the
-    /// port of a `tcp://...:*` address filled in).
-    pub fn worker_pool(&mut self, name: &str, options: PoolOptions) -> Result<Vec<String>, Error> {
+    pub(crate) fn len(&self) -> usize {
+        self.pools.len()
+    }
+
+    /// Submissions wait for [`Pools::flush`] (inside the loop) or go at once (outside it).
+    pub(crate) fn set_batching(&mut self, batching: bool) {
+        self.batching = batching;
+    }
+
+    /// Starts a pool; returns the endpoints it bound.
+    pub(crate) fn start(
+        &mut self,
+        name: &str,
+        options: PoolOptions,
+        context: &zmq::Context,
+        node_waker: &Arc<Waker>,
+    ) -> Result<Vec<String>, Error> {
         if name.is_empty() {
             return Err(Error::InvalidArgument("a pool needs a name".into()));
         }
-        if self.pools.iter().any(|p| p.link.name == name) {
+        if self.pools.iter().any(|p| p.link.name() == name) {
             return Err(Error::InvalidArgument(format!(
                 "a worker pool named {name:?} already exists"
             )));
         }
-        let link = PoolLink::start(
-            name,
-            options,
-            self.tasks.clone(),
-            &self.context,
-            Arc::clone(&self.waker),
-        )?;
-        let endpoints = link.endpoints.clone();
+        let link = PoolLink::start(name, options, self.tasks.clone(), context, node_waker)?;
+        let endpoints = link.endpoints().to_vec();
         self.pools.push(NodePool {
             link,
             waiters: FxHashMap::default(),
@@ -106,102 +117,147 @@ impl Node {
         Ok(endpoints)
     }
 
-    /// The pool of this name.
-    pub fn pool(&mut self, name: &str) -> Result<PoolRef<'_>, Error> {
-        let index = self
-            .pools
+    pub(crate) fn index_of(&self, name: &str) -> Result<usize, Error> {
+        self.pools
             .iter()
-            .position(|p| p.link.name == name)
-            .ok_or_else(|| Error::NoSuchPool(name.to_owned()))?;
-        Ok(PoolRef { node: self, index })
+            .position(|p| p.link.name() == name)
+            .ok_or_else(|| Error::NoSuchPool(name.to_owned()))
     }
 
-    /// Delivers what the pools finished, then lets their feeds submit more.
-    pub(super) fn drain_pools(&mut self) {
-        for index in 0..self.pools.len() {
-            while let Ok(batch) = self.pools[index].link.done.try_recv() {
-                for done in batch {
-                    self.deliver(index, done);
-                }
-            }
-            self.pump_feeds(index);
+    /// Submits a task; returns its id.
+    fn defer(
+        &mut self,
+        pool: usize,
+        task: &str,
+        args: Value,
+        options: TaskOptions,
+        callback: TaskCallback,
+    ) -> Result<u64, Error> {
+        check_task_name(task)?;
+        let target = &mut self.pools[pool];
+        if target.waiters.len() >= target.link.max_pending() {
+            return Err(Error::Backpressure {
+                route: format!("pool {}", target.link.name()),
+                bound: target.link.max_pending(),
+            });
         }
+        let waiter = Waiter::Callback(callback);
+        let id = target.submit(Arc::from(task), args, options.timeout, waiter);
+        self.flush_unless_batching(pool);
+        Ok(id)
     }
 
-    fn deliver(&mut self, index: usize, done: Done) {
-        let pool = &mut self.pools[index];
-        let Some((task, waiter)) = pool.waiters.remove(&done.id) else {
-            return;
-        };
-        let result = outcome(&pool.link.name, &task, done.id, done.ending);
+    fn add_feed(&mut self, pool: usize, feed: Feed) {
+        self.pools[pool].feeds.push(Some(feed));
+    }
+
+    /// Takes the next batch of endings from a pool's thread.
+    pub(crate) fn next_batch(&mut self, pool: usize) -> Option<Vec<Done>> {
+        self.pools[pool].link.next_done()
+    }
+
+    /// Who waits for a task that ended, and its result.
+    pub(crate) fn settle(&mut self, pool: usize, done: Done) -> Option<Delivery> {
+        let target = &mut self.pools[pool];
+        let (task, waiter) = target.waiters.remove(&done.id)?;
+        let result = outcome(target.link.name(), &task, done.id, done.ending);
         match waiter {
-            Waiter::Callback(callback) => {
-                self.guarded("pool callback", |node| callback(node, result));
-            }
-            Waiter::Feed { feed, index: item } => {
-                let slot = &mut self.pools[index].feeds[feed];
-                let Some(state) = slot.as_mut() else { return };
+            Waiter::Callback(callback) => Some(Delivery::Callback(callback, result)),
+            Waiter::Feed { feed, index } => {
+                let state = target.feeds.get_mut(feed)?.as_mut()?;
                 state.in_flight -= 1;
-                let Some(mut on_result) = state.on_result.take() else {
-                    return;
-                };
-                self.guarded("map callback", |node| on_result(node, item, result));
-                if let Some(state) = self.pools[index].feeds[feed].as_mut() {
-                    state.on_result = Some(on_result);
-                }
+                let on_result = state.on_result.take()?;
+                Some(Delivery::Item {
+                    pool,
+                    feed,
+                    on_result,
+                    index,
+                    result,
+                })
             }
         }
     }
 
-    fn pump_feeds(&mut self, index: usize) {
-        for feed in 0..self.pools[index].feeds.len() {
+    /// Gives back a `map` callback lent by [`Delivery::Item`].
+    pub(crate) fn restore_feed_callback(
+        &mut self,
+        pool: usize,
+        feed: usize,
+        on_result: FeedCallback,
+    ) {
+        if let Some(Some(state)) = self.pools[pool].feeds.get_mut(feed) {
+            state.on_result = Some(on_result);
+        }
+    }
+
+    /// Submits the items a pool's feeds have room for; returns the `on_done` callbacks of
+    /// the feeds that finished.
+    pub(crate) fn pump_feeds(&mut self, pool: usize) -> Vec<DoneCallback> {
+        let mut finished = Vec::new();
+        let target = &mut self.pools[pool];
+        for feed in 0..target.feeds.len() {
             loop {
-                let pool = &mut self.pools[index];
-                let room = pool.waiters.len() < pool.link.max_pending;
-                let Some(state) = pool.feeds[feed].as_mut() else {
+                let room = target.waiters.len() < target.link.max_pending();
+                let window = target.link.max_pending();
+                let Some(state) = target.feeds[feed].as_mut() else {
                     break;
                 };
-                if state.exhausted || !room || state.in_flight >= state.window {
+                if state.exhausted || !room || state.in_flight >= window {
                     break;
                 }
                 let Some(args) = state.items.next() else {
                     state.exhausted = true;
                     break;
                 };
-                let item = state.next_index;
+                let index = state.next_index;
                 state.next_index += 1;
                 state.in_flight += 1;
                 let task = Arc::clone(&state.task);
-                let waiter = Waiter::Feed { feed, index: item };
-                self.pools[index].submit(task, args, None, waiter);
+                target.submit(task, args, None, Waiter::Feed { feed, index });
             }
-            let pool = &mut self.pools[index];
-            let finished = pool.feeds[feed]
+            let done = target.feeds[feed]
                 .as_ref()
                 .is_some_and(|f| f.exhausted && f.in_flight == 0);
-            if finished {
-                let state = pool.feeds[feed].take();
-                if let Some(on_done) = state.and_then(|f| f.on_done) {
-                    self.guarded("map done callback", on_done);
+            if done {
+                if let Some(on_done) = target.feeds[feed].take().and_then(|f| f.on_done) {
+                    finished.push(on_done);
                 }
             }
         }
-        let pool = &mut self.pools[index];
-        while pool.feeds.last().is_some_and(Option::is_none) {
-            pool.feeds.pop();
+        while target.feeds.last().is_some_and(Option::is_none) {
+            target.feeds.pop();
+        }
+        finished
+    }
+
+    fn cancel(&mut self, pool: usize, id: u64) -> bool {
+        let target = &mut self.pools[pool];
+        if !target.waiters.contains_key(&id) {
+            return false;
+        }
+        // The submission goes first, so the pool knows the task it is told to cancel.
+        target.flush();
+        target.link.send(Command::Cancel(id));
+        true
+    }
+
+    fn flush_unless_batching(&mut self, pool: usize) {
+        if !self.batching {
+            // Outside the loop no turn ends to send the batch: the task goes now.
+            self.pools[pool].flush();
         }
     }
 
     /// Hands what was submitted since the last flush to the pools' threads: called before
     /// the loop waits, so tasks go out in one batch per turn.
-    pub(super) fn flush_pools(&mut self) {
+    pub(crate) fn flush(&mut self) {
         for pool in &mut self.pools {
             pool.flush();
         }
     }
 
     /// The pools' counters for `stats`.
-    pub(super) fn pool_stats(&self) -> Value {
+    pub(crate) fn stats(&self) -> Value {
         Value::Dict(
             self.pools
                 .iter()
@@ -209,14 +265,17 @@ impl Node {
                     let Value::Dict(mut entries) = p.link.snapshot().to_value() else {
                         unreachable!("a snapshot is a dict")
                     };
-                    entries.insert(
-                        0,
-                        (Value::from("waiting"), Value::from(p.waiters.len() as u64)),
-                    );
-                    (Value::from(p.link.name.as_str()), Value::Dict(entries))
+                    let waiting = Value::from(p.waiters.len() as u64);
+                    entries.insert(0, (Value::from("waiting"), waiting));
+                    (Value::from(p.link.name()), Value::Dict(entries))
                 })
                 .collect(),
         )
+    }
+
+    /// Stops every pool's thread (each tells its workers it is going).
+    pub(crate) fn clear(&mut self) {
+        self.pools.clear();
     }
 }
 
@@ -230,12 +289,7 @@ impl NodePool {
     ) -> u64 {
         let id = self.ids.next();
         self.waiters.insert(id, (Arc::clone(&task), waiter));
-        self.outbox.push(Submission {
-            id,
-            name: task,
-            args,
-            timeout,
-        });
+        self.outbox.push(Task::new(id, task, args, timeout));
         id
     }
 
@@ -247,19 +301,47 @@ impl NodePool {
     }
 }
 
-impl PoolRef<'_> {
-    fn pool(&mut self) -> &mut NodePool {
-        &mut self.node.pools[self.index]
+/// A pool of a node, borrowed to submit tasks: `node.pool("name")?`.
+///
+/// ```
+/// use dripdrop::{Node, PoolOptions, TaskError, Value};
+///
+/// let mut node = Node::new()?;
+/// node.task("square", |_task, n| match n {
+///     Value::Int(n) => Ok(Value::Int(n * n)),
+///     other => Err(TaskError::new("ArgumentError", format!("{other:?} is not a number"))),
+/// });
+/// node.worker_pool("math", PoolOptions::local(2))?;
+/// let id = node.pool("math")?.defer("square", 7, |node, result| {
+///     assert_eq!(result, Ok(Value::Int(49)));
+///     node.stop();
+/// })?;
+/// assert!(id > 0);                   // the task's id, for `cancel`
+/// node.run()?;
+/// # Ok::<(), dripdrop::Error>(())
+/// ```
+pub struct PoolRef<'a> {
+    node: &'a mut Node,
+    index: usize,
+}
+
+impl<'a> PoolRef<'a> {
+    pub(crate) fn new(node: &'a mut Node, index: usize) -> Self {
+        PoolRef { node, index }
+    }
+
+    fn pools(&mut self) -> &mut Pools {
+        self.node.pools_mut()
     }
 
     /// The endpoints the pool bound for remote workers.
     pub fn endpoints(&self) -> &[String] {
-        &self.node.pools[self.index].link.endpoints
+        self.node.pools().pools[self.index].link.endpoints()
     }
 
     /// Tasks submitted whose callbacks have not run yet.
     pub fn outstanding(&self) -> usize {
-        self.node.pools[self.index].waiters.len()
+        self.node.pools().pools[self.index].waiters.len()
     }
 
     /// Runs `task` with `args` on the pool; `callback` gets the result on the loop's thread.
@@ -282,21 +364,9 @@ impl PoolRef<'_> {
         options: TaskOptions,
         callback: impl FnOnce(&mut Node, Result<Value, Error>) + 'static,
     ) -> Result<u64, Error> {
-        check_task_name(task)?;
-        let pool = self.pool();
-        if pool.waiters.len() >= pool.link.max_pending {
-            return Err(Error::Backpressure {
-                route: format!("pool {}", pool.link.name),
-                bound: pool.link.max_pending,
-            });
-        }
-        let waiter = Waiter::Callback(Box::new(callback));
-        let id = pool.submit(Arc::from(task), args.into(), options.timeout, waiter);
-        if !self.node.running {
-            // Outside the loop no turn ends to send the batch: the task goes now.
-            self.pool().flush();
-        }
-        Ok(id)
+        let index = self.index;
+        self.pools()
+            .defer(index, task, args.into(), options, Box::new(callback))
     }
 
     /// Runs `task` once per item, submitting items only as results free room (at most the
@@ -311,42 +381,35 @@ impl PoolRef<'_> {
         on_done: impl FnOnce(&mut Node) + 'static,
     ) -> Result<(), Error> {
         check_task_name(task)?;
-        let window = self.pool().link.max_pending;
         let feed = Feed {
             task: Arc::from(task),
             items: Box::new(items.into_iter()),
             next_index: 0,
             in_flight: 0,
-            window,
             exhausted: false,
             on_result: Some(Box::new(on_result)),
             on_done: Some(Box::new(on_done)),
         };
-        self.pool().feeds.push(Some(feed));
         let index = self.index;
+        self.pools().add_feed(index, feed);
         self.node.pump_feeds(index);
-        if !self.node.running {
-            self.pool().flush();
-        }
+        self.pools().flush_unless_batching(index);
         Ok(())
     }
 
     /// Gives up on a task: its callback gets `Error::Cancelled` (a worker running it is told
     /// to cancel; its result is dropped). False if the task already finished.
     pub fn cancel(&mut self, id: u64) -> bool {
-        let pool = self.pool();
-        if !pool.waiters.contains_key(&id) {
-            return false;
-        }
-        // The submission goes first, so the pool knows the task it is told to cancel.
-        pool.flush();
-        pool.link.send(Command::Cancel(id));
-        true
+        let index = self.index;
+        self.pools().cancel(index, id)
     }
 
     /// The pool's counters.
     pub fn stats(&self) -> Value {
-        self.node.pools[self.index].link.snapshot().to_value()
+        self.node.pools().pools[self.index]
+            .link
+            .snapshot()
+            .to_value()
     }
 }
 
@@ -359,12 +422,9 @@ fn check_task_name(task: &str) -> Result<(), Error> {
 
 /// The caller's result for how a task ended.
 fn outcome(pool: &str, task: &str, id: u64, ending: Ending) -> Result<Value, Error> {
-    if let Ending::Ok(value) = ending {
-        return Ok(value);
-    }
     let (pool, task) = (pool.to_owned(), task.to_owned());
     Err(match ending {
-        Ending::Ok(_) => unreachable!("returned above"),
+        Ending::Ok(value) => return Ok(value),
         Ending::Failed(e) => Error::Remote {
             class: e.class,
             message: e.message,

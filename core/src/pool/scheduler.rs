@@ -5,8 +5,9 @@
 //! pool decided (deadline, cancel, poison, no worker, shutdown). A task is forgotten only
 //! when it has ended and no worker holds it any more.
 
+use super::options::Placement;
+use super::registry::TaskRegistry;
 use super::task::TaskError;
-use super::Placement;
 use crate::bert::Value;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::cmp::Reverse;
@@ -14,10 +15,10 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A worker's key: its ROUTER identity; the pool's local threads have the empty key, which
-/// ZeroMQ never gives a peer. Shared, since every lease names its worker.
-pub(crate) type WorkerKey = Arc<[u8]>;
-pub(crate) const LOCAL: &[u8] = b"";
+/// A worker as the scheduler knows it: an id that is never reused, so a stale id can only
+/// miss, never name another worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct WorkerId(u64);
 
 /// How a task ended, for the caller.
 #[derive(Debug, PartialEq)]
@@ -39,68 +40,145 @@ pub(crate) enum Ending {
     Unsendable(String),
 }
 
+/// A task the pool accepted: what the caller asked, and where it stands.
 pub(crate) struct Task {
-    pub(crate) name: Arc<str>,
-    pub(crate) args: Value,
+    id: u64,
+    name: Arc<str>,
+    args: Value,
+    timeout: Option<Duration>,
     /// Runs started (1 on the first lease); sent to the worker as the attempt.
-    pub(crate) attempt: u32,
+    attempt: u32,
     /// Times a worker died or vanished while holding it.
     deaths: u32,
-    pub(crate) deadline: Option<Instant>,
-    timeout: Option<Duration>,
+    deadline: Option<Instant>,
     queued_at: Instant,
-    lease: Option<WorkerKey>,
+    lease: Option<WorkerId>,
     /// Ended for the caller (cancel, deadline) while a worker still holds it.
     ended: bool,
 }
 
-pub(crate) struct Worker {
-    pub(crate) key: WorkerKey,
-    /// `None`: the local threads, which run whatever the node registered.
-    names: Option<FxHashSet<String>>,
+impl Task {
+    /// A task as the caller submits it; the scheduler sets the rest when it takes it.
+    pub(crate) fn new(id: u64, name: Arc<str>, args: Value, timeout: Option<Duration>) -> Self {
+        Task {
+            id,
+            name,
+            args,
+            timeout,
+            attempt: 0,
+            deaths: 0,
+            deadline: None,
+            queued_at: Instant::now(),
+            lease: None,
+            ended: false,
+        }
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    pub(crate) fn name(&self) -> &Arc<str> {
+        &self.name
+    }
+
+    pub(crate) fn args(&self) -> &Value {
+        &self.args
+    }
+
+    pub(crate) fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// When the caller stops waiting, if it set a timeout.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    fn timeout_ms(&self) -> u64 {
+        self.timeout.map_or(0, |t| t.as_millis() as u64)
+    }
+
+    /// A task as a worker would get it on its first lease at `now` (for tests of what reads
+    /// tasks).
+    #[cfg(test)]
+    pub(crate) fn leased_for_test(&mut self, now: Instant) {
+        self.deadline = self.timeout.map(|t| now + t);
+        self.attempt = 1;
+    }
+}
+
+/// Which tasks a worker runs.
+pub(crate) enum Capabilities {
+    /// The names it announced in READY.
+    Names(FxHashSet<String>),
+    /// Whatever its node registers, now or later (the pool's local threads).
+    Registry(TaskRegistry),
+}
+
+impl Capabilities {
+    fn can_run(&self, name: &str) -> bool {
+        match self {
+            Capabilities::Names(names) => names.contains(name),
+            Capabilities::Registry(registry) => registry.contains(name),
+        }
+    }
+}
+
+struct Worker {
+    /// The pool's own local threads, not a remote worker (placement tells them apart).
+    local: bool,
+    capabilities: Capabilities,
     capacity: usize,
-    pub(crate) leased: FxHashSet<u64>,
-    pub(crate) heartbeat: Duration,
-    pub(crate) last_heard: Instant,
-    pub(crate) next_heartbeat: Instant,
+    leased: FxHashSet<u64>,
 }
 
 impl Worker {
     fn free(&self) -> usize {
         self.capacity.saturating_sub(self.leased.len())
     }
-
-    pub(crate) fn is_local(&self) -> bool {
-        *self.key == *LOCAL
-    }
-
-    fn can_run(&self, name: &str, local_names: &dyn Fn(&str) -> bool) -> bool {
-        match &self.names {
-            Some(names) => names.contains(name),
-            None => local_names(name),
-        }
-    }
 }
 
 /// Counters the pool reports in `node.stats()`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PoolCounters {
+    /// Tasks accepted.
     pub submitted: u64,
+    /// Tasks that ended with their handler's value.
     pub completed: u64,
+    /// Tasks that ended with their handler's error (or could not be sent).
     pub failed: u64,
+    /// Tasks put back in the queue after their worker died or left.
     pub retried: u64,
+    /// Tasks whose workers died under them `max_attempts` times.
     pub quarantined: u64,
+    /// Tasks that did not finish before their deadline.
     pub timed_out: u64,
+    /// Tasks their caller gave up on.
     pub cancelled: u64,
+    /// Tasks no worker could take for as long as the pool waits for one.
     pub no_worker: u64,
     /// Results that came for a task already ended: it ran twice (its first worker was
     /// declared dead but finished anyway), or finished after its deadline or cancel.
     pub late_results: u64,
+    /// Workers declared dead (silent past their liveness).
     pub workers_lost: u64,
 }
 
-/// A lease to carry out: send task `id` to `worker`.
-pub(crate) type Lease = (WorkerKey, u64);
+/// A lease to carry out: send task `task` to `worker`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Lease {
+    pub(crate) worker: WorkerId,
+    pub(crate) task: u64,
+}
+
+/// A task that ended for its caller. `held_by` still runs it: tell it to cancel.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Ended {
+    pub(crate) id: u64,
+    pub(crate) held_by: Option<WorkerId>,
+    pub(crate) ending: Ending,
+}
 
 pub(crate) struct Scheduler {
     tasks: FxHashMap<u64, Task>,
@@ -108,14 +186,17 @@ pub(crate) struct Scheduler {
     /// skipped when it comes up.
     queues: FxHashMap<Arc<str>, VecDeque<u64>>,
     pending: usize,
-    workers: Vec<Worker>,
+    workers: FxHashMap<WorkerId, Worker>,
+    /// Every worker, in the order they came; assignment walks it from a rotating start.
+    order: Vec<WorkerId>,
+    next_worker: u64,
     deadlines: BinaryHeap<Reverse<(Instant, u64)>>,
     placement: Placement,
     max_attempts: u32,
     no_worker_timeout: Option<Duration>,
     /// Rotates the first remote worker offered tasks, to spread a light load.
     next_start: usize,
-    pub(crate) counters: PoolCounters,
+    counters: PoolCounters,
 }
 
 impl Scheduler {
@@ -128,7 +209,9 @@ impl Scheduler {
             tasks: FxHashMap::default(),
             queues: FxHashMap::default(),
             pending: 0,
-            workers: Vec::new(),
+            workers: FxHashMap::default(),
+            order: Vec::new(),
+            next_worker: 0,
             deadlines: BinaryHeap::new(),
             placement,
             max_attempts: max_attempts.max(1),
@@ -142,6 +225,10 @@ impl Scheduler {
         self.tasks.get(&id)
     }
 
+    pub(crate) fn counters(&self) -> &PoolCounters {
+        &self.counters
+    }
+
     /// Tasks waiting for a worker.
     pub(crate) fn pending(&self) -> usize {
         self.pending
@@ -149,46 +236,27 @@ impl Scheduler {
 
     /// Tasks a worker holds (including ended ones it has not answered yet).
     pub(crate) fn in_flight(&self) -> usize {
-        self.workers.iter().map(|w| w.leased.len()).sum()
+        self.workers.values().map(|w| w.leased.len()).sum()
     }
 
-    pub(crate) fn workers(&self) -> &[Worker] {
-        &self.workers
+    /// Every worker with the number of tasks it holds, in the order they came.
+    pub(crate) fn workers(&self) -> impl Iterator<Item = (WorkerId, usize)> + '_ {
+        self.order
+            .iter()
+            .map(|id| (*id, self.workers.get(id).map_or(0, |w| w.leased.len())))
     }
 
-    pub(crate) fn worker_mut(&mut self, key: &[u8]) -> Option<&mut Worker> {
-        self.workers.iter_mut().find(|w| *w.key == *key)
-    }
-
-    pub(crate) fn submit(
-        &mut self,
-        id: u64,
-        name: Arc<str>,
-        args: Value,
-        timeout: Option<Duration>,
-        now: Instant,
-    ) {
-        let deadline = timeout.map(|t| now + t);
-        if let Some(at) = deadline {
-            self.deadlines.push(Reverse((at, id)));
+    /// Takes a task the caller submitted at `now`.
+    pub(crate) fn submit(&mut self, mut task: Task, now: Instant) {
+        task.deadline = task.timeout.map(|t| now + t);
+        task.queued_at = now;
+        if let Some(at) = task.deadline {
+            self.deadlines.push(Reverse((at, task.id)));
         }
-        self.enqueue(&name, id, false);
+        self.enqueue(&task.name, task.id, false);
         self.pending += 1;
         self.counters.submitted += 1;
-        self.tasks.insert(
-            id,
-            Task {
-                name,
-                args,
-                attempt: 0,
-                deaths: 0,
-                deadline,
-                timeout,
-                queued_at: now,
-                lease: None,
-                ended: false,
-            },
-        );
+        self.tasks.insert(task.id, task);
     }
 
     /// Puts an id on its name's queue (at the front for a task going back), without
@@ -205,66 +273,64 @@ impl Scheduler {
         }
     }
 
-    /// A worker said READY. A key seen before starts over: whatever it held is requeued
-    /// (not counted as a death: it is alive and asking for work).
+    /// A worker joins, holding at most `capacity` tasks at once; returns its id.
     pub(crate) fn add_worker(
         &mut self,
-        key: WorkerKey,
-        names: Option<FxHashSet<String>>,
+        local: bool,
+        capabilities: Capabilities,
         capacity: usize,
-        heartbeat: Duration,
-        now: Instant,
-    ) -> Vec<(u64, Ending)> {
-        let ended = self.remove_worker(&key, false, now);
-        self.workers.push(Worker {
-            key,
-            names,
-            capacity: capacity.max(1),
-            leased: FxHashSet::default(),
-            heartbeat,
-            last_heard: now,
-            next_heartbeat: now,
-        });
-        ended
+    ) -> WorkerId {
+        let id = WorkerId(self.next_worker);
+        self.next_worker += 1;
+        self.workers.insert(
+            id,
+            Worker {
+                local,
+                capabilities,
+                capacity: capacity.max(1),
+                leased: FxHashSet::default(),
+            },
+        );
+        self.order.push(id);
+        id
     }
 
-    /// A worker left (`died`: it stopped answering; otherwise it said DISCONNECT). What it
-    /// held goes back to the front of the queue; a task whose workers died under it
-    /// `max_attempts` times ends quarantined instead.
-    /// The wait for a capable worker starts again at `now` for the requeued tasks.
-    pub(crate) fn remove_worker(
-        &mut self,
-        key: &[u8],
-        died: bool,
-        now: Instant,
-    ) -> Vec<(u64, Ending)> {
-        let Some(at) = self.workers.iter().position(|w| *w.key == *key) else {
+    /// A worker left (`died`: it stopped answering; otherwise it said DISCONNECT, or READY
+    /// again). What it held goes back to the front of the queue; a task whose workers died
+    /// under it `max_attempts` times ends quarantined instead. The wait for a capable worker
+    /// starts again at `now` for the requeued tasks.
+    pub(crate) fn remove_worker(&mut self, id: WorkerId, died: bool, now: Instant) -> Vec<Ended> {
+        let Some(worker) = self.workers.remove(&id) else {
             return Vec::new();
         };
-        let worker = self.workers.swap_remove(at);
+        self.order.retain(|&w| w != id);
         if died {
             self.counters.workers_lost += 1;
         }
         let mut ids: Vec<u64> = worker.leased.into_iter().collect();
         // Requeued in id order (submission order), so the oldest runs first again.
         ids.sort_unstable();
-        let mut endings = Vec::new();
-        for id in ids.into_iter().rev() {
-            let Some(task) = self.tasks.get_mut(&id) else {
+        let mut ended = Vec::new();
+        for task_id in ids.into_iter().rev() {
+            let Some(task) = self.tasks.get_mut(&task_id) else {
                 continue;
             };
             task.lease = None;
             if task.ended {
-                self.tasks.remove(&id);
+                self.tasks.remove(&task_id);
                 continue;
             }
             if died {
                 task.deaths += 1;
                 if task.deaths >= self.max_attempts {
                     let attempts = task.deaths;
-                    self.tasks.remove(&id);
+                    self.tasks.remove(&task_id);
                     self.counters.quarantined += 1;
-                    endings.push((id, Ending::Quarantined { attempts }));
+                    ended.push(Ended {
+                        id: task_id,
+                        held_by: None,
+                        ending: Ending::Quarantined { attempts },
+                    });
                     continue;
                 }
             }
@@ -272,45 +338,49 @@ impl Scheduler {
             self.pending += 1;
             task.queued_at = now;
             let name = Arc::clone(&task.name);
-            self.enqueue(&name, id, true);
+            self.enqueue(&name, task_id, true);
         }
-        endings
+        ended
     }
 
     /// Leases pending tasks to workers with free credit, following the placement policy.
-    pub(crate) fn assign(&mut self, local_names: &dyn Fn(&str) -> bool) -> Vec<Lease> {
+    pub(crate) fn assign(&mut self) -> Vec<Lease> {
         let mut leases = Vec::new();
-        if self.pending == 0 || self.workers.is_empty() {
+        if self.pending == 0 || self.order.is_empty() {
             return leases;
         }
-        let count = self.workers.len();
+        let count = self.order.len();
         self.next_start = (self.next_start + 1) % count;
         // Local threads first (if the policy lets them run anything), then every remote
         // worker from a rotating start, to spread a light load.
         let local_pass = self.placement != Placement::Remote;
         let remote_pass = self.placement != Placement::Local;
-        let order = (0..count)
-            .filter(|&i| local_pass && self.workers[i].is_local())
+        let is_local = |id: &WorkerId| self.workers.get(id).is_some_and(|w| w.local);
+        let order = self
+            .order
+            .iter()
+            .copied()
+            .filter(|id| local_pass && is_local(id))
             .chain(
                 (0..count)
-                    .map(|k| (self.next_start + k) % count)
-                    .filter(|&i| remote_pass && !self.workers[i].is_local()),
+                    .map(|k| self.order[(self.next_start + k) % count])
+                    .filter(|id| remote_pass && !is_local(id)),
             )
-            .collect::<smallvec::SmallVec<[usize; 16]>>();
-        for index in order {
-            while self.workers[index].free() > 0 && self.pending > 0 {
-                let Some(id) = self.next_for(index, local_names) else {
+            .collect::<smallvec::SmallVec<[WorkerId; 16]>>();
+        for worker in order {
+            while self.pending > 0 {
+                let Some(task) = self.next_for(worker) else {
                     break;
                 };
-                let worker = &mut self.workers[index];
-                worker.leased.insert(id);
-                let key = Arc::clone(&worker.key);
-                if let Some(task) = self.tasks.get_mut(&id) {
-                    task.lease = Some(Arc::clone(&key));
-                    task.attempt += 1;
+                if let Some(held) = self.workers.get_mut(&worker) {
+                    held.leased.insert(task);
+                }
+                if let Some(leased) = self.tasks.get_mut(&task) {
+                    leased.lease = Some(worker);
+                    leased.attempt += 1;
                 }
                 self.pending -= 1;
-                leases.push((key, id));
+                leases.push(Lease { worker, task });
             }
             if self.pending == 0 {
                 break;
@@ -319,9 +389,9 @@ impl Scheduler {
         leases
     }
 
-    /// The oldest pending task the worker can run, taken off its queue.
-    fn next_for(&mut self, index: usize, local_names: &dyn Fn(&str) -> bool) -> Option<u64> {
-        let worker = &self.workers[index];
+    /// The oldest pending task the worker can run and has credit for, taken off its queue.
+    fn next_for(&mut self, worker: WorkerId) -> Option<u64> {
+        let worker = self.workers.get(&worker).filter(|w| w.free() > 0)?;
         let mut best: Option<(u64, &Arc<str>)> = None;
         for (name, queue) in &mut self.queues {
             // Drop ids that ended or were leased since they were queued.
@@ -334,7 +404,7 @@ impl Scheduler {
                 }
             }
             let Some(&id) = queue.front() else { continue };
-            if !worker.can_run(name, local_names) {
+            if !worker.capabilities.can_run(name) {
                 continue;
             }
             // Ids grow with submission: the smallest front is the oldest task.
@@ -350,29 +420,30 @@ impl Scheduler {
 
     /// A lease that could not be carried out (the worker's pipe was full, or it is gone):
     /// the task goes back to the front of its queue as if never sent.
-    pub(crate) fn return_lease(&mut self, key: &[u8], id: u64) {
-        if let Some(worker) = self.workers.iter_mut().find(|w| *w.key == *key) {
-            worker.leased.remove(&id);
+    pub(crate) fn return_lease(&mut self, lease: Lease) {
+        if let Some(worker) = self.workers.get_mut(&lease.worker) {
+            worker.leased.remove(&lease.task);
         }
-        let Some(task) = self.tasks.get_mut(&id) else {
+        let Some(task) = self.tasks.get_mut(&lease.task) else {
             return;
         };
         task.lease = None;
         task.attempt = task.attempt.saturating_sub(1);
         if task.ended {
-            self.tasks.remove(&id);
+            self.tasks.remove(&lease.task);
             return;
         }
         self.pending += 1;
         let name = Arc::clone(&task.name);
-        self.enqueue(&name, id, true);
+        self.enqueue(&name, lease.task, true);
     }
 
-    /// A worker answered at `now`. The outcome is the caller's unless the task already
-    /// ended; an answer after the task's deadline is a timeout all the same.
+    /// A result came at `now`, from worker `from` if the pool knows it. The outcome is the
+    /// caller's unless the task already ended; an answer after the task's deadline is a
+    /// timeout all the same.
     pub(crate) fn complete(
         &mut self,
-        from: &[u8],
+        from: Option<WorkerId>,
         id: u64,
         outcome: Result<Value, TaskError>,
         now: Instant,
@@ -389,14 +460,14 @@ impl Scheduler {
             // no longer pending.
             self.pending -= 1;
         }
-        for key in [holder.as_deref(), Some(from)].into_iter().flatten() {
-            if let Some(worker) = self.workers.iter_mut().find(|w| *w.key == *key) {
+        for worker in [holder, from].into_iter().flatten() {
+            if let Some(worker) = self.workers.get_mut(&worker) {
                 worker.leased.remove(&id);
             }
         }
         let ended = task.ended;
         let late = task.deadline.is_some_and(|d| d <= now);
-        let timeout_ms = task.timeout.map_or(0, |t| t.as_millis() as u64);
+        let timeout_ms = task.timeout_ms();
         self.tasks.remove(&id);
         if ended {
             self.counters.late_results += 1;
@@ -418,33 +489,43 @@ impl Scheduler {
         })
     }
 
-    /// Ends a task that cannot be sent to any worker; the caller learns why.
-    pub(crate) fn refuse(&mut self, key: &[u8], id: u64) {
-        if let Some(worker) = self.workers.iter_mut().find(|w| *w.key == *key) {
-            worker.leased.remove(&id);
+    /// Ends a leased task that cannot be sent to its worker (its arguments cannot be
+    /// written); the caller learns why.
+    pub(crate) fn refuse(&mut self, lease: Lease, why: String) -> Ended {
+        if let Some(worker) = self.workers.get_mut(&lease.worker) {
+            worker.leased.remove(&lease.task);
         }
-        self.tasks.remove(&id);
+        self.tasks.remove(&lease.task);
         self.counters.failed += 1;
+        Ended {
+            id: lease.task,
+            held_by: None,
+            ending: Ending::Unsendable(why),
+        }
     }
 
-    /// The caller gave up on a task. Returns where it was leased (to send CANCEL) and whether
-    /// it was still running at all.
-    pub(crate) fn cancel(&mut self, id: u64) -> Option<(Option<WorkerKey>, Ending)> {
-        let lease = self.end(id)?;
+    /// The caller gave up on a task; `None` if it already ended.
+    pub(crate) fn cancel(&mut self, id: u64) -> Option<Ended> {
+        let held_by = self.end(id)?;
         self.counters.cancelled += 1;
-        Some((lease, Ending::Cancelled))
+        Some(Ended {
+            id,
+            held_by,
+            ending: Ending::Cancelled,
+        })
     }
 
     /// Ends a task for its caller; a leased task stays with its worker until it answers.
-    fn end(&mut self, id: u64) -> Option<Option<WorkerKey>> {
+    /// `None` if it already ended; else the worker that holds it, if one does.
+    fn end(&mut self, id: u64) -> Option<Option<WorkerId>> {
         let task = self.tasks.get_mut(&id)?;
         if task.ended {
             return None;
         }
-        match task.lease.clone() {
-            Some(key) => {
+        match task.lease {
+            Some(worker) => {
                 task.ended = true;
-                Some(Some(key))
+                Some(Some(worker))
             }
             None => {
                 self.tasks.remove(&id);
@@ -454,76 +535,85 @@ impl Scheduler {
         }
     }
 
-    /// Tasks whose deadline passed (`now` or earlier), and pending tasks no worker could
-    /// take for `no_worker_timeout`.
-    pub(crate) fn expire(
-        &mut self,
-        now: Instant,
-        check_no_worker: bool,
-        local_names: &dyn Fn(&str) -> bool,
-    ) -> Vec<(u64, Option<WorkerKey>, Ending)> {
+    /// Tasks whose deadline passed (`now` or earlier), and with `check_no_worker` pending
+    /// tasks no worker could take for `no_worker_timeout`.
+    pub(crate) fn expire(&mut self, now: Instant, check_no_worker: bool) -> Vec<Ended> {
         let mut ended = Vec::new();
         while let Some(Reverse((at, id))) = self.deadlines.peek().copied() {
             if at > now {
                 break;
             }
             self.deadlines.pop();
-            let timeout_ms = self
-                .tasks
-                .get(&id)
-                .and_then(|t| t.timeout)
-                .map_or(0, |t| t.as_millis() as u64);
-            if let Some(lease) = self.end(id) {
+            let timeout_ms = self.tasks.get(&id).map_or(0, Task::timeout_ms);
+            if let Some(held_by) = self.end(id) {
                 self.counters.timed_out += 1;
-                ended.push((id, lease, Ending::TimedOut { timeout_ms }));
+                ended.push(Ended {
+                    id,
+                    held_by,
+                    ending: Ending::TimedOut { timeout_ms },
+                });
             }
         }
         if let Some(limit) = self.no_worker_timeout.filter(|_| check_no_worker) {
-            let names: Vec<Arc<str>> = self.queues.keys().cloned().collect();
-            for name in names {
-                if self.workers.iter().any(|w| w.can_run(&name, local_names)) {
-                    continue;
-                }
-                let Some(queue) = self.queues.get_mut(&*name) else {
-                    continue;
-                };
-                // The whole queue: a task put back at the front waits afresh, and must not
-                // hold back older ones behind it.
-                let tasks = &self.tasks;
-                let mut expired = Vec::new();
-                queue.retain(|&id| {
-                    let Some(task) = tasks.get(&id) else {
-                        return false;
-                    };
-                    if task.ended || task.lease.is_some() {
-                        return false;
-                    }
-                    let waited = now.saturating_duration_since(task.queued_at);
-                    if waited < limit {
-                        return true;
-                    }
-                    expired.push((id, waited));
-                    false
-                });
-                for (id, waited) in expired {
-                    self.tasks.remove(&id);
-                    self.pending -= 1;
-                    self.counters.no_worker += 1;
-                    let waited_ms = waited.as_millis() as u64;
-                    ended.push((id, None, Ending::NoWorker { waited_ms }));
-                }
-            }
+            self.expire_unrunnable(now, limit, &mut ended);
         }
         ended
     }
 
-    /// When `expire` next has something to do (a deadline), if ever.
+    /// Ends the pending tasks that waited `limit` for a worker able to run them.
+    fn expire_unrunnable(&mut self, now: Instant, limit: Duration, ended: &mut Vec<Ended>) {
+        let names: Vec<Arc<str>> = self.queues.keys().cloned().collect();
+        for name in names {
+            if self.workers.values().any(|w| w.capabilities.can_run(&name)) {
+                continue;
+            }
+            let Some(queue) = self.queues.get_mut(&*name) else {
+                continue;
+            };
+            // The whole queue: a task put back at the front waits afresh, and must not
+            // hold back older ones behind it.
+            let tasks = &self.tasks;
+            let mut expired = Vec::new();
+            queue.retain(|&id| {
+                let Some(task) = tasks.get(&id) else {
+                    return false;
+                };
+                if task.ended || task.lease.is_some() {
+                    return false;
+                }
+                let waited = now.saturating_duration_since(task.queued_at);
+                if waited < limit {
+                    return true;
+                }
+                expired.push((id, waited));
+                false
+            });
+            for (id, waited) in expired {
+                self.tasks.remove(&id);
+                self.pending -= 1;
+                self.counters.no_worker += 1;
+                let waited_ms = waited.as_millis() as u64;
+                ended.push(Ended {
+                    id,
+                    held_by: None,
+                    ending: Ending::NoWorker { waited_ms },
+                });
+            }
+        }
+    }
+
+    /// When `expire` next has a deadline to look at, if ever.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
         self.deadlines.peek().map(|Reverse((at, _))| *at)
     }
 
+    /// Whether pending tasks wait on the no-worker limit (so `expire` should look at them).
+    pub(crate) fn waits_for_workers(&self) -> bool {
+        self.pending > 0 && self.no_worker_timeout.is_some()
+    }
+
     /// Ends every task not yet ended: the pool is going away.
-    pub(crate) fn stop_all(&mut self) -> Vec<(u64, Ending)> {
+    pub(crate) fn stop_all(&mut self) -> Vec<Ended> {
         let ids: Vec<u64> = self
             .tasks
             .iter()
@@ -533,10 +623,16 @@ impl Scheduler {
         self.tasks.clear();
         self.queues.clear();
         self.pending = 0;
-        for worker in &mut self.workers {
+        for worker in self.workers.values_mut() {
             worker.leased.clear();
         }
-        ids.into_iter().map(|id| (id, Ending::Stopped)).collect()
+        ids.into_iter()
+            .map(|id| Ended {
+                id,
+                held_by: None,
+                ending: Ending::Stopped,
+            })
+            .collect()
     }
 }
 
@@ -544,18 +640,12 @@ impl Scheduler {
 mod tests {
     use super::*;
 
-    const HB: Duration = Duration::from_secs(1);
-
-    fn names(list: &[&str]) -> Option<FxHashSet<String>> {
-        Some(list.iter().map(|s| s.to_string()).collect())
+    fn names(list: &[&str]) -> Capabilities {
+        Capabilities::Names(list.iter().map(|s| s.to_string()).collect())
     }
 
-    fn key(bytes: &[u8]) -> WorkerKey {
-        WorkerKey::from(bytes)
-    }
-
-    fn none(_: &str) -> bool {
-        false
+    fn remote(s: &mut Scheduler, tasks: &[&str], capacity: usize) -> WorkerId {
+        s.add_worker(false, names(tasks), capacity)
     }
 
     fn scheduler() -> Scheduler {
@@ -563,137 +653,147 @@ mod tests {
     }
 
     fn submit(s: &mut Scheduler, id: u64, name: &str) {
+        let task = Task::new(id, Arc::from(name), Value::Int(id as i64), None);
+        s.submit(task, Instant::now());
+    }
+
+    fn submit_with_timeout(s: &mut Scheduler, id: u64, timeout: Duration, now: Instant) {
         s.submit(
-            id,
-            Arc::from(name),
-            Value::Int(id as i64),
-            None,
-            Instant::now(),
+            Task::new(id, Arc::from("a"), Value::Nil, Some(timeout)),
+            now,
         );
+    }
+
+    fn lease(worker: WorkerId, task: u64) -> Lease {
+        Lease { worker, task }
+    }
+
+    fn ended(id: u64, held_by: Option<WorkerId>, ending: Ending) -> Ended {
+        Ended {
+            id,
+            held_by,
+            ending,
+        }
     }
 
     #[test]
     fn credit_bounds_what_a_worker_holds() {
         let mut s = scheduler();
-        s.add_worker(key(b"w"), names(&["a"]), 2, HB, Instant::now());
+        let w = remote(&mut s, &["a"], 2);
         for id in 1..=5 {
             submit(&mut s, id, "a");
         }
-        let leases = s.assign(&none);
-        assert_eq!(leases, vec![(key(b"w"), 1), (key(b"w"), 2)]);
+        assert_eq!(s.assign(), vec![lease(w, 1), lease(w, 2)]);
         assert_eq!((s.pending(), s.in_flight()), (3, 2));
         assert_eq!(
-            s.complete(b"w", 1, Ok(Value::Nil), Instant::now()),
+            s.complete(Some(w), 1, Ok(Value::Nil), Instant::now()),
             Some(Ending::Ok(Value::Nil))
         );
-        assert_eq!(s.assign(&none), vec![(key(b"w"), 3)]);
+        assert_eq!(s.assign(), vec![lease(w, 3)]);
     }
 
     #[test]
     fn a_task_goes_only_to_a_worker_that_announced_it() {
         let mut s = scheduler();
-        s.add_worker(key(b"a"), names(&["a"]), 10, HB, Instant::now());
+        let a = remote(&mut s, &["a"], 10);
         submit(&mut s, 1, "b");
         submit(&mut s, 2, "a");
-        assert_eq!(s.assign(&none), vec![(key(b"a"), 2)]);
+        assert_eq!(s.assign(), vec![lease(a, 2)]);
         assert_eq!(s.pending(), 1);
-        s.add_worker(key(b"b"), names(&["b"]), 10, HB, Instant::now());
-        assert_eq!(s.assign(&none), vec![(key(b"b"), 1)]);
+        let b = remote(&mut s, &["b"], 10);
+        assert_eq!(s.assign(), vec![lease(b, 1)]);
     }
 
     #[test]
     fn a_dead_workers_tasks_run_elsewhere_and_poison_is_quarantined() {
         let mut s = Scheduler::new(Placement::Remote, 2, None);
-        s.add_worker(key(b"w1"), names(&["a"]), 1, HB, Instant::now());
+        let w1 = remote(&mut s, &["a"], 1);
         submit(&mut s, 1, "a");
-        assert_eq!(s.assign(&none).len(), 1);
-        assert!(s.remove_worker(b"w1", true, Instant::now()).is_empty());
+        assert_eq!(s.assign().len(), 1);
+        assert!(s.remove_worker(w1, true, Instant::now()).is_empty());
         assert_eq!(s.pending(), 1);
-        s.add_worker(key(b"w2"), names(&["a"]), 1, HB, Instant::now());
-        assert_eq!(s.assign(&none), vec![(key(b"w2"), 1)]);
-        assert_eq!(s.task(1).unwrap().attempt, 2);
+        let w2 = remote(&mut s, &["a"], 1);
+        assert_eq!(s.assign(), vec![lease(w2, 1)]);
+        assert_eq!(s.task(1).unwrap().attempt(), 2);
         // The second death reaches max_attempts.
-        let ended = s.remove_worker(b"w2", true, Instant::now());
-        assert_eq!(ended, vec![(1, Ending::Quarantined { attempts: 2 })]);
-        assert_eq!((s.pending(), s.counters.quarantined), (0, 1));
+        let gone = s.remove_worker(w2, true, Instant::now());
+        assert_eq!(
+            gone,
+            vec![ended(1, None, Ending::Quarantined { attempts: 2 })]
+        );
+        assert_eq!((s.pending(), s.counters().quarantined), (0, 1));
     }
 
     #[test]
     fn a_clean_disconnect_requeues_without_counting_a_death() {
         let mut s = Scheduler::new(Placement::Remote, 1, None);
-        s.add_worker(key(b"w"), names(&["a"]), 1, HB, Instant::now());
+        let w = remote(&mut s, &["a"], 1);
         submit(&mut s, 1, "a");
-        s.assign(&none);
-        assert!(s.remove_worker(b"w", false, Instant::now()).is_empty());
+        s.assign();
+        assert!(s.remove_worker(w, false, Instant::now()).is_empty());
         assert_eq!(s.pending(), 1);
     }
 
     #[test]
     fn a_late_answer_from_a_worker_declared_dead_counts_once() {
         let mut s = scheduler();
-        s.add_worker(key(b"w1"), names(&["a"]), 1, HB, Instant::now());
+        let w1 = remote(&mut s, &["a"], 1);
         submit(&mut s, 1, "a");
-        s.assign(&none);
-        s.remove_worker(b"w1", true, Instant::now());
-        s.add_worker(key(b"w2"), names(&["a"]), 1, HB, Instant::now());
-        s.assign(&none);
-        // w1 was slow, not dead: its answer is the result; w2's later one is a duplicate.
+        s.assign();
+        s.remove_worker(w1, true, Instant::now());
+        let w2 = remote(&mut s, &["a"], 1);
+        s.assign();
+        // w1 was slow, not dead: its answer (from a worker no longer known) is the result;
+        // w2's later one is a duplicate.
         assert_eq!(
-            s.complete(b"w1", 1, Ok(Value::Int(1)), Instant::now()),
+            s.complete(None, 1, Ok(Value::Int(1)), Instant::now()),
             Some(Ending::Ok(Value::Int(1)))
         );
         assert_eq!(
-            s.complete(b"w2", 1, Ok(Value::Int(1)), Instant::now()),
+            s.complete(Some(w2), 1, Ok(Value::Int(1)), Instant::now()),
             None
         );
-        assert_eq!(s.counters.late_results, 1);
+        assert_eq!(s.counters().late_results, 1);
         assert_eq!((s.pending(), s.in_flight()), (0, 0));
     }
 
     #[test]
     fn an_answer_while_requeued_ends_the_task() {
         let mut s = scheduler();
-        s.add_worker(key(b"w1"), names(&["a"]), 1, HB, Instant::now());
+        let w1 = remote(&mut s, &["a"], 1);
         submit(&mut s, 1, "a");
-        s.assign(&none);
-        s.remove_worker(b"w1", true, Instant::now());
+        s.assign();
+        s.remove_worker(w1, true, Instant::now());
         assert_eq!(s.pending(), 1);
         assert!(s
-            .complete(b"w1", 1, Ok(Value::Nil), Instant::now())
+            .complete(None, 1, Ok(Value::Nil), Instant::now())
             .is_some());
         assert_eq!(s.pending(), 0);
-        s.add_worker(key(b"w2"), names(&["a"]), 1, HB, Instant::now());
-        assert!(s.assign(&none).is_empty());
+        remote(&mut s, &["a"], 1);
+        assert!(s.assign().is_empty());
     }
 
     #[test]
     fn cancel_and_deadline_end_a_task_once_and_keep_its_credit_until_answered() {
         let mut s = scheduler();
         let now = Instant::now();
-        s.add_worker(key(b"w"), names(&["a"]), 1, HB, now);
-        s.submit(
-            1,
-            Arc::from("a"),
-            Value::Nil,
-            Some(Duration::from_millis(5)),
-            now,
-        );
+        let w = remote(&mut s, &["a"], 1);
+        submit_with_timeout(&mut s, 1, Duration::from_millis(5), now);
         submit(&mut s, 2, "a");
-        s.assign(&none);
+        s.assign();
         let later = now + Duration::from_millis(10);
-        let expired = s.expire(later, true, &none);
         assert_eq!(
-            expired,
-            vec![(1, Some(key(b"w")), Ending::TimedOut { timeout_ms: 5 })]
+            s.expire(later, true),
+            vec![ended(1, Some(w), Ending::TimedOut { timeout_ms: 5 })]
         );
         // Still held: no credit for task 2 until the worker answers.
-        assert!(s.assign(&none).is_empty());
-        assert_eq!(s.complete(b"w", 1, Ok(Value::Nil), Instant::now()), None);
-        assert_eq!(s.assign(&none), vec![(key(b"w"), 2)]);
-        assert_eq!(s.cancel(2), Some((Some(key(b"w")), Ending::Cancelled)));
+        assert!(s.assign().is_empty());
+        assert_eq!(s.complete(Some(w), 1, Ok(Value::Nil), Instant::now()), None);
+        assert_eq!(s.assign(), vec![lease(w, 2)]);
+        assert_eq!(s.cancel(2), Some(ended(2, Some(w), Ending::Cancelled)));
         assert_eq!(s.cancel(2), None);
         submit(&mut s, 3, "a");
-        assert_eq!(s.cancel(3), Some((None, Ending::Cancelled)));
+        assert_eq!(s.cancel(3), Some(ended(3, None, Ending::Cancelled)));
         assert_eq!(s.pending(), 0);
     }
 
@@ -701,32 +801,27 @@ mod tests {
     fn an_answer_after_the_deadline_is_a_timeout() {
         let mut s = scheduler();
         let now = Instant::now();
-        s.add_worker(key(b"w"), names(&["a"]), 1, HB, now);
-        s.submit(
-            1,
-            Arc::from("a"),
-            Value::Nil,
-            Some(Duration::from_millis(5)),
-            now,
-        );
-        s.assign(&none);
+        let w = remote(&mut s, &["a"], 1);
+        submit_with_timeout(&mut s, 1, Duration::from_millis(5), now);
+        s.assign();
         let late = now + Duration::from_millis(6);
-        let ending = s.complete(b"w", 1, Ok(Value::Nil), late);
+        let ending = s.complete(Some(w), 1, Ok(Value::Nil), late);
         assert_eq!(ending, Some(Ending::TimedOut { timeout_ms: 5 }));
-        assert_eq!((s.counters.timed_out, s.counters.completed), (1, 0));
-        assert!(s.expire(late, true, &none).is_empty(), "ended once");
+        assert_eq!((s.counters().timed_out, s.counters().completed), (1, 0));
+        assert!(s.expire(late, true).is_empty(), "ended once");
     }
 
     #[test]
     fn no_worker_for_a_task_ends_it_after_the_wait() {
         let mut s = Scheduler::new(Placement::Remote, 3, Some(Duration::from_millis(50)));
         let now = Instant::now();
-        s.submit(1, Arc::from("b"), Value::Nil, None, now);
-        assert!(s
-            .expire(now + Duration::from_millis(10), true, &none)
-            .is_empty());
-        let ended = s.expire(now + Duration::from_millis(60), true, &none);
-        assert_eq!(ended, vec![(1, None, Ending::NoWorker { waited_ms: 60 })]);
+        s.submit(Task::new(1, Arc::from("b"), Value::Nil, None), now);
+        assert!(s.expire(now + Duration::from_millis(10), true).is_empty());
+        let gone = s.expire(now + Duration::from_millis(60), true);
+        assert_eq!(
+            gone,
+            vec![ended(1, None, Ending::NoWorker { waited_ms: 60 })]
+        );
         assert_eq!(s.pending(), 0);
     }
 
@@ -735,45 +830,47 @@ mod tests {
         let limit = Duration::from_millis(50);
         let mut s = Scheduler::new(Placement::Remote, 3, Some(limit));
         let start = Instant::now();
-        s.submit(1, Arc::from("a"), Value::Nil, None, start);
-        s.submit(2, Arc::from("a"), Value::Nil, None, start);
+        s.submit(Task::new(1, Arc::from("a"), Value::Nil, None), start);
+        s.submit(Task::new(2, Arc::from("a"), Value::Nil, None), start);
         // Task 1 goes to a worker that then dies at 40 ms: it waits afresh from there.
-        s.add_worker(key(b"w"), names(&["a"]), 1, HB, start);
-        s.assign(&none);
-        s.remove_worker(b"w", true, start + Duration::from_millis(40));
-        let ended = s.expire(start + Duration::from_millis(60), true, &none);
-        assert_eq!(ended, vec![(2, None, Ending::NoWorker { waited_ms: 60 })]);
-        let ended = s.expire(start + Duration::from_millis(95), true, &none);
-        assert_eq!(ended, vec![(1, None, Ending::NoWorker { waited_ms: 55 })]);
+        let w = remote(&mut s, &["a"], 1);
+        s.assign();
+        s.remove_worker(w, true, start + Duration::from_millis(40));
+        let gone = s.expire(start + Duration::from_millis(60), true);
+        assert_eq!(
+            gone,
+            vec![ended(2, None, Ending::NoWorker { waited_ms: 60 })]
+        );
+        let gone = s.expire(start + Duration::from_millis(95), true);
+        assert_eq!(
+            gone,
+            vec![ended(1, None, Ending::NoWorker { waited_ms: 55 })]
+        );
     }
 
     #[test]
     fn local_first_spills_to_remote_workers() {
         let mut s = Scheduler::new(Placement::LocalFirst, 3, None);
-        let now = Instant::now();
-        s.add_worker(key(LOCAL), None, 1, HB, now);
-        s.add_worker(key(b"r"), names(&["a"]), 5, HB, now);
+        let registry = TaskRegistry::default();
+        registry.register("a", |_, v| Ok(v));
+        let local = s.add_worker(true, Capabilities::Registry(registry), 1);
+        let r = remote(&mut s, &["a"], 5);
         for id in 1..=3 {
             submit(&mut s, id, "a");
         }
-        let all = |_: &str| true;
-        let leases = s.assign(&all);
-        assert_eq!(
-            leases,
-            vec![(key(LOCAL), 1), (key(b"r"), 2), (key(b"r"), 3)]
-        );
+        assert_eq!(s.assign(), vec![lease(local, 1), lease(r, 2), lease(r, 3)]);
     }
 
     #[test]
     fn stop_ends_everything_once() {
         let mut s = scheduler();
-        s.add_worker(key(b"w"), names(&["a"]), 1, HB, Instant::now());
+        remote(&mut s, &["a"], 1);
         submit(&mut s, 1, "a");
         submit(&mut s, 2, "a");
-        s.assign(&none);
+        s.assign();
         s.cancel(1);
-        let mut ended = s.stop_all();
-        ended.sort_by_key(|(id, _)| *id);
-        assert_eq!(ended, vec![(2, Ending::Stopped)]);
+        let mut gone = s.stop_all();
+        gone.sort_by_key(|e| e.id);
+        assert_eq!(gone, vec![ended(2, None, Ending::Stopped)]);
     }
 }

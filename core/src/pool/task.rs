@@ -3,12 +3,9 @@
 
 use crate::bert::Value;
 use crate::panic_message::panic_message;
-use crate::waker::Waker;
-use crossbeam_channel::{Receiver, Sender};
-use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// What a task handler sees besides its arguments.
@@ -108,101 +105,39 @@ pub type TaskResult = Result<Value, TaskError>;
 /// A task handler: runs on a pool or worker thread, so it must be `Send + Sync`.
 pub type TaskFn = dyn Fn(&TaskContext, Value) -> TaskResult + Send + Sync;
 
-/// The named tasks a node or worker can run, shared with the threads that run them.
-#[derive(Clone, Default)]
-pub struct TaskRegistry {
-    tasks: Arc<RwLock<HashMap<String, Arc<TaskFn>>>>,
-}
-
-impl TaskRegistry {
-    /// Registers (or replaces) a task.
-    pub fn register(
-        &self,
-        name: &str,
-        handler: impl Fn(&TaskContext, Value) -> TaskResult + Send + Sync + 'static,
-    ) {
-        self.write().insert(name.to_owned(), Arc::new(handler));
-    }
-
-    pub fn get(&self, name: &str) -> Option<Arc<TaskFn>> {
-        self.read().get(name).cloned()
-    }
-
-    pub fn contains(&self, name: &str) -> bool {
-        self.read().contains_key(name)
-    }
-
-    /// The registered names, sorted.
-    pub fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.read().keys().cloned().collect();
-        names.sort();
-        names
-    }
-
-    // A handler that panicked never holds the lock (it runs outside it), so a poisoned lock
-    // still holds a consistent map.
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Arc<TaskFn>>> {
-        self.tasks.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Arc<TaskFn>>> {
-        self.tasks.write().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
 /// Class of the error a panicking handler turns into.
 pub const PANIC_CLASS: &str = "Panic";
 /// Class of the error for a task name the runner does not know.
 pub const UNKNOWN_TASK_CLASS: &str = "UnknownTask";
+/// Class of the error of a task cancelled (or past its deadline) before it started.
+pub const CANCELLED_CLASS: &str = "Cancelled";
 
-/// Runs a task by name; a panic or an unknown name becomes a `TaskError`.
-pub(crate) fn run_task(registry: &TaskRegistry, context: &TaskContext, args: Value) -> TaskResult {
-    let Some(handler) = registry.get(context.name()) else {
-        return Err(TaskError::new(
-            UNKNOWN_TASK_CLASS,
-            format!("no task named {:?} here", context.name()),
-        ));
-    };
-    catch_unwind(AssertUnwindSafe(|| handler(context, args)))
-        .unwrap_or_else(|payload| Err(TaskError::new(PANIC_CLASS, panic_message(payload.as_ref()))))
+/// A task to run: what its handler sees of it, and its arguments. A pool's local threads and
+/// a worker's threads (Rust or host) get the same.
+#[derive(Debug)]
+pub struct Job {
+    /// The task's id, name, attempt, deadline and cancel flag.
+    pub context: TaskContext,
+    /// The task's arguments.
+    pub args: Value,
 }
 
-/// A task handed to a task thread.
-pub(crate) struct Job {
-    pub(crate) context: TaskContext,
-    pub(crate) args: Value,
-}
-
-/// Starts `count` threads named `{name}-{i}` that run the jobs of `jobs` until it closes,
-/// handing each result to `results` and waking `waker`. A job cancelled (or past its
-/// deadline) while it waited is not run: its result is no longer wanted.
-pub(crate) fn start_task_threads(
-    name: &str,
-    count: usize,
-    jobs: &Receiver<Job>,
-    results: &Sender<(u64, TaskResult)>,
-    registry: &TaskRegistry,
-    waker: &Arc<Waker>,
-) -> std::io::Result<()> {
-    for i in 0..count {
-        let (jobs, results) = (jobs.clone(), results.clone());
-        let (registry, waker) = (registry.clone(), Arc::clone(waker));
-        std::thread::Builder::new()
-            .name(format!("{name}-{i}"))
-            .spawn(move || {
-                while let Ok(job) = jobs.recv() {
-                    let id = job.context.id();
-                    let result = if job.context.is_cancelled() {
-                        Err(TaskError::new("Cancelled", "cancelled before it started"))
-                    } else {
-                        run_task(&registry, &job.context, job.args)
-                    };
-                    if results.send((id, result)).is_err() {
-                        return;
-                    }
-                    waker.wake();
-                }
-            })?;
+impl Job {
+    /// Calls a Rust handler; a panic becomes a `TaskError` of class [`PANIC_CLASS`]. A job
+    /// cancelled (or past its deadline) while it waited is not run: its result is no
+    /// longer wanted.
+    pub(crate) fn run(self, handler: &TaskFn) -> TaskResult {
+        if self.context.is_cancelled() {
+            return Err(cancelled_before_start());
+        }
+        let Job { context, args } = self;
+        catch_unwind(AssertUnwindSafe(|| handler(&context, args))).unwrap_or_else(|payload| {
+            Err(TaskError::new(PANIC_CLASS, panic_message(payload.as_ref())))
+        })
     }
-    Ok(())
+}
+
+/// The error of a job that was cancelled before it started.
+pub(crate) fn cancelled_before_start() -> TaskError {
+    TaskError::new(CANCELLED_CLASS, "cancelled before it started")
 }

@@ -1,112 +1,109 @@
-//! Route kinds (with the original DripDrop names), bind/connect, and message formats.
+//! Route kinds, with the original DripDrop names.
+//!
+//! Every kind lives in a file of its own under `route/kinds/`; the list below is the one
+//! place that names them all. Adding a kind is one file and one line here.
 
+use super::io::{Abilities, Kind, OpenRoute, RouteIo};
+use super::kinds;
 use crate::error::Error;
 
-/// The kind of ZeroMQ socket behind a route, named as the original DripDrop named them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum RouteKind {
+/// Declares [`RouteKind`] from the list of kinds: each entry's variant, its DripDrop name and
+/// the `KIND` of its file in `route/kinds/`.
+macro_rules! route_kinds {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal => $imp:path, )*) => {
+        /// The kind of a route, named as the original DripDrop named them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum RouteKind {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl RouteKind {
+            /// Every kind, in the order of the list.
+            pub const ALL: [RouteKind; [$( RouteKind::$variant, )*].len()] =
+                [$( RouteKind::$variant, )*];
+
+            /// The original DripDrop name, e.g. `zmq_publish`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( RouteKind::$variant => $name, )*
+                }
+            }
+
+            fn behaviour(self) -> &'static dyn Kind {
+                match self {
+                    $( RouteKind::$variant => $imp, )*
+                }
+            }
+        }
+    };
+}
+
+route_kinds! {
     /// PUB: sends `[name, message]`, so subscribers filter on the name.
-    Publish,
+    Publish = "zmq_publish" => kinds::publish::KIND,
     /// SUB: receives what publishers send, filtered by a topic prefix or regex.
-    Subscribe,
+    Subscribe = "zmq_subscribe" => kinds::subscribe::KIND,
     /// PUSH: sends to pullers, round-robin.
-    Push,
+    Push = "zmq_push" => kinds::push::KIND,
     /// PULL: receives from pushers, fair-queued.
-    Pull,
+    Pull = "zmq_pull" => kinds::pull::KIND,
     /// ROUTER: receives requests and answers each through its `Response`.
-    Xrep,
+    Xrep = "zmq_xrep" => kinds::xrep::KIND,
     /// DEALER: sends requests whose replies come back to a callback, matched by request id.
-    Xreq,
+    Xreq = "zmq_xreq" => kinds::xreq::KIND,
     /// REQ: one request at a time, strictly alternating with its reply.
-    Req,
+    Req = "zmq_req" => kinds::req::KIND,
     /// REP: answers one request at a time.
-    Rep,
+    Rep = "zmq_rep" => kinds::rep::KIND,
     /// PAIR: one peer, both directions.
-    Pair,
+    Pair = "zmq_pair" => kinds::pair::KIND,
 }
 
 impl RouteKind {
-    pub const ALL: [RouteKind; 9] = [
-        RouteKind::Publish,
-        RouteKind::Subscribe,
-        RouteKind::Push,
-        RouteKind::Pull,
-        RouteKind::Xrep,
-        RouteKind::Xreq,
-        RouteKind::Req,
-        RouteKind::Rep,
-        RouteKind::Pair,
-    ];
-
-    /// The original DripDrop name, e.g. `zmq_publish`.
-    pub fn name(self) -> &'static str {
-        match self {
-            RouteKind::Publish => "zmq_publish",
-            RouteKind::Subscribe => "zmq_subscribe",
-            RouteKind::Push => "zmq_push",
-            RouteKind::Pull => "zmq_pull",
-            RouteKind::Xrep => "zmq_xrep",
-            RouteKind::Xreq => "zmq_xreq",
-            RouteKind::Req => "zmq_req",
-            RouteKind::Rep => "zmq_rep",
-            RouteKind::Pair => "zmq_pair",
-        }
-    }
-
-    /// Reads a kind by its DripDrop name, with or without the `zmq_` prefix.
+    /// Reads a kind by its DripDrop name; ZeroMQ kinds also without their `zmq_` prefix.
     pub fn from_name(name: &str) -> Result<Self, Error> {
-        let bare = name.strip_prefix("zmq_").unwrap_or(name);
         RouteKind::ALL
             .into_iter()
-            .find(|kind| &kind.name()[4..] == bare)
+            .find(|kind| {
+                let full = kind.name();
+                full == name || full.strip_prefix("zmq_") == Some(name)
+            })
             .ok_or_else(|| {
+                let known: Vec<&str> = RouteKind::ALL.iter().map(|k| k.name()).collect();
                 Error::InvalidArgument(format!(
-                    "unknown route kind {name:?} (expected one of zmq_publish, zmq_subscribe, \
-                     zmq_push, zmq_pull, zmq_xrep, zmq_xreq, zmq_req, zmq_rep, zmq_pair)"
+                    "unknown route kind {name:?} (expected one of {})",
+                    known.join(", ")
                 ))
             })
     }
 
-    pub(crate) fn socket_type(self) -> zmq::SocketType {
-        match self {
-            RouteKind::Publish => zmq::PUB,
-            RouteKind::Subscribe => zmq::SUB,
-            RouteKind::Push => zmq::PUSH,
-            RouteKind::Pull => zmq::PULL,
-            RouteKind::Xrep => zmq::ROUTER,
-            RouteKind::Xreq => zmq::DEALER,
-            RouteKind::Req => zmq::REQ,
-            RouteKind::Rep => zmq::REP,
-            RouteKind::Pair => zmq::PAIR,
-        }
+    pub(crate) fn abilities(self) -> Abilities {
+        self.behaviour().abilities()
+    }
+
+    pub(crate) fn open(self, route: OpenRoute<'_>) -> Result<Box<dyn RouteIo>, Error> {
+        self.behaviour().open(route)
     }
 
     /// Whether `send_message` may be called on the route (xrep and rep answer through a
     /// `Response` instead).
     pub fn sends(self) -> bool {
-        matches!(
-            self,
-            RouteKind::Publish
-                | RouteKind::Push
-                | RouteKind::Xreq
-                | RouteKind::Req
-                | RouteKind::Pair
-        )
+        self.abilities().sends
     }
 
     /// Whether the route receives anything.
     pub fn receives(self) -> bool {
-        !matches!(self, RouteKind::Publish | RouteKind::Push)
+        self.abilities().receives
     }
 
     /// Whether what it sends expects a reply (`send_request`).
     pub fn requests(self) -> bool {
-        matches!(self, RouteKind::Xreq | RouteKind::Req)
+        self.abilities().requests
     }
 
     /// Whether what it receives is a request to answer (`on_request`).
     pub fn answers(self) -> bool {
-        matches!(self, RouteKind::Xrep | RouteKind::Rep)
+        self.abilities().answers
     }
 }
 
@@ -116,32 +113,28 @@ impl std::fmt::Display for RouteKind {
     }
 }
 
-/// Whether a route binds its addresses or connects to them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    Bind,
-    Connect,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl Mode {
-    /// Reads `bind` or `connect`.
-    pub fn from_name(name: &str) -> Result<Self, Error> {
-        match name {
-            "bind" => Ok(Mode::Bind),
-            "connect" => Ok(Mode::Connect),
-            other => Err(Error::InvalidArgument(format!(
-                "unknown socket mode {other:?} (expected bind or connect)"
-            ))),
+    #[test]
+    fn kinds_are_read_by_their_names_with_or_without_the_prefix() {
+        for kind in RouteKind::ALL {
+            assert_eq!(RouteKind::from_name(kind.name()).unwrap(), kind);
+            let bare = kind.name().strip_prefix("zmq_").unwrap();
+            assert_eq!(RouteKind::from_name(bare).unwrap(), kind);
         }
+        let e = RouteKind::from_name("zmq_nonsense").unwrap_err();
+        assert!(e.to_string().contains("zmq_pair"), "{e}");
     }
-}
 
-/// What travels in a route's frames.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum MsgFormat {
-    /// DripDrop messages, BERT-encoded, framed per route kind.
-    #[default]
-    DripDrop,
-    /// Frames passed untouched both ways, for talking to non-DripDrop peers.
-    Raw,
+    #[test]
+    fn what_each_kind_can_do() {
+        use RouteKind::*;
+        let senders: Vec<_> = RouteKind::ALL.iter().filter(|k| k.sends()).collect();
+        assert_eq!(senders, [&Publish, &Push, &Xreq, &Req, &Pair]);
+        assert!(!Publish.receives() && !Push.receives() && Pull.receives());
+        assert!(Xreq.requests() && Req.requests() && !Pair.requests());
+        assert!(Xrep.answers() && Rep.answers() && !Xreq.answers());
+    }
 }

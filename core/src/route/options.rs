@@ -1,7 +1,48 @@
-//! Per-route settings: socket options, topic filter, format and queue bounds.
+//! Per-route settings: bind or connect, socket options, topic filter, format and queue
+//! bounds.
 
-use super::kind::MsgFormat;
+use crate::error::Error;
 use std::time::Duration;
+
+/// Whether a route binds its addresses or connects to them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Listens on its addresses; peers connect to it.
+    Bind,
+    /// Connects to peers listening on its addresses.
+    Connect,
+}
+
+impl Mode {
+    /// Reads `bind` or `connect`.
+    pub fn from_name(name: &str) -> Result<Self, Error> {
+        match name {
+            "bind" => Ok(Mode::Bind),
+            "connect" => Ok(Mode::Connect),
+            other => Err(Error::InvalidArgument(format!(
+                "unknown socket mode {other:?} (expected bind or connect)"
+            ))),
+        }
+    }
+
+    /// `bind` or `connect`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Bind => "bind",
+            Mode::Connect => "connect",
+        }
+    }
+}
+
+/// What travels in a route's frames.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MsgFormat {
+    /// DripDrop messages, BERT-encoded, framed per route kind.
+    #[default]
+    DripDrop,
+    /// Frames passed untouched both ways, for talking to non-DripDrop peers.
+    Raw,
+}
 
 /// How a subscriber picks messages by name.
 #[derive(Clone, Debug)]

@@ -479,9 +479,9 @@ impl RbNode {
 
     /// Registers task `name` for this node's pools, run by the threads serving `task_queue`.
     fn task(ruby: &Ruby, rb_self: &Self, name: String) -> Result<(), Error> {
-        let forwarder = Self::task_queue(ruby, rb_self).forwarder();
+        let queue = Self::task_queue(ruby, rb_self).host_queue();
         rb_self.with_node(ruby, |n| {
-            n.task(&name, forwarder);
+            n.host_task(&name, &queue);
             Ok(())
         })
     }

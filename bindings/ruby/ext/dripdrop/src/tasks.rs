@@ -4,7 +4,7 @@
 use crate::convert::{from_ruby, to_ruby};
 use crate::gvl;
 use crate::shared::call_for;
-use dripdrop::pool::{HostJob, HostQueue, Next, TaskContext, TaskError, TaskResult};
+use dripdrop::pool::{HostJob, HostQueue, Next, TaskError};
 use magnus::{error::ErrorType, prelude::*, Error, RHash, Ruby, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,13 +29,6 @@ impl RbTaskQueue {
     /// then end rather than wait for ever).
     pub fn host_queue(&self) -> Arc<HostQueue> {
         Arc::clone(&self.queue)
-    }
-
-    /// A Rust task handler that hands the job to this queue and waits for its result.
-    pub fn forwarder(
-        &self,
-    ) -> impl Fn(&TaskContext, dripdrop::Value) -> TaskResult + Send + Sync + 'static {
-        self.queue.forwarder("Ruby")
     }
 }
 

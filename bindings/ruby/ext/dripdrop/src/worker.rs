@@ -83,7 +83,7 @@ impl RbWorker {
         let worker = worker
             .as_mut()
             .ok_or_else(|| error(ruby, "Error", "the worker already runs"))?;
-        worker.task(&name, queue.forwarder());
+        worker.host_task(&name, &queue.host_queue());
         Ok(())
     }
 

@@ -6,6 +6,7 @@
 //! wrapper keeps that, so a queued frame is copied once, when it is queued, and handed to
 //! ZeroMQ as it is once the socket drains.
 
+use crate::reactor::SharedSocket;
 use std::mem::MaybeUninit;
 use std::ops::Deref;
 
@@ -33,16 +34,12 @@ impl OutFrame {
 
     /// Hands the frame to ZeroMQ without blocking. `Ok(false)` when the socket would block:
     /// the frame is still ours and may be sent again.
-    pub(crate) fn send(
-        &mut self,
-        socket: &mut zmq::Socket,
-        more: bool,
-    ) -> Result<bool, zmq::Error> {
+    pub(crate) fn send(&mut self, socket: &SharedSocket, more: bool) -> Result<bool, zmq::Error> {
         let flags =
             zmq_sys::ZMQ_DONTWAIT as i32 | if more { zmq_sys::ZMQ_SNDMORE as i32 } else { 0 };
         // SAFETY: the message is initialised and the socket is open; on success libzmq
         // leaves an empty message behind, which Drop closes like any other.
-        let rc = unsafe { zmq_sys::zmq_msg_send(&mut self.msg, socket.as_mut_ptr(), flags) };
+        let rc = unsafe { zmq_sys::zmq_msg_send(&mut self.msg, socket.raw(), flags) };
         if rc >= 0 {
             return Ok(true);
         }
@@ -95,13 +92,14 @@ mod tests {
     #[test]
     fn a_refused_frame_is_kept_and_sent_later() {
         let context = zmq::Context::new();
-        let mut push = context.socket(zmq::PUSH).unwrap();
+        let push = context.socket(zmq::PUSH).unwrap();
         push.set_linger(0).unwrap();
         let endpoint = format!("inproc://out-frame-{}", std::process::id());
         push.bind(&endpoint).unwrap();
+        let push = SharedSocket::new(push);
         // No peer yet: a PUSH has nowhere to put the frame and refuses it.
         let mut frame = OutFrame::copy_of(b"kept");
-        assert!(!frame.send(&mut push, false).unwrap());
+        assert!(!frame.send(&push, false).unwrap());
         assert_eq!(&*frame, b"kept");
 
         let pull = context.socket(zmq::PULL).unwrap();
@@ -112,7 +110,7 @@ mod tests {
             let mut items = [push.as_poll_item(zmq::POLLOUT)];
             zmq::poll(&mut items, 5_000).unwrap();
         }
-        assert!(frame.send(&mut push, false).unwrap());
+        assert!(frame.send(&push, false).unwrap());
         assert_eq!(pull.recv_bytes(0).unwrap(), b"kept");
     }
 }

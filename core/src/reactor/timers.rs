@@ -20,10 +20,24 @@ impl TimerId {
     }
 }
 
-/// A timer's due time and what it holds; `C` is the callback type the node stores.
+/// What a timer holds; `C` is the payload its owner stores (a node's callback...).
 struct Timer<C> {
     callback: C,
     period: Option<Duration>,
+}
+
+/// `delay` after `now`; a delay past what an `Instant` can hold is as good as never.
+pub(crate) fn later(now: Instant, delay: Duration) -> Instant {
+    const NEVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    now.checked_add(delay.min(NEVER)).unwrap_or(now)
+}
+
+/// A timer taken off the heap because it is due.
+pub(crate) struct Due<C> {
+    pub(crate) id: TimerId,
+    pub(crate) callback: C,
+    /// Set for a repeating timer, which goes back with [`Timers::finish`].
+    pub(crate) period: Option<Duration>,
 }
 
 /// Pending timers ordered by due time, then by creation, so timers due together fire in the
@@ -53,10 +67,15 @@ impl<C> Timers<C> {
         period: Option<Duration>,
         callback: C,
     ) -> TimerId {
+        self.add_at(later(Instant::now(), delay), period, callback)
+    }
+
+    /// Adds a timer due at `at`, repeating every `period` after it if given.
+    pub(crate) fn add_at(&mut self, at: Instant, period: Option<Duration>, callback: C) -> TimerId {
         let id = TimerId(self.next_id);
         self.next_id += 1;
         self.timers.insert(id, Timer { callback, period });
-        self.due.push(Reverse((Instant::now() + delay, id)));
+        self.due.push(Reverse((at, id)));
         id
     }
 
@@ -86,9 +105,9 @@ impl<C> Timers<C> {
         None
     }
 
-    /// Takes the next timer due at or before `now`: its id, its callback, and its period. A
-    /// repeating timer must be handed back with [`Timers::finish`] once its callback ran.
-    pub(crate) fn pop_due(&mut self, now: Instant) -> Option<(TimerId, C, Option<Duration>)> {
+    /// Takes the next timer due at or before `now`. A repeating timer must be handed back
+    /// with [`Timers::finish`] once its callback ran.
+    pub(crate) fn pop_due(&mut self, now: Instant) -> Option<Due<C>> {
         while let Some(Reverse((at, id))) = self.due.peek().copied() {
             if at > now {
                 return None;
@@ -98,7 +117,11 @@ impl<C> Timers<C> {
                 if timer.period.is_some() {
                     self.running = Some((id, false));
                 }
-                return Some((id, timer.callback, timer.period));
+                return Some(Due {
+                    id,
+                    callback: timer.callback,
+                    period: timer.period,
+                });
             }
         }
         None
@@ -117,7 +140,7 @@ impl<C> Timers<C> {
                 period: Some(period),
             },
         );
-        self.due.push(Reverse((Instant::now() + period, id)));
+        self.due.push(Reverse((later(Instant::now(), period), id)));
     }
 }
 
@@ -132,8 +155,14 @@ mod tests {
         let a = timers.add(Duration::ZERO, None, "a");
         let b = timers.add(Duration::ZERO, None, "b");
         let now = Instant::now();
-        assert_eq!(timers.pop_due(now).map(|t| (t.0, t.1)), Some((a, "a")));
-        assert_eq!(timers.pop_due(now).map(|t| (t.0, t.1)), Some((b, "b")));
+        assert_eq!(
+            timers.pop_due(now).map(|t| (t.id, t.callback)),
+            Some((a, "a"))
+        );
+        assert_eq!(
+            timers.pop_due(now).map(|t| (t.id, t.callback)),
+            Some((b, "b"))
+        );
         assert!(timers.pop_due(now).is_none());
         assert!(timers.cancel(late));
         assert!(!timers.cancel(late));
@@ -144,7 +173,11 @@ mod tests {
     fn a_repeating_timer_cancelled_by_its_own_callback_stays_cancelled() {
         let mut timers = Timers::new();
         let id = timers.add(Duration::ZERO, Some(Duration::from_secs(1)), "tick");
-        let (popped, callback, period) = timers.pop_due(Instant::now()).expect("due");
+        let Due {
+            id: popped,
+            callback,
+            period,
+        } = timers.pop_due(Instant::now()).expect("due");
         assert!(timers.cancel(popped));
         timers.finish(popped, callback, period.expect("repeats"));
         assert_eq!(timers.len(), 0);
@@ -155,7 +188,11 @@ mod tests {
     fn a_repeating_timer_comes_back() {
         let mut timers = Timers::new();
         let id = timers.add(Duration::ZERO, Some(Duration::from_secs(1)), "tick");
-        let (popped, callback, period) = timers.pop_due(Instant::now()).expect("due");
+        let Due {
+            id: popped,
+            callback,
+            period,
+        } = timers.pop_due(Instant::now()).expect("due");
         timers.finish(popped, callback, period.expect("repeats"));
         assert_eq!(timers.len(), 1);
         assert!(timers.next_due().expect("re-armed") > Instant::now());

@@ -1,0 +1,76 @@
+//! What each route calls with what it receives: one handler per route, of the shape its kind
+//! and format take.
+
+use super::callbacks::{FramesHandler, MessageHandler, RequestHandler};
+use crate::error::Error;
+use crate::route::{MsgFormat, Route};
+
+/// A route's handler.
+pub(crate) enum Handler {
+    Message(MessageHandler),
+    Request(RequestHandler),
+    Frames(FramesHandler),
+}
+
+/// The handler of each route, by route index.
+#[derive(Default)]
+pub(crate) struct Handlers {
+    by_route: Vec<Option<Handler>>,
+}
+
+impl Handlers {
+    /// Gives `route` (at `index`) its handler, if the handler fits the route.
+    pub(crate) fn set(
+        &mut self,
+        index: usize,
+        route: &Route,
+        handler: Handler,
+    ) -> Result<(), Error> {
+        if let Some(what) = misfit(&handler, route) {
+            return Err(route.wrong_kind(what));
+        }
+        if self.by_route.len() <= index {
+            self.by_route.resize_with(index + 1, || None);
+        }
+        self.by_route[index] = Some(handler);
+        Ok(())
+    }
+
+    /// Takes a route's handler out to call it (the call may use the node freely); give it
+    /// back with [`Handlers::restore`].
+    pub(crate) fn take(&mut self, index: usize) -> Option<Handler> {
+        self.by_route.get_mut(index).and_then(Option::take)
+    }
+
+    /// Puts back a handler taken out, unless the call set a new one.
+    pub(crate) fn restore(&mut self, index: usize, handler: Handler) {
+        if let Some(slot) = self.by_route.get_mut(index) {
+            if slot.is_none() {
+                *slot = Some(handler);
+            }
+        }
+    }
+}
+
+/// Why a handler does not fit a route, if it does not.
+fn misfit(handler: &Handler, route: &Route) -> Option<&'static str> {
+    let abilities = route.abilities();
+    let fits = match (handler, route.format()) {
+        (Handler::Frames(_), MsgFormat::Raw) => abilities.receives,
+        (Handler::Frames(_), MsgFormat::DripDrop) => false,
+        (_, MsgFormat::Raw) => false,
+        (Handler::Message(_), _) => abilities.receives && !abilities.answers && !abilities.requests,
+        (Handler::Request(_), _) => abilities.answers,
+    };
+    if fits {
+        return None;
+    }
+    Some(match (handler, route.format()) {
+        (Handler::Frames(_), MsgFormat::DripDrop) => "on_frames needs msg_format raw",
+        (_, MsgFormat::Raw) => "a raw route takes on_frames",
+        (Handler::Request(_), _) => "on_request needs an xrep or rep route",
+        _ if abilities.answers => "an xrep or rep route takes on_request",
+        _ if abilities.requests => "replies go to the callback of send_request",
+        _ => "this route kind receives nothing",
+    })
+}

@@ -1,0 +1,510 @@
+//! The pool's I/O thread: the ROUTER socket workers connect to, heartbeats, credits and
+//! leases. No host code runs here, so a slow callback or a long task never makes a worker
+//! look dead, and the thread always answers its workers.
+//!
+//! Each turn it takes the node's commands, collects results, serves its timers (heartbeats,
+//! liveness, the no-worker wait), ends what expired, leases what can be leased, and hands the
+//! node what ended, then waits on its reactor.
+
+use super::options::{Placement, PoolOptions};
+use super::peer::{send_to, Delivery, LocalPeer, Peer, RemotePeer};
+use super::protocol::to_pool::{Ready, ToPool};
+use super::protocol::{write_disconnect, write_heartbeat};
+use super::registry::TaskRegistry;
+use super::runner::TaskRunner;
+use super::scheduler::{Capabilities, Ended, Ending, Lease, Scheduler, Task, WorkerId};
+use super::snapshot::{PoolSnapshot, WorkerSnapshot};
+use super::task::TaskResult;
+use crate::bert::Value;
+use crate::reactor::{later, Event, Interest, Reactor, SharedSocket, WakeReceiver, Waker};
+use crossbeam_channel::{Receiver, Sender};
+use rustc_hash::FxHashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What the node asks of its pool. Submissions come in batches: one channel message per
+/// turn of the node's loop, not per task.
+pub(crate) enum Command {
+    Submit(Vec<Task>),
+    Cancel(u64),
+    Stop,
+}
+
+/// A task ended; the node turns the ending into its caller's result.
+pub(crate) struct Done {
+    pub(crate) id: u64,
+    pub(crate) ending: Ending,
+}
+
+/// What the thread's timers are for.
+enum PoolTimer {
+    /// Heartbeat this worker.
+    Heartbeat(WorkerId),
+    /// See whether this worker went silent for too long.
+    Liveness(WorkerId),
+    /// See whether pending tasks waited too long for a worker that can run them.
+    NoWorkerCheck,
+}
+
+/// Tasks queued per local thread of a local-only pool.
+const LOCAL_BACKLOG: usize = 32;
+/// Most tasks sent to a worker in one TASKS frame.
+const MAX_BATCH: usize = 64;
+/// Most frames read in one turn before the thread looks at its other duties.
+const RECEIVE_BATCH: usize = 1024;
+/// How often pending tasks are checked against the no-worker wait, at the longest.
+const NO_WORKER_TICK: Duration = Duration::from_millis(50);
+
+/// What a pool's thread is started with.
+pub(crate) struct Setup {
+    pub(crate) name: String,
+    pub(crate) socket: Option<zmq::Socket>,
+    pub(crate) commands: Receiver<Command>,
+    pub(crate) waker: (Arc<Waker>, WakeReceiver),
+    pub(crate) done: Sender<Vec<Done>>,
+    pub(crate) node_waker: Arc<Waker>,
+    pub(crate) registry: TaskRegistry,
+    pub(crate) options: PoolOptions,
+    pub(crate) snapshot: Arc<Mutex<PoolSnapshot>>,
+}
+
+pub(crate) struct PoolThread {
+    reactor: Reactor<(), PoolTimer>,
+    socket: Option<SharedSocket>,
+    commands: Receiver<Command>,
+    done: Sender<Vec<Done>>,
+    node_waker: Arc<Waker>,
+    options: PoolOptions,
+    snapshot: Arc<Mutex<PoolSnapshot>>,
+    scheduler: Scheduler,
+    local: Option<(WorkerId, LocalPeer)>,
+    remotes: FxHashMap<WorkerId, RemotePeer>,
+    /// Remote workers by their ROUTER identity.
+    identities: FxHashMap<Box<[u8]>, WorkerId>,
+    protocol_errors: u64,
+    /// Reused to encode frames.
+    frame: Vec<u8>,
+    /// Endings of this turn, sent to the node as one batch at its end.
+    ended: Vec<Done>,
+    /// Reused for the local threads' results.
+    results: Vec<(u64, TaskResult)>,
+    /// Reused for what the reactor found ready.
+    ready: Vec<Event<()>>,
+    no_worker_check_armed: bool,
+    /// The worker list changed since the snapshot last named them.
+    workers_changed: bool,
+}
+
+/// The worker `id`, local or remote.
+fn peer<'a>(
+    local: &'a mut Option<(WorkerId, LocalPeer)>,
+    remotes: &'a mut FxHashMap<WorkerId, RemotePeer>,
+    id: WorkerId,
+) -> Option<&'a mut dyn Peer> {
+    match local {
+        Some((local_id, peer)) if *local_id == id => Some(peer),
+        _ => remotes.get_mut(&id).map(|peer| peer as &mut dyn Peer),
+    }
+}
+
+impl PoolThread {
+    pub(crate) fn new(setup: Setup) -> Self {
+        let (waker, wake) = setup.waker;
+        let mut reactor = Reactor::with_waker(Arc::clone(&waker), wake);
+        let socket = setup.socket.map(SharedSocket::new);
+        if let Some(socket) = &socket {
+            reactor.add_socket(socket, Interest::READABLE, ());
+        }
+        let options = setup.options;
+        let mut scheduler = Scheduler::new(
+            options.placement,
+            options.max_attempts,
+            options.no_worker_timeout,
+        );
+        let local = (options.local_threads > 0).then(|| {
+            let name = format!("dripdrop-pool-{}", setup.name);
+            let runner =
+                TaskRunner::new(&name, options.local_threads, setup.registry.clone(), waker);
+            let peer = LocalPeer::new(runner);
+            // Local-only, the threads keep a backlog so they never wait on this thread for
+            // their next task; local-first, they hold no more than they run, so that the
+            // rest spills over to remote workers.
+            let capacity = match options.placement {
+                Placement::Local => peer.threads() * LOCAL_BACKLOG,
+                _ => peer.threads(),
+            };
+            let capabilities = Capabilities::Registry(setup.registry);
+            (scheduler.add_worker(true, capabilities, capacity), peer)
+        });
+        PoolThread {
+            reactor,
+            socket,
+            commands: setup.commands,
+            done: setup.done,
+            node_waker: setup.node_waker,
+            options,
+            snapshot: setup.snapshot,
+            scheduler,
+            local,
+            remotes: FxHashMap::default(),
+            identities: FxHashMap::default(),
+            protocol_errors: 0,
+            frame: Vec::with_capacity(256),
+            ended: Vec::new(),
+            results: Vec::new(),
+            ready: Vec::new(),
+            no_worker_check_armed: false,
+            workers_changed: true,
+        }
+    }
+
+    pub(crate) fn run(mut self) {
+        loop {
+            if !self.take_commands() {
+                self.shutdown();
+                return;
+            }
+            self.collect_local_results();
+            self.receive();
+            let now = Instant::now();
+            self.run_timers(now);
+            self.expire(now, false);
+            self.dispatch(now);
+            self.arm_no_worker_check(now);
+            // Counters first: a node that learns a task ended finds it counted.
+            self.publish_snapshot();
+            self.send_done();
+            // A failed wait (a signal) only makes the loop turn sooner.
+            let until = self.scheduler.next_deadline();
+            let _ = self
+                .reactor
+                .wait(until, &mut |wait| wait(), &mut self.ready);
+        }
+    }
+
+    /// Takes what the node sent; false once the node asked to stop or is gone.
+    fn take_commands(&mut self) -> bool {
+        loop {
+            match self.commands.try_recv() {
+                Ok(Command::Submit(batch)) => {
+                    let now = Instant::now();
+                    for task in batch {
+                        self.scheduler.submit(task, now);
+                    }
+                }
+                Ok(Command::Cancel(id)) => {
+                    if let Some(ended) = self.scheduler.cancel(id) {
+                        self.end(ended);
+                    }
+                }
+                Ok(Command::Stop) => return false,
+                Err(crossbeam_channel::TryRecvError::Empty) => return true,
+                Err(crossbeam_channel::TryRecvError::Disconnected) => return false,
+            }
+        }
+    }
+
+    fn finish(&mut self, id: u64, ending: Ending) {
+        self.ended.push(Done { id, ending });
+    }
+
+    /// A task ended for its caller; a worker still running it is told to cancel it.
+    fn end(&mut self, ended: Ended) {
+        if let Some(worker) = ended.held_by {
+            if let Some(peer) = peer(&mut self.local, &mut self.remotes, worker) {
+                peer.cancel(ended.id, &mut self.frame);
+            }
+        }
+        self.finish(ended.id, ended.ending);
+    }
+
+    /// Hands this turn's endings to the node and wakes it.
+    fn send_done(&mut self) {
+        if self.ended.is_empty() {
+            return;
+        }
+        // The node outlives its pool's thread only briefly; after that nobody waits.
+        let _ = self.done.send(std::mem::take(&mut self.ended));
+        self.node_waker.wake();
+    }
+
+    fn collect_local_results(&mut self) {
+        let Some((worker, peer)) = &mut self.local else {
+            return;
+        };
+        let worker = *worker;
+        let mut results = std::mem::take(&mut self.results);
+        peer.take_results(&mut results);
+        let now = Instant::now();
+        for (id, outcome) in results.drain(..) {
+            if let Some(ending) = self.scheduler.complete(Some(worker), id, outcome, now) {
+                self.finish(id, ending);
+            }
+        }
+        self.results = results;
+    }
+
+    /// Reads what workers sent, up to a batch.
+    fn receive(&mut self) {
+        let Some(socket) = self.socket.clone() else {
+            return;
+        };
+        // Two reused frames, not a fresh Vec per message: this runs once per task.
+        let (mut key, mut payload) = (zmq::Message::new(), zmq::Message::new());
+        for _ in 0..RECEIVE_BATCH {
+            if socket.recv(&mut key, zmq::DONTWAIT).is_err() {
+                return;
+            }
+            // ROUTER prepends the identity: a well-formed message is [identity, frame].
+            let whole = key.get_more()
+                && socket.recv(&mut payload, 0).is_ok()
+                && !payload.get_more()
+                && !key.is_empty();
+            if !whole {
+                self.protocol_errors += 1;
+                while socket.get_rcvmore().unwrap_or(false) {
+                    let _ = socket.recv(&mut payload, 0);
+                }
+                continue;
+            }
+            match ToPool::decode(&payload) {
+                Ok(message) => self.handle(&socket, &key, message),
+                Err(_) => self.protocol_errors += 1,
+            }
+        }
+    }
+
+    fn handle(&mut self, socket: &SharedSocket, identity: &[u8], message: ToPool) {
+        let now = Instant::now();
+        let known = self.identities.get(identity).copied();
+        if let Some(peer) = known.and_then(|id| self.remotes.get_mut(&id)) {
+            peer.heard(now);
+        }
+        match message {
+            ToPool::Ready(ready) => self.admit(socket, identity, ready, known, now),
+            // From a worker not (or no longer) known too: the result is as good, and its
+            // next heartbeat will be told to say READY again.
+            ToPool::Results(results) => {
+                for (id, outcome) in results {
+                    if let Some(ending) = self.scheduler.complete(known, id, outcome, now) {
+                        self.finish(id, ending);
+                    }
+                }
+            }
+            ToPool::Heartbeat => {
+                if known.is_none() {
+                    // A worker of an earlier pool on this address, or one declared dead:
+                    // it must say READY again before it gets work.
+                    write_disconnect(&mut self.frame);
+                    send_to(socket, identity, &self.frame);
+                }
+            }
+            ToPool::Disconnect => {
+                if let Some(worker) = known {
+                    self.remove_remote(worker, false, now);
+                }
+            }
+        }
+    }
+
+    /// A worker said READY. One seen before starts over: whatever it held is requeued (not
+    /// counted as a death: it is alive and asking for work).
+    fn admit(
+        &mut self,
+        socket: &SharedSocket,
+        identity: &[u8],
+        ready: Ready,
+        known: Option<WorkerId>,
+        now: Instant,
+    ) {
+        if let Some(worker) = known {
+            self.remove_remote(worker, false, now);
+        }
+        let name = ready
+            .info
+            .get("name")
+            .and_then(Value::as_str)
+            .map_or_else(|| hex(identity), str::to_owned);
+        let capacity = (ready.concurrency as usize).saturating_add(self.options.prefetch);
+        let names = ready.tasks.into_iter().collect();
+        let worker = self
+            .scheduler
+            .add_worker(false, Capabilities::Names(names), capacity);
+        let heartbeat = Duration::from_millis(ready.heartbeat_ms.max(1));
+        let silence_limit = heartbeat
+            .checked_mul(self.options.liveness.max(1))
+            .unwrap_or(Duration::MAX);
+        let beat_every = self.options.heartbeat.min(heartbeat);
+        let peer = RemotePeer::new(
+            socket.clone(),
+            identity,
+            name,
+            beat_every,
+            silence_limit,
+            now,
+        );
+        let dead_at = peer.dead_at();
+        self.remotes.insert(worker, peer);
+        self.identities.insert(identity.into(), worker);
+        self.workers_changed = true;
+        let timers = self.reactor.timers_mut();
+        timers.add_at(now, None, PoolTimer::Heartbeat(worker));
+        timers.add_at(dead_at, None, PoolTimer::Liveness(worker));
+    }
+
+    /// A remote worker left (`died`: it went silent).
+    fn remove_remote(&mut self, worker: WorkerId, died: bool, now: Instant) {
+        if let Some(peer) = self.remotes.remove(&worker) {
+            self.identities.remove(peer.identity());
+        }
+        self.workers_changed = true;
+        for ended in self.scheduler.remove_worker(worker, died, now) {
+            self.end(ended);
+        }
+    }
+
+    /// Heartbeats the workers due one, declares dead those that went silent, and ends
+    /// pending tasks that waited too long for a worker.
+    fn run_timers(&mut self, now: Instant) {
+        while let Some(due) = self.reactor.timers_mut().pop_due(now) {
+            match due.callback {
+                PoolTimer::Heartbeat(worker) => {
+                    let Some(peer) = self.remotes.get(&worker) else {
+                        continue;
+                    };
+                    write_heartbeat(&mut self.frame);
+                    peer.send(&self.frame);
+                    let next = later(now, peer.beat_every());
+                    let timer = PoolTimer::Heartbeat(worker);
+                    self.reactor.timers_mut().add_at(next, None, timer);
+                }
+                PoolTimer::Liveness(worker) => {
+                    let Some(peer) = self.remotes.get(&worker) else {
+                        continue;
+                    };
+                    let dead_at = peer.dead_at();
+                    if now > dead_at {
+                        self.remove_remote(worker, true, now);
+                    } else {
+                        // Heard since the timer was set: look again when it would be dead.
+                        let again = later(dead_at, Duration::from_millis(1));
+                        let timer = PoolTimer::Liveness(worker);
+                        self.reactor.timers_mut().add_at(again, None, timer);
+                    }
+                }
+                PoolTimer::NoWorkerCheck => {
+                    self.no_worker_check_armed = false;
+                    self.expire(now, true);
+                }
+            }
+        }
+    }
+
+    /// While tasks wait and a no-worker limit is set, looks at them every tick.
+    fn arm_no_worker_check(&mut self, now: Instant) {
+        if self.scheduler.waits_for_workers() && !self.no_worker_check_armed {
+            self.no_worker_check_armed = true;
+            let timers = self.reactor.timers_mut();
+            timers.add_at(now + NO_WORKER_TICK, None, PoolTimer::NoWorkerCheck);
+        }
+    }
+
+    /// Ends the tasks whose deadline passed (with `check_no_worker`, also those no worker
+    /// could take in time).
+    fn expire(&mut self, now: Instant, check_no_worker: bool) {
+        for ended in self.scheduler.expire(now, check_no_worker) {
+            self.end(ended);
+        }
+    }
+
+    /// Leases what can be leased and hands it to the workers: a worker's tasks go out
+    /// together, up to a batch a frame.
+    fn dispatch(&mut self, now: Instant) {
+        loop {
+            let leases = self.scheduler.assign();
+            if leases.is_empty() {
+                return;
+            }
+            let mut returned = false;
+            for group in leases.chunk_by(|a, b| a.worker == b.worker) {
+                for batch in group.chunks(MAX_BATCH) {
+                    returned |= self.deliver(batch, now);
+                }
+            }
+            // A lease handed back (a full pipe) is retried on a later turn, not spun on.
+            if returned {
+                return;
+            }
+        }
+    }
+
+    /// Hands one worker a batch of its leases; true if some had to go back to the queue.
+    fn deliver(&mut self, batch: &[Lease], now: Instant) -> bool {
+        let worker = batch[0].worker;
+        let tasks: Vec<&Task> = batch
+            .iter()
+            .filter_map(|lease| self.scheduler.task(lease.task))
+            .collect();
+        let delivery = match peer(&mut self.local, &mut self.remotes, worker) {
+            Some(peer) => peer.deliver(&tasks, now, &mut self.frame),
+            None => Delivery::default(),
+        };
+        for (task, why) in delivery.unsendable {
+            let ended = self.scheduler.refuse(Lease { worker, task }, why);
+            self.end(ended);
+        }
+        if delivery.taken >= batch.len() {
+            return false;
+        }
+        // Back to the front of the queue, the oldest ending up first.
+        for lease in batch[delivery.taken..].iter().rev() {
+            self.scheduler.return_lease(*lease);
+        }
+        true
+    }
+
+    /// Updates the counters the node reads; worker names are copied only when the set of
+    /// workers changed.
+    fn publish_snapshot(&mut self) {
+        let Ok(mut shared) = self.snapshot.lock() else {
+            return;
+        };
+        shared.counters = self.scheduler.counters().clone();
+        shared.pending = self.scheduler.pending();
+        shared.in_flight = self.scheduler.in_flight();
+        shared.protocol_errors = self.protocol_errors;
+        if std::mem::take(&mut self.workers_changed) {
+            let (local, remotes) = (&mut self.local, &mut self.remotes);
+            shared.workers = self
+                .scheduler
+                .workers()
+                .filter_map(|(id, _)| {
+                    let peer = peer(local, remotes, id)?;
+                    Some(WorkerSnapshot {
+                        name: peer.name().to_owned(),
+                        in_flight: 0,
+                        local: peer.is_local(),
+                    })
+                })
+                .collect();
+        }
+        for (shown, (_, in_flight)) in shared.workers.iter_mut().zip(self.scheduler.workers()) {
+            shown.in_flight = in_flight;
+        }
+    }
+
+    fn shutdown(&mut self) {
+        for peer in self.remotes.values_mut() {
+            peer.disconnect(&mut self.frame);
+        }
+        for ended in self.scheduler.stop_all() {
+            self.finish(ended.id, ended.ending);
+        }
+        self.publish_snapshot();
+        self.send_done();
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

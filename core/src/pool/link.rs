@@ -1,0 +1,142 @@
+//! The node's side of a pool: the channel to its I/O thread and what comes back.
+
+use super::io_thread::{Command, Done, PoolThread, Setup};
+use super::options::PoolOptions;
+use super::registry::TaskRegistry;
+use super::snapshot::PoolSnapshot;
+use crate::error::Error;
+use crate::reactor::{waker_pair, Waker};
+use crossbeam_channel::{Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+pub(crate) struct PoolLink {
+    name: String,
+    endpoints: Vec<String>,
+    max_pending: usize,
+    commands: Sender<Command>,
+    /// Wakes the pool's thread.
+    waker: Arc<Waker>,
+    done: Receiver<Vec<Done>>,
+    snapshot: Arc<Mutex<PoolSnapshot>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl PoolLink {
+    /// Binds the pool's socket (if any), here, so a bad address is the caller's error; then
+    /// starts the pool's thread, which wakes `node_waker` when tasks end.
+    pub(crate) fn start(
+        name: &str,
+        options: PoolOptions,
+        registry: TaskRegistry,
+        context: &zmq::Context,
+        node_waker: &Arc<Waker>,
+    ) -> Result<PoolLink, Error> {
+        options.check()?;
+        let io = |e: std::io::Error| Error::InvalidArgument(format!("worker pool {name}: {e}"));
+        let (socket, endpoints) = if options.bind.is_empty() {
+            (None, Vec::new())
+        } else {
+            let (socket, endpoints) = bind_router(name, context, &options.bind)?;
+            (Some(socket), endpoints)
+        };
+        let (waker, wake) = waker_pair().map_err(io)?;
+        let waker = Arc::new(waker);
+        let (commands, commands_rx) = crossbeam_channel::unbounded();
+        let (done_tx, done) = crossbeam_channel::unbounded();
+        let snapshot = Arc::new(Mutex::new(PoolSnapshot::default()));
+        let max_pending = options.max_pending;
+        let setup = Setup {
+            name: name.to_owned(),
+            socket,
+            commands: commands_rx,
+            waker: (Arc::clone(&waker), wake),
+            done: done_tx,
+            node_waker: Arc::clone(node_waker),
+            registry,
+            options,
+            snapshot: Arc::clone(&snapshot),
+        };
+        let thread = std::thread::Builder::new()
+            .name(format!("dripdrop-pool-{name}"))
+            .spawn(move || PoolThread::new(setup).run())
+            .map_err(io)?;
+        Ok(PoolLink {
+            name: name.to_owned(),
+            endpoints,
+            max_pending,
+            commands,
+            waker,
+            done,
+            snapshot,
+            thread: Some(thread),
+        })
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The endpoints the pool bound for remote workers.
+    pub(crate) fn endpoints(&self) -> &[String] {
+        &self.endpoints
+    }
+
+    /// Tasks accepted and not yet finished, at most.
+    pub(crate) fn max_pending(&self) -> usize {
+        self.max_pending
+    }
+
+    pub(crate) fn send(&self, command: Command) {
+        // The thread lives as long as this link; a send can fail only after it ended.
+        let _ = self.commands.send(command);
+        self.waker.wake();
+    }
+
+    /// The next batch of tasks that ended.
+    pub(crate) fn next_done(&self) -> Option<Vec<Done>> {
+        self.done.try_recv().ok()
+    }
+
+    pub(crate) fn snapshot(&self) -> PoolSnapshot {
+        self.snapshot.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for PoolLink {
+    /// Stops the thread (it tells its workers DISCONNECT) and waits for it: it runs no
+    /// host code, so it ends promptly.
+    fn drop(&mut self) {
+        self.send(Command::Stop);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn bind_router(
+    name: &str,
+    context: &zmq::Context,
+    addresses: &[String],
+) -> Result<(zmq::Socket, Vec<String>), Error> {
+    let fail =
+        |what: String| move |e: zmq::Error| Error::zmq(format!("worker pool {name}: {what}"), e);
+    let socket = context.socket(zmq::ROUTER).map_err(fail("socket".into()))?;
+    socket.set_linger(100).map_err(fail("linger".into()))?;
+    // A task for a worker that vanished is an error to requeue on, not a silent drop.
+    socket
+        .set_router_mandatory(true)
+        .map_err(fail("router_mandatory".into()))?;
+    let mut endpoints = Vec::new();
+    for address in addresses {
+        socket
+            .bind(address)
+            .map_err(fail(format!("bind {address}")))?;
+        let endpoint = socket
+            .get_last_endpoint()
+            .map_err(fail("endpoint".into()))?
+            .unwrap_or_else(|_| address.clone());
+        endpoints.push(endpoint);
+    }
+    Ok((socket, endpoints))
+}

@@ -1,0 +1,92 @@
+//! A pool's settings and where it runs its tasks.
+
+use crate::error::Error;
+use std::time::Duration;
+
+/// Where a pool runs its tasks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// Only on the pool's local threads.
+    Local,
+    /// Only on remote workers.
+    Remote,
+    /// On the local threads while one is free, spilling over to remote workers.
+    LocalFirst,
+}
+
+/// A pool's settings.
+#[derive(Clone, Debug)]
+pub struct PoolOptions {
+    /// Addresses the pool binds for remote workers (`tcp://0.0.0.0:2100`,
+    /// `tcp://127.0.0.1:*`...); empty for a pool without remote workers.
+    pub bind: Vec<String>,
+    /// Local threads running the node's registered tasks; 0 for none.
+    pub local_threads: usize,
+    pub placement: Placement,
+    /// Tasks accepted and not yet finished, at most; past it `defer` reports backpressure.
+    pub max_pending: usize,
+    /// How often the pool heartbeats each worker (at most; a worker that announced a
+    /// shorter interval is heartbeated at its own).
+    pub heartbeat: Duration,
+    /// Heartbeat intervals a worker may stay silent before it is declared dead.
+    pub liveness: u32,
+    /// Deaths of its worker a task survives: after this many it is quarantined as poison.
+    pub max_attempts: u32,
+    /// How long a task waits for a worker that can run it; `None` waits for ever.
+    pub no_worker_timeout: Option<Duration>,
+    /// Tasks a worker is sent beyond its concurrency, so it never waits for the next one.
+    pub prefetch: usize,
+}
+
+impl PoolOptions {
+    /// A pool of remote workers bound on `addresses`.
+    pub fn remote(addresses: &[&str]) -> Self {
+        PoolOptions {
+            bind: addresses.iter().map(|a| a.to_string()).collect(),
+            local_threads: 0,
+            placement: Placement::Remote,
+            ..PoolOptions::default()
+        }
+    }
+
+    /// A pool of `threads` local threads.
+    pub fn local(threads: usize) -> Self {
+        PoolOptions {
+            bind: Vec::new(),
+            local_threads: threads,
+            placement: Placement::Local,
+            ..PoolOptions::default()
+        }
+    }
+
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        let bad = |what: &str| Err(Error::InvalidArgument(format!("worker pool: {what}")));
+        let (local, remote) = (self.local_threads > 0, !self.bind.is_empty());
+        match self.placement {
+            Placement::Local if !local => bad("placement local needs local_threads > 0"),
+            Placement::Remote if !remote => bad("placement remote needs a bind address"),
+            Placement::LocalFirst if !(local && remote) => {
+                bad("placement local_first needs local_threads > 0 and a bind address")
+            }
+            _ if self.max_pending == 0 => bad("max_pending must be at least 1"),
+            _ if self.heartbeat.is_zero() => bad("heartbeat must be positive"),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions {
+            bind: Vec::new(),
+            local_threads: 0,
+            placement: Placement::Remote,
+            max_pending: 10_000,
+            heartbeat: Duration::from_secs(1),
+            liveness: 3,
+            max_attempts: 3,
+            no_worker_timeout: Some(Duration::from_secs(30)),
+            prefetch: 1,
+        }
+    }
+}

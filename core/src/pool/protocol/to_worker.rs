@@ -1,0 +1,384 @@
+//! What a pool sends a worker: tasks (one TASK, or several in one TASKS), CANCEL, HEARTBEAT
+//! and DISCONNECT. The pool writes tasks from its own records; the worker reads them as the
+//! jobs it runs.
+
+use super::super::scheduler::Task;
+use super::super::task::{Job, TaskContext};
+use super::{
+    bad, entries, fields, id_of, read_uint, text, uint, unknown, write_atom, write_id,
+    write_list_header, write_text, LIMITS, NIL_CONSTANT,
+};
+use crate::bert::{self, tag, Value};
+use crate::error::Error;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A frame a worker reads.
+#[derive(Debug)]
+pub(crate) enum ToWorker {
+    /// `{task, Id, Name, Args, Attempt, DeadlineMs | nil}`, or several in
+    /// `{tasks, [{Id, Name, Args, Attempt, DeadlineMs | nil}...]}`. The deadline is relative
+    /// (milliseconds left when sent), since the two clocks differ; it counts from when the
+    /// frame arrived.
+    Tasks(Vec<Job>),
+    /// `{cancel, Id}`: the result is no longer wanted.
+    Cancel(u64),
+    /// `{heartbeat}`.
+    Heartbeat,
+    /// `{disconnect}`: the pool is going away, or does not know this worker.
+    Disconnect,
+}
+
+/// `{task, ` as `write_tasks` writes it for one task.
+const TASK_HEAD: [u8; 10] = [
+    tag::VERSION,
+    tag::SMALL_TUPLE,
+    6,
+    tag::ATOM,
+    0,
+    4,
+    b't',
+    b'a',
+    b's',
+    b'k',
+];
+
+/// `{tasks, [` up to the list's length.
+const TASKS_HEAD: [u8; 12] = [
+    tag::VERSION,
+    tag::SMALL_TUPLE,
+    2,
+    tag::ATOM,
+    0,
+    5,
+    b't',
+    b'a',
+    b's',
+    b'k',
+    b's',
+    tag::LIST,
+];
+
+/// Writes tasks into `out` (cleared first): one as a TASK frame, more as one TASKS frame, the
+/// arguments in place. Deadlines are written as the milliseconds left at `now`. Fails only for
+/// arguments BERT cannot carry (a NaN...).
+pub(crate) fn write_tasks(out: &mut Vec<u8>, tasks: &[&Task], now: Instant) -> Result<(), Error> {
+    out.clear();
+    out.push(tag::VERSION);
+    if let [task] = tasks {
+        return write_task(out, Some("task"), task, now, 1);
+    }
+    out.extend_from_slice(&[tag::SMALL_TUPLE, 2]);
+    write_atom(out, "tasks");
+    write_list_header(out, tasks.len())?;
+    for task in tasks {
+        // Inside the frame's tuple, its list and the entry's tuple.
+        write_task(out, None, task, now, 3)?;
+    }
+    out.push(tag::NIL);
+    Ok(())
+}
+
+/// Writes `{cancel, Id}` into `out` (cleared first).
+pub(crate) fn write_cancel(out: &mut Vec<u8>, id: u64) {
+    out.clear();
+    out.extend_from_slice(&[tag::VERSION, tag::SMALL_TUPLE, 2]);
+    write_atom(out, "cancel");
+    write_id(out, id);
+}
+
+/// Writes a task as a tuple: `{task, Id, ...}` for a TASK frame (`kind` given), the bare
+/// `{Id, ...}` of a TASKS entry otherwise; `depth` is the wire depth of its fields.
+fn write_task(
+    out: &mut Vec<u8>,
+    kind: Option<&str>,
+    task: &Task,
+    now: Instant,
+    depth: usize,
+) -> Result<(), Error> {
+    out.extend_from_slice(&[tag::SMALL_TUPLE, 5 + u8::from(kind.is_some())]);
+    if let Some(kind) = kind {
+        write_atom(out, kind);
+    }
+    write_id(out, task.id());
+    write_text(out, task.name())?;
+    bert::write_value(out, task.args(), depth)?;
+    bert::write_value(out, &Value::from(u64::from(task.attempt())), depth)?;
+    let deadline_ms = task.deadline().map(|d| ms_left(d, now));
+    bert::write_value(out, &deadline_ms.map_or(Value::Nil, Value::from), depth)?;
+    Ok(())
+}
+
+/// A deadline as the milliseconds left at `now`, rounded up: the worker's deadline must never
+/// come before the pool's, or a task that stops at its deadline would answer just in time
+/// and count as done.
+fn ms_left(deadline: Instant, now: Instant) -> u64 {
+    let left = deadline
+        .saturating_duration_since(now)
+        .as_micros()
+        .div_ceil(1000);
+    u64::try_from(left).unwrap_or(u64::MAX)
+}
+
+impl ToWorker {
+    /// Reads a frame that `arrived` just now; an unknown or malformed frame, or one meant for
+    /// a pool, is an error naming what was wrong.
+    pub(crate) fn decode(bytes: &[u8], arrived: Instant) -> Result<ToWorker, Error> {
+        if let Some(tasks) = read_tasks_fast(bytes) {
+            return Ok(ToWorker::Tasks(
+                tasks.into_iter().map(|t| t.into_job(arrived)).collect(),
+            ));
+        }
+        let (kind, rest) = fields(bytes)?;
+        let count = rest.len();
+        Ok(match (kind.as_str(), count) {
+            ("heartbeat", 0) => ToWorker::Heartbeat,
+            ("disconnect", 0) => ToWorker::Disconnect,
+            ("cancel", 1) => ToWorker::Cancel(id_of(&rest[0])?),
+            ("task", 5) => ToWorker::Tasks(vec![task_fields(rest)?.into_job(arrived)]),
+            ("tasks", 1) => ToWorker::Tasks(
+                entries(rest, "TASKS")?
+                    .into_iter()
+                    .map(|entry| match entry {
+                        Value::Tuple(fields) if fields.len() == 5 => {
+                            Ok(task_fields(fields)?.into_job(arrived))
+                        }
+                        _ => Err(bad("a TASKS entry is a 5-tuple")),
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            (other, count) => return Err(unknown(other, count, "a worker")),
+        })
+    }
+}
+
+/// A task as the wire carries it, before it becomes a job.
+#[derive(Debug, PartialEq)]
+struct WireTask {
+    id: u64,
+    name: String,
+    args: Value,
+    attempt: u32,
+    deadline_ms: Option<u64>,
+}
+
+impl WireTask {
+    fn into_job(self, arrived: Instant) -> Job {
+        let deadline = self
+            .deadline_ms
+            .map(|ms| arrived + Duration::from_millis(ms));
+        Job {
+            context: TaskContext::new(self.id, Arc::from(self.name), self.attempt, deadline),
+            args: self.args,
+        }
+    }
+}
+
+/// `Id, Name, Args, Attempt, DeadlineMs` of a TASK or a TASKS entry.
+fn task_fields(fields: Vec<Value>) -> Result<WireTask, Error> {
+    let [id, name, args, attempt, deadline] =
+        <[Value; 5]>::try_from(fields).map_err(|_| bad("a task has five fields"))?;
+    let attempt =
+        u32::try_from(uint(&attempt, "attempt")?).map_err(|_| bad("attempt out of range"))?;
+    let deadline_ms = match deadline {
+        Value::Nil => None,
+        d => Some(uint(&d, "deadline")?),
+    };
+    Ok(WireTask {
+        id: id_of(&id)?,
+        name: text(&name, "task name")?,
+        args,
+        attempt,
+        deadline_ms,
+    })
+}
+
+/// TASK and TASKS frames read where their layout is fixed bytes instead of through a tuple
+/// `Value` (one of them per task a worker runs). `None` for anything else, malformed frames
+/// included: the general reading then decides, and words the error.
+fn read_tasks_fast(bytes: &[u8]) -> Option<Vec<WireTask>> {
+    if bytes.starts_with(&TASK_HEAD) {
+        let (task, end) = task_at(bytes, TASK_HEAD.len(), 1)?;
+        return (end == bytes.len()).then(|| vec![task]);
+    }
+    let rest = bytes.strip_prefix(&TASKS_HEAD[..])?;
+    let count = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+    let mut at = TASKS_HEAD.len() + 4;
+    // Each entry takes at least a dozen bytes: a hostile count cannot make us reserve.
+    let mut tasks = Vec::with_capacity(count.min(bytes.len() / 12));
+    for _ in 0..count {
+        if bytes.get(at..at + 2)? != [tag::SMALL_TUPLE, 5] {
+            return None;
+        }
+        let (task, end) = task_at(bytes, at + 2, 3)?;
+        tasks.push(task);
+        at = end;
+    }
+    (bytes.get(at..)? == [tag::NIL]).then_some(tasks)
+}
+
+/// The fields of a task from `at` (after its tuple header), `levels` deep; and its end.
+fn task_at(bytes: &[u8], at: usize, levels: usize) -> Option<(WireTask, usize)> {
+    let (id, at) = read_uint(bytes, at)?;
+    if *bytes.get(at)? != tag::BINARY {
+        return None;
+    }
+    let len = u32::from_be_bytes(bytes.get(at + 1..at + 5)?.try_into().ok()?) as usize;
+    let name = std::str::from_utf8(bytes.get(at + 5..at + 5 + len)?).ok()?;
+    let (args, at) = bert::decode_nested(bytes, at + 5 + len, levels, &LIMITS).ok()?;
+    let (attempt, at) = read_uint(bytes, at)?;
+    let (deadline_ms, end) = if bytes.get(at..)?.starts_with(&NIL_CONSTANT) {
+        (None, at + NIL_CONSTANT.len())
+    } else {
+        let (ms, end) = read_uint(bytes, at)?;
+        (Some(ms), end)
+    };
+    let task = WireTask {
+        id,
+        name: name.to_owned(),
+        args,
+        attempt: u32::try_from(attempt).ok()?,
+        deadline_ms,
+    };
+    Some((task, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::atom;
+    use super::*;
+
+    fn task(id: u64, name: &str, args: Value, timeout_ms: Option<u64>) -> Task {
+        let timeout = timeout_ms.map(Duration::from_millis);
+        let mut task = Task::new(id, Arc::from(name), args, timeout);
+        task.leased_for_test(Instant::now());
+        task
+    }
+
+    fn wire(job: &Job, arrived: Instant) -> WireTask {
+        WireTask {
+            id: job.context.id(),
+            name: job.context.name().to_owned(),
+            args: job.args.clone(),
+            attempt: job.context.attempt(),
+            deadline_ms: job
+                .context
+                .deadline()
+                .map(|d| d.duration_since(arrived).as_millis() as u64),
+        }
+    }
+
+    #[test]
+    fn tasks_written_by_the_pool_read_back_as_jobs() {
+        let batches: Vec<Vec<Task>> = vec![
+            vec![task(
+                (1 << 62) + 7,
+                "fetch",
+                Value::Dict(vec![(Value::from("url"), Value::from("http://x/"))]),
+                Some(70_000),
+            )],
+            vec![task(1, "t", Value::Nil, None)],
+            vec![
+                task(
+                    9,
+                    "n",
+                    Value::Tuple(vec![Value::Int(1), Value::Nil]),
+                    Some(1),
+                ),
+                task(1 << 40, "m", Value::List(vec![Value::from("x")]), None),
+            ],
+        ];
+        let now = Instant::now();
+        for batch in batches {
+            let refs: Vec<&Task> = batch.iter().collect();
+            let mut bytes = Vec::new();
+            write_tasks(&mut bytes, &refs, now).unwrap();
+            let fast = read_tasks_fast(&bytes).expect("the fast reading takes what we write");
+            let ToWorker::Tasks(jobs) = ToWorker::decode(&bytes, now).unwrap() else {
+                panic!("tasks")
+            };
+            assert_eq!(jobs.len(), batch.len());
+            for ((job, task), fast) in jobs.iter().zip(&batch).zip(&fast) {
+                let read = wire(job, now);
+                assert_eq!(&read, fast);
+                assert_eq!((read.id, read.name.as_str()), (task.id(), &**task.name()));
+                assert_eq!((&read.args, read.attempt), (task.args(), 1));
+                assert_eq!(read.deadline_ms.is_some(), task.deadline().is_some());
+            }
+            // The general reading of the same bytes agrees with the fast one.
+            let (kind, rest) = fields(&bytes).unwrap();
+            let general: Vec<WireTask> = match kind.as_str() {
+                "task" => vec![task_fields(rest).unwrap()],
+                _ => entries(rest, "TASKS")
+                    .unwrap()
+                    .into_iter()
+                    .map(|e| match e {
+                        Value::Tuple(f) => task_fields(f).unwrap(),
+                        _ => panic!("entry"),
+                    })
+                    .collect(),
+            };
+            assert_eq!(general, fast);
+            // Cut anywhere, the fast reading declines or agrees; it never invents a frame.
+            for cut in 0..bytes.len() {
+                if let Some(read) = read_tasks_fast(&bytes[..cut]) {
+                    assert_eq!(read, fast);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn control_frames_read_back() {
+        let mut out = Vec::new();
+        write_cancel(&mut out, 3);
+        assert!(matches!(
+            ToWorker::decode(&out, Instant::now()),
+            Ok(ToWorker::Cancel(3))
+        ));
+        assert_eq!(
+            bert::decode(&out).unwrap(),
+            Value::Tuple(vec![atom("cancel"), Value::Int(3)])
+        );
+        super::super::write_heartbeat(&mut out);
+        assert!(matches!(
+            ToWorker::decode(&out, Instant::now()),
+            Ok(ToWorker::Heartbeat)
+        ));
+        super::super::write_disconnect(&mut out);
+        assert!(matches!(
+            ToWorker::decode(&out, Instant::now()),
+            Ok(ToWorker::Disconnect)
+        ));
+    }
+
+    #[test]
+    fn frames_for_a_pool_or_malformed_ones_are_errors() {
+        let frame = |v: Value| bert::encode(&v).unwrap();
+        let mut ready = Vec::new();
+        super::super::to_pool::write_ready(
+            &mut ready,
+            &super::super::to_pool::Ready {
+                concurrency: 1,
+                tasks: vec![],
+                heartbeat_ms: 1000,
+                info: Value::Nil,
+            },
+        );
+        for bytes in [
+            ready,
+            vec![1, 2, 3],
+            frame(Value::Int(1)),
+            frame(Value::Tuple(vec![])),
+            frame(Value::Tuple(vec![atom("launch")])),
+            frame(Value::Tuple(vec![atom("cancel"), Value::from("x")])),
+            frame(Value::Tuple(vec![
+                atom("tasks"),
+                Value::List(vec![Value::Int(1)]),
+            ])),
+        ] {
+            let e = ToWorker::decode(&bytes, Instant::now()).expect_err("not for a worker");
+            assert!(!e.to_string().is_empty());
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Runs the jobs of a pool's local threads or of a worker: a Rust handler on the runner's own
+//! threads (started when the first such job comes, so a runner whose tasks are all host
+//! tasks starts none), a host task on the host threads serving its queue. Every result comes
+//! back on one channel and wakes the owner's reactor.
+
+use super::host_queue::HostJob;
+use super::registry::{TaskHandler, TaskRegistry};
+use super::task::{Job, TaskContext, TaskError, TaskFn, TaskResult, UNKNOWN_TASK_CLASS};
+use crate::reactor::Waker;
+use crate::threads::JobThreads;
+use crossbeam_channel::{Receiver, Sender};
+use rustc_hash::FxHashMap;
+use std::sync::Arc;
+
+pub(crate) struct TaskRunner {
+    name: String,
+    registry: TaskRegistry,
+    thread_count: usize,
+    threads: Option<JobThreads<(Arc<TaskFn>, Job)>>,
+    results_tx: Sender<(u64, TaskResult)>,
+    results: Receiver<(u64, TaskResult)>,
+    waker: Arc<Waker>,
+    /// What runs now, to flag it cancelled.
+    running: FxHashMap<u64, TaskContext>,
+}
+
+impl TaskRunner {
+    /// A runner of `registry`'s tasks, `threads` at once for Rust handlers (threads named
+    /// `{name}-{i}`), waking `waker` with each result.
+    pub(crate) fn new(
+        name: &str,
+        threads: usize,
+        registry: TaskRegistry,
+        waker: Arc<Waker>,
+    ) -> Self {
+        let (results_tx, results) = crossbeam_channel::unbounded();
+        TaskRunner {
+            name: name.to_owned(),
+            registry,
+            thread_count: threads.max(1),
+            threads: None,
+            results_tx,
+            results,
+            waker,
+            running: FxHashMap::default(),
+        }
+    }
+
+    /// How many tasks run at once on the Rust threads.
+    pub(crate) fn thread_count(&self) -> usize {
+        self.thread_count
+    }
+
+    /// Starts a job; its result comes back through [`TaskRunner::next_result`].
+    pub(crate) fn run(&mut self, job: Job) {
+        let id = job.context.id();
+        self.running.insert(id, job.context.clone());
+        match self.registry.get(job.context.name()) {
+            Some(TaskHandler::Native(handler)) => match self.threads() {
+                Ok(threads) => threads.submit((handler, job)),
+                Err(e) => self.answer(id, Err(TaskError::new("Stopped", e.to_string()))),
+            },
+            Some(TaskHandler::Host(queue)) => {
+                let waker = Arc::clone(&self.waker);
+                queue.push(HostJob::new(job, self.results_tx.clone(), waker));
+            }
+            None => {
+                let message = format!("no task named {:?} here", job.context.name());
+                self.answer(id, Err(TaskError::new(UNKNOWN_TASK_CLASS, message)));
+            }
+        }
+    }
+
+    fn threads(&mut self) -> std::io::Result<&JobThreads<(Arc<TaskFn>, Job)>> {
+        if self.threads.is_none() {
+            let threads = JobThreads::start(
+                &self.name,
+                self.thread_count,
+                &self.results_tx,
+                &self.waker,
+                |(handler, job): (Arc<TaskFn>, Job)| (job.context.id(), job.run(&*handler)),
+            )?;
+            self.threads = Some(threads);
+        }
+        Ok(self.threads.as_ref().expect("started above"))
+    }
+
+    /// A result known at once (no thread runs it).
+    fn answer(&self, id: u64, result: TaskResult) {
+        // The receiver is ours; the owner drains it at its next turn, which the wake-up
+        // makes sure comes.
+        let _ = self.results_tx.send((id, result));
+        self.waker.wake();
+    }
+
+    /// Flags a running job cancelled; its handler sees it in `ctx.is_cancelled()`.
+    pub(crate) fn cancel(&self, id: u64) {
+        if let Some(context) = self.running.get(&id) {
+            context.cancel();
+        }
+    }
+
+    /// A finished job's result.
+    pub(crate) fn next_result(&mut self) -> Option<(u64, TaskResult)> {
+        let (id, result) = self.results.try_recv().ok()?;
+        self.running.remove(&id);
+        Some((id, result))
+    }
+}

@@ -1,0 +1,56 @@
+//! A pool's counters as its I/O thread publishes them for the node.
+
+use super::scheduler::PoolCounters;
+use crate::bert::Value;
+
+/// One worker as the pool last saw it.
+#[derive(Clone, Debug, Default)]
+pub struct WorkerSnapshot {
+    pub name: String,
+    pub in_flight: usize,
+    /// The pool's own local threads, not a remote worker.
+    pub local: bool,
+}
+
+/// The pool's counters as its thread last published them.
+#[derive(Clone, Debug, Default)]
+pub struct PoolSnapshot {
+    pub counters: PoolCounters,
+    pub pending: usize,
+    pub in_flight: usize,
+    pub workers: Vec<WorkerSnapshot>,
+    pub protocol_errors: u64,
+}
+
+impl PoolSnapshot {
+    pub fn to_value(&self) -> Value {
+        let c = &self.counters;
+        let n = |key: &str, v: u64| (Value::from(key), Value::from(v));
+        let workers = self
+            .workers
+            .iter()
+            .map(|w| {
+                let entry = vec![n("in_flight", w.in_flight as u64)];
+                (Value::from(w.name.as_str()), Value::Dict(entry))
+            })
+            .collect();
+        let remote = self.workers.iter().filter(|w| !w.local).count();
+        Value::Dict(vec![
+            n("pending", self.pending as u64),
+            n("in_flight", self.in_flight as u64),
+            n("submitted", c.submitted),
+            n("completed", c.completed),
+            n("failed", c.failed),
+            n("retried", c.retried),
+            n("quarantined", c.quarantined),
+            n("timed_out", c.timed_out),
+            n("cancelled", c.cancelled),
+            n("no_worker", c.no_worker),
+            n("late_results", c.late_results),
+            n("workers_lost", c.workers_lost),
+            n("workers_alive", remote as u64),
+            n("protocol_errors", self.protocol_errors),
+            (Value::from("workers"), Value::Dict(workers)),
+        ])
+    }
+}

@@ -1,0 +1,113 @@
+//! What a route is to the node, whatever its transport: the [`RouteIo`] trait a kind
+//! implements, what it hands the node ([`Received`], [`Inbound`]), and how a kind is opened
+//! ([`Kind`], [`OpenRoute`]).
+
+use super::options::{Mode, RouteOptions};
+use super::stats::RouteStats;
+use crate::error::Error;
+use crate::message::Message;
+use crate::reactor::{Event, Sources};
+
+/// What a route kind can do, which decides the calls a route of it takes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Abilities {
+    /// `send_message` sends a message (xrep and rep answer through a `Response` instead).
+    pub(crate) sends: bool,
+    /// It receives anything at all.
+    pub(crate) receives: bool,
+    /// What it sends expects a reply (`send_request`).
+    pub(crate) requests: bool,
+    /// What it receives is a request to answer (`on_request`).
+    pub(crate) answers: bool,
+}
+
+/// A kind's behaviour: what it can do, and how a route of it is opened.
+pub(crate) trait Kind: Sync {
+    fn abilities(&self) -> Abilities;
+    fn open(&self, route: OpenRoute<'_>) -> Result<Box<dyn RouteIo>, Error>;
+}
+
+/// The way back to whoever sent a request: the identity frames before the delimiter (xrep),
+/// and the request's id frame when the asker sent one.
+#[derive(Debug)]
+pub(crate) struct Asker {
+    pub(crate) envelope: Vec<Vec<u8>>,
+    pub(crate) request_id: Option<Vec<u8>>,
+}
+
+/// What a route read, for the node to hand on.
+pub(crate) enum Inbound {
+    /// A message (pub/sub, push/pull, pair).
+    Message(Message),
+    /// A request to answer (xrep, rep) and the way back to its asker.
+    Request(Message, Asker),
+    /// The reply to the request with this id (xreq, req), or why it is not one. No id: the
+    /// reply names no request, and nobody waits for it.
+    Reply {
+        id: Option<u64>,
+        reply: Result<Message, Error>,
+    },
+    /// A raw route's frames, untouched.
+    Frames(Vec<Vec<u8>>),
+}
+
+/// The outcome of reading a route once.
+pub(crate) enum Received {
+    /// Nothing is waiting, or the route may not read now (a REP that has not answered).
+    Nothing,
+    /// Something for the node.
+    Inbound(Inbound),
+    /// Read and refused by the route itself (a topic filter); counted.
+    Skipped,
+    /// Read but not readable as what the route carries; counted, and an asker waiting on it
+    /// answered with an error reply. The errors are for the node's `on_error`.
+    Failed(Vec<Error>),
+}
+
+/// Where and how a route is opened.
+pub(crate) struct OpenRoute<'a> {
+    pub(crate) context: &'a zmq::Context,
+    pub(crate) name: &'a str,
+    /// The kind's name, for errors.
+    pub(crate) kind: &'static str,
+    pub(crate) addresses: &'a [&'a str],
+    pub(crate) mode: Mode,
+    pub(crate) options: &'a RouteOptions,
+}
+
+/// A route's transport as the node drives it. Calls that send are checked against the
+/// kind's abilities and the route's format before they get here.
+pub(crate) trait RouteIo {
+    /// The endpoints bound or connected (with a wildcard port filled in).
+    fn endpoints(&self) -> &[String];
+    /// Registers the route's sources with the node's reactor.
+    fn register(&mut self, sources: &mut dyn Sources);
+    /// Says what the next wait should look for; `reading` is false once the node stops.
+    fn prepare_wait(&mut self, sources: &mut dyn Sources, reading: bool);
+    /// One of the route's sources is ready: writes what it can. Errors are for `on_error`.
+    fn on_ready(&mut self, event: Event<usize>, stats: &mut RouteStats) -> Vec<Error>;
+    /// Sends what was queued, as far as the transport takes it now.
+    fn flush(&mut self, stats: &mut RouteStats) -> Vec<Error>;
+    /// Reads the next message, if one waits and the route may read.
+    fn receive(&mut self, stats: &mut RouteStats) -> Received;
+    /// Sends a message (on a sending kind that does not request).
+    fn send_message(&mut self, message: &Message, stats: &mut RouteStats) -> Result<(), Error>;
+    /// Sends a request; returns the id its reply will carry.
+    fn send_request(&mut self, message: &Message, stats: &mut RouteStats) -> Result<u64, Error>;
+    /// Answers a request this route received.
+    fn reply(
+        &mut self,
+        asker: &Asker,
+        reply: &Message,
+        stats: &mut RouteStats,
+    ) -> Result<(), Error>;
+    /// Sends frames untouched (a raw route).
+    fn send_frames(&mut self, frames: &[&[u8]], stats: &mut RouteStats) -> Result<(), Error>;
+    /// A request timed out: if it is still queued it does not go at all, and a socket that
+    /// waited for its reply may send the next one.
+    fn forget_request(&mut self, id: u64);
+    /// Messages accepted and not yet handed to the transport.
+    fn queued(&self) -> usize;
+    /// Whether some of those could go now (the node's stop waits for them).
+    fn has_sendable(&self) -> bool;
+}

@@ -1,0 +1,23 @@
+//! `zmq_pair`: one peer, `[message]` both ways.
+
+use super::super::io::{Abilities, Kind};
+use super::super::options::RouteOptions;
+use super::super::zeromq::{Pattern, ZmqKind};
+
+pub(crate) static KIND: &dyn Kind = &ZmqKind::<Pair>::new();
+
+pub(crate) struct Pair;
+
+impl Pattern for Pair {
+    const SOCKET: zmq::SocketType = zmq::PAIR;
+    const ABILITIES: Abilities = Abilities {
+        sends: true,
+        receives: true,
+        requests: false,
+        answers: false,
+    };
+
+    fn new(_: &RouteOptions) -> Self {
+        Pair
+    }
+}

@@ -1,0 +1,89 @@
+//! `zmq_req`: one request at a time, strictly alternating with its reply. REQ carries no id on
+//! the wire, so replies are matched to requests by order.
+
+use super::super::io::{Abilities, Inbound, Kind};
+use super::super::options::{MsgFormat, RouteOptions};
+use super::super::zeromq::{
+    raw, read_reply, split_request, Frames, Lockstep, OutMessage, Pattern, Read, ReadContext,
+    ZmqKind,
+};
+use std::collections::VecDeque;
+
+pub(crate) static KIND: &dyn Kind = &ZmqKind::<Req>::new();
+
+pub(crate) struct Req {
+    lockstep: Lockstep,
+    /// Ids of the requests sent or queued, oldest first: while a reply is awaited the front
+    /// one is in flight and the rest match the send queue.
+    in_order: VecDeque<u64>,
+}
+
+impl Pattern for Req {
+    const SOCKET: zmq::SocketType = zmq::REQ;
+    const ABILITIES: Abilities = Abilities {
+        sends: true,
+        receives: true,
+        requests: true,
+        answers: false,
+    };
+
+    fn new(_: &RouteOptions) -> Self {
+        Req {
+            lockstep: Lockstep::requester(),
+            in_order: VecDeque::new(),
+        }
+    }
+
+    fn configure(&self, socket: &zmq::Socket, _: &RouteOptions) -> zmq::Result<()> {
+        // A request that timed out must not wedge the socket: relaxed lets the next request
+        // go, correlate makes ZeroMQ drop the late reply to the old one.
+        socket.set_req_relaxed(true)?;
+        socket.set_req_correlate(true)
+    }
+
+    fn may_send(&self) -> bool {
+        self.lockstep.may_send()
+    }
+
+    fn may_receive(&self) -> bool {
+        self.lockstep.may_receive()
+    }
+
+    fn sent(&mut self) {
+        self.lockstep.sent();
+    }
+
+    fn request_accepted(&mut self, id: u64) {
+        self.in_order.push_back(id);
+    }
+
+    fn read(&mut self, frames: &mut Frames, route: &ReadContext<'_>) -> Read {
+        // The reply is in: the next request may go.
+        self.lockstep.received();
+        let id = self.in_order.pop_front();
+        if route.format == MsgFormat::Raw {
+            return Read::Inbound(raw(frames));
+        }
+        let count = frames.len();
+        let Some(incoming) = split_request(frames, false) else {
+            return Read::bad(route.frame_count_error(count));
+        };
+        Read::Inbound(Inbound::Reply {
+            id,
+            reply: read_reply(route, &incoming.payload),
+        })
+    }
+
+    fn forget(&mut self, id: u64, queue: &mut VecDeque<OutMessage>) {
+        let Some(at) = self.in_order.iter().position(|&queued| queued == id) else {
+            return;
+        };
+        self.in_order.remove(at);
+        let in_flight = self.lockstep.may_receive();
+        if at == 0 && in_flight {
+            self.lockstep.stop_waiting();
+        } else {
+            queue.remove(at - usize::from(in_flight));
+        }
+    }
+}
