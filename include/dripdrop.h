@@ -53,6 +53,9 @@ enum dd_status
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+  /**
+   * The call succeeded.
+   */
   DD_OK = 0,
   /**
    * A required pointer argument was NULL.
@@ -82,7 +85,13 @@ enum dd_status
    * A route's send queue or a pool's pending queue is full; retry later.
    */
   DD_ERR_BACKPRESSURE = 7,
+  /**
+   * No route has that name.
+   */
   DD_ERR_NO_SUCH_ROUTE = 8,
+  /**
+   * A route of that name already exists.
+   */
   DD_ERR_DUPLICATE_ROUTE = 9,
   /**
    * The route's kind does not do that (sending on a pull route...).
@@ -104,7 +113,13 @@ enum dd_status
    * The node or pool stopped first.
    */
   DD_ERR_STOPPED = 14,
+  /**
+   * No worker pool has that name.
+   */
   DD_ERR_NO_SUCH_POOL = 15,
+  /**
+   * The task was cancelled (`dd_pool_cancel`) before it finished.
+   */
   DD_ERR_CANCELLED = 16,
   /**
    * The task's worker died under it too many times: it is quarantined as poison.
@@ -168,7 +183,13 @@ enum dd_kind
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+  /**
+   * nil; also the kind of a NULL value.
+   */
   DD_KIND_NIL = 0,
+  /**
+   * true or false (`dd_value_get_bool`).
+   */
   DD_KIND_BOOL = 1,
   /**
    * An integer that fits 64 bits (`dd_value_get_int`).
@@ -178,13 +199,39 @@ enum dd_kind
    * An integer beyond 64 bits (read it with `dd_value_to_text`).
    */
   DD_KIND_BIGINT = 3,
+  /**
+   * A finite float (`dd_value_get_float`).
+   */
   DD_KIND_FLOAT = 4,
+  /**
+   * Bytes, often UTF-8 text (`dd_value_get_binary`).
+   */
   DD_KIND_BINARY = 5,
+  /**
+   * An atom (`dd_value_get_atom`).
+   */
   DD_KIND_ATOM = 6,
+  /**
+   * A list (`dd_value_len`, `dd_value_at`).
+   */
   DD_KIND_LIST = 7,
+  /**
+   * A tuple (`dd_value_len`, `dd_value_at`).
+   */
   DD_KIND_TUPLE = 8,
+  /**
+   * A dict: key-value pairs in order (`dd_value_len`, `dd_value_dict_entry`,
+   * `dd_value_dict_find`).
+   */
   DD_KIND_DICT = 9,
+  /**
+   * A point in time; no accessor yet (read it with `dd_value_to_text`).
+   */
   DD_KIND_TIME = 10,
+  /**
+   * A regular expression: source and options; no accessor yet (read it with
+   * `dd_value_to_text`).
+   */
   DD_KIND_REGEX = 11,
 };
 #ifndef __cplusplus
@@ -278,6 +325,9 @@ typedef struct {
    * ZeroMQ's send high-water mark, in messages.
    */
   int32_t send_hwm;
+  /**
+   * ZeroMQ's receive high-water mark, in messages.
+   */
   int32_t recv_hwm;
   /**
    * How long closing may wait to deliver what ZeroMQ holds (default 1000 ms).
@@ -287,7 +337,14 @@ typedef struct {
    * The socket identity, NUL-terminated.
    */
   const char *identity;
+  /**
+   * How long ZeroMQ waits before reconnecting, in ms (`ZMQ_RECONNECT_IVL`).
+   */
   int64_t reconnect_ivl_ms;
+  /**
+   * The longest wait between reconnects as they back off, in ms
+   * (`ZMQ_RECONNECT_IVL_MAX`).
+   */
   int64_t reconnect_ivl_max_ms;
   /**
    * For zmq_subscribe: receive only names starting with this.
@@ -383,11 +440,18 @@ typedef struct {
    * Local threads running the node's tasks; 0 for none.
    */
   uintptr_t local_threads;
+  /**
+   * Where tasks run.
+   */
   dd_placement placement;
   /**
    * Tasks accepted and not finished, at most; past it `dd_pool_defer` reports backpressure.
    */
   uintptr_t max_pending;
+  /**
+   * How often the pool heartbeats each worker, in ms (not 0); a worker that announced a
+   * shorter interval is heartbeated at its own.
+   */
   uint64_t heartbeat_ms;
   /**
    * Silent heartbeats before a worker is dead.
@@ -431,6 +495,9 @@ typedef struct {
    * Tasks run at once; 0 for one per CPU.
    */
   uintptr_t concurrency;
+  /**
+   * How often the worker heartbeats the pool, in ms (not 0).
+   */
   uint64_t heartbeat_ms;
   /**
    * Silent heartbeats of the pool before the worker reconnects.

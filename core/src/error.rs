@@ -17,18 +17,31 @@ pub enum Error {
     /// A frame received on a route could not be read; the route and the loop go on.
     #[error("route {route}: {source}")]
     Receive {
+        /// The route the frame came in on.
         route: String,
+        /// Why it could not be read: a decode or message error, or a wrong count of frames.
         #[source]
         source: Box<Error>,
     },
     /// ZeroMQ refused an operation (bad address, unsupported option...).
     #[error("{context}: {message}")]
-    Zmq { context: String, message: String },
+    Zmq {
+        /// What was being done, and on which route, pool or worker
+        /// (`route jobs: bind tcp://*:2200`).
+        context: String,
+        /// libzmq's description of the error.
+        message: String,
+    },
     /// A route's send queue, or a worker pool's pending queue, is full: the message or task
     /// was not accepted. Retry after the peer catches up (nothing accepted earlier is lost).
     /// `route` names the route or the pool.
     #[error("{route}: backpressure: queue full ({bound} waiting)")]
-    Backpressure { route: String, bound: usize },
+    Backpressure {
+        /// The route's name, or `pool <name>` for a pool.
+        route: String,
+        /// The queue's bound: how many messages or tasks it holds when full.
+        bound: usize,
+    },
     /// No route has this name.
     #[error("no route named {0:?}")]
     NoSuchRoute(String),
@@ -38,8 +51,11 @@ pub enum Error {
     /// The operation does not fit the route's kind (sending on a pull route...).
     #[error("route {route} ({kind}): {what}")]
     WrongKind {
+        /// The route's name.
         route: String,
+        /// The route's kind, as its DripDrop name (`zmq_pull`...).
         kind: &'static str,
+        /// What was refused, and why.
         what: &'static str,
     },
     /// Bad arguments: an empty address list, a bad topic regex...
@@ -47,13 +63,21 @@ pub enum Error {
     InvalidArgument(String),
     /// A request got no reply within its timeout.
     #[error("route {route}: no reply within {timeout_ms} ms")]
-    Timeout { route: String, timeout_ms: u64 },
+    Timeout {
+        /// The route the request went out on.
+        route: String,
+        /// How long the request waited, in milliseconds.
+        timeout_ms: u64,
+    },
     /// The peer answered a request with an error (`dripdrop.error`), or a task failed on its
     /// worker: the remote class, message and backtrace (empty when the peer sent none).
     #[error("remote {class}: {message}")]
     Remote {
+        /// The remote error's class (an exception class name); empty if the peer sent none.
         class: String,
+        /// The remote error's message; empty if the peer sent none.
         message: String,
+        /// The remote backtrace, one line per entry.
         backtrace: Vec<String>,
     },
     /// No worker pool has this name.
@@ -62,35 +86,58 @@ pub enum Error {
     /// A task did not finish within its deadline; it will not be run again.
     #[error("pool {pool}: task {task} ({id}) did not finish within {timeout_ms} ms")]
     TaskTimeout {
+        /// The pool's name.
         pool: String,
+        /// The task's name.
         task: String,
+        /// The task's id.
         id: u64,
+        /// The deadline the task had, in milliseconds.
         timeout_ms: u64,
     },
     /// The caller cancelled the task before it finished.
     #[error("pool {pool}: task {task} ({id}) was cancelled")]
-    Cancelled { pool: String, task: String, id: u64 },
+    Cancelled {
+        /// The pool's name.
+        pool: String,
+        /// The task's name.
+        task: String,
+        /// The task's id.
+        id: u64,
+    },
     /// The task's worker died under it `attempts` times: it is quarantined as poison and
     /// not run again.
     #[error(
         "pool {pool}: task {task} ({id}) lost its worker {attempts} times; quarantined as poison"
     )]
     WorkerLost {
+        /// The pool's name.
         pool: String,
+        /// The task's name.
         task: String,
+        /// The task's id.
         id: u64,
+        /// How many times a worker died while running the task.
         attempts: u32,
     },
     /// No connected worker announced this task for as long as the pool waits for one.
     #[error("pool {pool}: no worker can run task {task} (waited {waited_ms} ms)")]
     NoWorkerForTask {
+        /// The pool's name.
         pool: String,
+        /// The task's name.
         task: String,
+        /// How long the task waited for a worker, in milliseconds.
         waited_ms: u64,
     },
     /// A callback panicked or raised; the loop goes on.
     #[error("error in {context}: {message}")]
-    Callback { context: String, message: String },
+    Callback {
+        /// Which callback or operation failed (`reply callback`, `deferred operation`...).
+        context: String,
+        /// What went wrong (for a panic, its message).
+        message: String,
+    },
     /// The node stopped before the operation could complete.
     #[error("the node has stopped")]
     Stopped,
@@ -130,18 +177,25 @@ impl Error {
 /// Why a value is not a valid message.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum MessageError {
+    /// The name is the empty string.
     #[error("message name is empty")]
     EmptyName,
+    /// The name holds a NUL byte, which C strings cannot carry.
     #[error("message name contains a NUL byte")]
     NameHasNul,
+    /// The name read from a frame or dict is a binary that is not UTF-8.
     #[error("message name is not valid UTF-8")]
     NameNotUtf8,
+    /// The name is neither a binary nor an atom; holds the kind it is (`integer`, `list`...).
     #[error("message name is a {0}, expected a binary or atom")]
     NameNotText(&'static str),
+    /// The dict has no `name` entry.
     #[error("message has no name")]
     MissingName,
+    /// The head is not a dict; holds the kind it is.
     #[error("message head is a {0}, expected a dict")]
     HeadNotDict(&'static str),
+    /// The value to read a message from is not a dict; holds the kind it is.
     #[error("message frame holds a {0}, expected a dict of name, head and body")]
     NotADict(&'static str),
 }

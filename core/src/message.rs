@@ -69,6 +69,7 @@ impl Message {
         self
     }
 
+    /// The message's name: non-empty UTF-8 without NUL bytes.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -78,6 +79,7 @@ impl Message {
         &self.head
     }
 
+    /// The body; nil unless one was given.
     pub fn body(&self) -> &Value {
         &self.body
     }
@@ -98,6 +100,7 @@ impl Message {
         }
     }
 
+    /// Replaces the body.
     pub fn set_body(&mut self, body: impl Into<Value>) {
         self.body = body.into();
     }

@@ -9,6 +9,7 @@
 //! - Callbacks take `void *userdata` first; `userdata_free`, if given, is called exactly once
 //!   when the callback goes away.
 
+#![warn(missing_docs)]
 #![allow(non_camel_case_types)]
 // Every pointer argument is checked for NULL and documented; the functions are `unsafe` in
 // spirit but exported as plain `extern "C"` so C callers see ordinary prototypes.

@@ -145,12 +145,16 @@ pub extern "C" fn dd_node_free(node: *mut dd_node) {
 pub struct dd_route_options {
     /// ZeroMQ's send high-water mark, in messages.
     pub send_hwm: i32,
+    /// ZeroMQ's receive high-water mark, in messages.
     pub recv_hwm: i32,
     /// How long closing may wait to deliver what ZeroMQ holds (default 1000 ms).
     pub linger_ms: i64,
     /// The socket identity, NUL-terminated.
     pub identity: *const c_char,
+    /// How long ZeroMQ waits before reconnecting, in ms (`ZMQ_RECONNECT_IVL`).
     pub reconnect_ivl_ms: i64,
+    /// The longest wait between reconnects as they back off, in ms
+    /// (`ZMQ_RECONNECT_IVL_MAX`).
     pub reconnect_ivl_max_ms: i64,
     /// For zmq_subscribe: receive only names starting with this.
     pub topic_prefix: *const c_char,

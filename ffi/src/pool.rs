@@ -162,9 +162,12 @@ pub struct dd_pool_options {
     pub bind: *const c_char,
     /// Local threads running the node's tasks; 0 for none.
     pub local_threads: usize,
+    /// Where tasks run.
     pub placement: dd_placement,
     /// Tasks accepted and not finished, at most; past it `dd_pool_defer` reports backpressure.
     pub max_pending: usize,
+    /// How often the pool heartbeats each worker, in ms (not 0); a worker that announced a
+    /// shorter interval is heartbeated at its own.
     pub heartbeat_ms: u64,
     /// Silent heartbeats before a worker is dead.
     pub liveness: u32,

@@ -9,6 +9,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum dd_status {
+    /// The call succeeded.
     DD_OK = 0,
     /// A required pointer argument was NULL.
     DD_ERR_NULL = 1,
@@ -24,7 +25,9 @@ pub enum dd_status {
     DD_ERR_ZMQ = 6,
     /// A route's send queue or a pool's pending queue is full; retry later.
     DD_ERR_BACKPRESSURE = 7,
+    /// No route has that name.
     DD_ERR_NO_SUCH_ROUTE = 8,
+    /// A route of that name already exists.
     DD_ERR_DUPLICATE_ROUTE = 9,
     /// The route's kind does not do that (sending on a pull route...).
     DD_ERR_WRONG_KIND = 10,
@@ -36,7 +39,9 @@ pub enum dd_status {
     DD_ERR_CALLBACK = 13,
     /// The node or pool stopped first.
     DD_ERR_STOPPED = 14,
+    /// No worker pool has that name.
     DD_ERR_NO_SUCH_POOL = 15,
+    /// The task was cancelled (`dd_pool_cancel`) before it finished.
     DD_ERR_CANCELLED = 16,
     /// The task's worker died under it too many times: it is quarantined as poison.
     DD_ERR_WORKER_LOST = 17,

@@ -18,19 +18,31 @@ pub struct dd_value {
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum dd_kind {
+    /// nil; also the kind of a NULL value.
     DD_KIND_NIL = 0,
+    /// true or false (`dd_value_get_bool`).
     DD_KIND_BOOL = 1,
     /// An integer that fits 64 bits (`dd_value_get_int`).
     DD_KIND_INT = 2,
     /// An integer beyond 64 bits (read it with `dd_value_to_text`).
     DD_KIND_BIGINT = 3,
+    /// A finite float (`dd_value_get_float`).
     DD_KIND_FLOAT = 4,
+    /// Bytes, often UTF-8 text (`dd_value_get_binary`).
     DD_KIND_BINARY = 5,
+    /// An atom (`dd_value_get_atom`).
     DD_KIND_ATOM = 6,
+    /// A list (`dd_value_len`, `dd_value_at`).
     DD_KIND_LIST = 7,
+    /// A tuple (`dd_value_len`, `dd_value_at`).
     DD_KIND_TUPLE = 8,
+    /// A dict: key-value pairs in order (`dd_value_len`, `dd_value_dict_entry`,
+    /// `dd_value_dict_find`).
     DD_KIND_DICT = 9,
+    /// A point in time; no accessor yet (read it with `dd_value_to_text`).
     DD_KIND_TIME = 10,
+    /// A regular expression: source and options; no accessor yet (read it with
+    /// `dd_value_to_text`).
     DD_KIND_REGEX = 11,
 }
 

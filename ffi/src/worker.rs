@@ -23,6 +23,7 @@ pub struct dd_worker_handle {
 pub struct dd_worker_options {
     /// Tasks run at once; 0 for one per CPU.
     pub concurrency: usize,
+    /// How often the worker heartbeats the pool, in ms (not 0).
     pub heartbeat_ms: u64,
     /// Silent heartbeats of the pool before the worker reconnects.
     pub liveness: u32,

@@ -6,45 +6,98 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("at byte {offset}: {kind}")]
 pub struct DecodeError {
+    /// Where in the input the fault was found, counted from 0 (the input's length when it
+    /// ended early).
     pub offset: usize,
+    /// What was wrong there.
     pub kind: DecodeErrorKind,
 }
 
 /// What was wrong with a frame.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeErrorKind {
+    /// The input has no bytes at all.
     #[error("empty input")]
     Empty,
+    /// The first byte is not the format's version, 131; holds the byte.
     #[error("version byte is {0}, expected 131")]
     BadVersion(u8),
+    /// The input ends in the middle of a term.
     #[error("input ends early: {needed} more byte(s) needed")]
-    UnexpectedEnd { needed: usize },
+    UnexpectedEnd {
+        /// Bytes missing for the read that failed.
+        needed: usize,
+    },
+    /// Bytes follow the frame's one term.
     #[error("{count} byte(s) after the end of the term")]
-    TrailingBytes { count: usize },
+    TrailingBytes {
+        /// How many bytes follow it.
+        count: usize,
+    },
+    /// The input is longer than
+    /// [`DecodeLimits::max_input_bytes`](super::DecodeLimits::max_input_bytes).
     #[error("input of {len} bytes exceeds the limit of {max}")]
-    InputTooLarge { len: usize, max: usize },
+    InputTooLarge {
+        /// The input's length, in bytes.
+        len: usize,
+        /// The limit, in bytes.
+        max: usize,
+    },
+    /// A term DripDrop refuses to read: a pid, port, reference, fun, compressed term...
     #[error("unsupported term: {name} (tag {tag})")]
-    UnsupportedTag { tag: u8, name: &'static str },
+    UnsupportedTag {
+        /// The tag byte.
+        tag: u8,
+        /// What the tag stands for (`pid`, `compressed term`...).
+        name: &'static str,
+    },
+    /// A tag byte the decoder does not know; holds the byte.
     #[error("unknown tag {0}")]
     UnknownTag(u8),
+    /// Lists, tuples and maps nested deeper than the depth limit.
     #[error("nesting deeper than {max}")]
-    TooDeep { max: usize },
+    TooDeep {
+        /// The depth limit in force.
+        max: usize,
+    },
+    /// A list, tuple, map or string declares more elements than the rest of the input could
+    /// hold; refused before anything is allocated for them.
     #[error("{what} of {count} elements exceeds the {remaining} bytes left in the input")]
     CountExceedsInput {
+        /// The kind of container: `list`, `tuple`, `map` or `string`.
         what: &'static str,
+        /// The element count it declares.
         count: u64,
+        /// Bytes left in the input at that point.
         remaining: usize,
     },
+    /// The frame holds more terms than
+    /// [`DecodeLimits::max_elements`](super::DecodeLimits::max_elements).
     #[error("more than {max} terms in one frame")]
-    TooManyElements { max: usize },
+    TooManyElements {
+        /// The limit.
+        max: usize,
+    },
+    /// A big integer's magnitude is longer than
+    /// [`DecodeLimits::max_bigint_bytes`](super::DecodeLimits::max_bigint_bytes).
     #[error("big integer of {len} bytes exceeds the limit of {max}")]
-    BigIntTooLarge { len: usize, max: usize },
+    BigIntTooLarge {
+        /// The magnitude's length, in bytes.
+        len: usize,
+        /// The limit, in bytes.
+        max: usize,
+    },
+    /// A big integer's sign byte is neither 0 nor 1; holds the byte.
     #[error("big integer sign byte is {0}, expected 0 or 1")]
     BadBigIntSign(u8),
+    /// A float that is not a finite number: FLOAT_EXT text that does not parse to one, or a
+    /// NEW_FLOAT_EXT NaN or infinity; holds the text, or the value as Rust prints it.
     #[error("float text {0:?} is not a finite number")]
     BadFloat(String),
+    /// An atom tagged as UTF-8 whose bytes are not UTF-8.
     #[error("atom is not valid UTF-8")]
     AtomNotUtf8,
+    /// A list whose tail is not `[]`, which neither a `Value` nor a `Term` can hold.
     #[error("improper list (tail is not [])")]
     ImproperList,
 }
@@ -53,6 +106,7 @@ pub enum DecodeErrorKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EncodeError {
     path: Vec<PathSegment>,
+    /// Why the value cannot be written.
     pub kind: EncodeErrorKind,
 }
 
@@ -118,16 +172,34 @@ pub(crate) enum PathSegment {
 /// Why a value cannot be written.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EncodeErrorKind {
+    /// A NaN or infinite float, which Erlang cannot hold; holds the float as Rust prints it.
     #[error("float {0} is not finite (Erlang has no NaN or infinity)")]
     NonFiniteFloat(String),
+    /// An atom with a character above U+00FF, which ATOM_EXT (the one atom tag written for a
+    /// `Value`) cannot carry; holds the atom's name.
     #[error("atom {0:?} has characters outside Latin-1, which BERT 1.0 atoms cannot carry")]
     AtomNotLatin1(String),
+    /// An atom of more than 255 characters; holds its length in characters.
     #[error("atom of {0} characters is longer than 255")]
     AtomTooLong(usize),
+    /// A binary, list, tuple, map or big integer too long for the format's 32-bit length.
     #[error("{what} of {len} exceeds the format's 32-bit length")]
-    TooLong { what: &'static str, len: usize },
+    TooLong {
+        /// What was too long: `binary`, `list`, `tuple`, `map` or `big integer`.
+        what: &'static str,
+        /// Its length: bytes for a binary or big integer, elements for a list or tuple, pairs
+        /// for a map.
+        len: usize,
+    },
+    /// Nesting deeper than [`HARD_MAX_DEPTH`](super::HARD_MAX_DEPTH) wire levels.
     #[error("nesting deeper than {max}")]
-    TooDeep { max: usize },
+    TooDeep {
+        /// The limit, [`HARD_MAX_DEPTH`](super::HARD_MAX_DEPTH).
+        max: usize,
+    },
+    /// A `Value::Tuple` shaped like one of BERT's complex types (`{bert, nil}`,
+    /// `{bert, dict, [...]}`...), which would decode as that type instead; holds the type's
+    /// name.
     #[error(
         "tuple {{bert, {0}, ...}} would be read back as a BERT {0}; use the Value variant instead"
     )]

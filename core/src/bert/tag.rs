@@ -3,27 +3,48 @@
 //! The BERT 1.0 set is what the encoder writes; the rest are tags the decoder either reads
 //! (modern Erlang output) or names in its rejection message.
 
+/// The version byte every frame starts with.
 pub const VERSION: u8 = 131;
 
 // BERT 1.0: written by the encoder, read by every BERT implementation.
+
+/// SMALL_INTEGER_EXT: an integer from 0 to 255, in one byte.
 pub const SMALL_INTEGER: u8 = 97;
+/// INTEGER_EXT: a signed 32-bit integer, big-endian.
 pub const INTEGER: u8 = 98;
+/// FLOAT_EXT: a float as 31 bytes of text, NUL-padded.
 pub const FLOAT: u8 = 99;
+/// ATOM_EXT: an atom of Latin-1 text, with a 2-byte length.
 pub const ATOM: u8 = 100;
+/// SMALL_TUPLE_EXT: a tuple of at most 255 elements, with a 1-byte arity.
 pub const SMALL_TUPLE: u8 = 104;
+/// LARGE_TUPLE_EXT: a tuple with a 4-byte arity.
 pub const LARGE_TUPLE: u8 = 105;
+/// NIL_EXT: the empty list `[]`, also the tail that ends a proper list.
 pub const NIL: u8 = 106;
+/// STRING_EXT: a list of bytes (integers 0 to 255), with a 2-byte length.
 pub const STRING: u8 = 107;
+/// LIST_EXT: a list with a 4-byte length; its elements and then its tail follow.
 pub const LIST: u8 = 108;
+/// BINARY_EXT: bytes, with a 4-byte length.
 pub const BINARY: u8 = 109;
+/// SMALL_BIG_EXT: a big integer of at most 255 magnitude bytes: length, sign, then the
+/// magnitude, little-endian.
 pub const SMALL_BIG: u8 = 110;
+/// LARGE_BIG_EXT: a big integer with a 4-byte length, laid out as SMALL_BIG_EXT.
 pub const LARGE_BIG: u8 = 111;
 
 // Modern Erlang: read, never written for a `Value`.
+
+/// NEW_FLOAT_EXT: a float as 8 bytes of IEEE 754, big-endian.
 pub const NEW_FLOAT: u8 = 70;
+/// SMALL_ATOM_EXT: an atom of Latin-1 text, with a 1-byte length.
 pub const SMALL_ATOM: u8 = 115;
+/// MAP_EXT: a map with a 4-byte arity; keys and values alternate.
 pub const MAP: u8 = 116;
+/// ATOM_UTF8_EXT: an atom of UTF-8 text, with a 2-byte length.
 pub const ATOM_UTF8: u8 = 118;
+/// SMALL_ATOM_UTF8_EXT: an atom of UTF-8 text, with a 1-byte length.
 pub const SMALL_ATOM_UTF8: u8 = 119;
 
 /// The atom `bert` as ATOM_EXT: the first element of every BERT complex type.

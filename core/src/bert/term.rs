@@ -12,15 +12,21 @@ use num_bigint::BigInt;
 /// An Erlang term of the kinds DripDrop reads.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Term {
+    /// An atom, whichever of the four atom tags it was read from.
     Atom(Atom),
+    /// An integer that fits in an `i64`.
     Int(i64),
     /// An integer outside the `i64` range.
     BigInt(Box<BigInt>),
+    /// A float; the encoder refuses NaN and infinities.
     Float(f64),
+    /// A binary: bytes.
     Binary(Vec<u8>),
     /// A proper list; Erlang strings (`STRING_EXT`) are lists of integers.
     List(Vec<Term>),
+    /// A tuple; `{bert, ...}` tuples stay tuples at this level.
     Tuple(Vec<Term>),
+    /// A map (MAP_EXT): its key-value pairs, in order.
     Map(Vec<(Term, Term)>),
 }
 

@@ -54,7 +54,9 @@ impl Time {
 /// (`caseless`, `extended`, `multiline`, ... as PCRE names them).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Regex {
+    /// The pattern, as written.
     pub source: String,
+    /// The option atoms, in order.
     pub options: Vec<Atom>,
 }
 
@@ -68,6 +70,7 @@ pub enum Value {
     Nil,
     /// `{bert, true}` / `{bert, false}`.
     Bool(bool),
+    /// An integer that fits in an `i64`.
     Int(i64),
     /// An integer outside the `i64` range (boxed to keep `Value` small).
     BigInt(Box<BigInt>),
@@ -75,12 +78,19 @@ pub enum Value {
     Float(f64),
     /// Bytes: a string in Ruby, `str` or `bytes` in Python.
     Binary(Vec<u8>),
+    /// An atom: a Ruby Symbol, a `dripdrop.Atom` in Python.
     Atom(Atom),
+    /// A list: a Ruby Array, a Python list.
     List(Vec<Value>),
+    /// A tuple: a `DripDrop::Tuple` in Ruby, a Python tuple. One shaped like a BERT complex
+    /// type (`{bert, nil}`...) cannot be encoded, as it would be read back as that type.
     Tuple(Vec<Value>),
     /// `{bert, dict, [{K, V}...]}`: ordered pairs, duplicates kept as sent.
     Dict(Vec<(Value, Value)>),
+    /// `{bert, time, Mega, Sec, Micro}`: a Ruby Time, a Python datetime.
     Time(Time),
+    /// `{bert, regex, Source, Options}`: a Ruby Regexp, a Python compiled pattern (boxed to
+    /// keep `Value` small).
     Regex(Box<Regex>),
 }
 

@@ -20,7 +20,9 @@ const FIELD_DEPTH: usize = 3;
 pub(crate) struct MessageFields {
     /// The name's bytes (not yet checked as UTF-8).
     pub name: Vec<u8>,
+    /// The head (not yet checked to be a dict).
     pub head: Value,
+    /// The body.
     pub body: Value,
 }
 

@@ -28,12 +28,17 @@ pub enum ParseErrorKind {
     /// "end of input".
     #[error("expected {expected} but found {found}")]
     Unexpected {
+        /// What the grammar allows there (`a term`, `',' or '}'`...).
         expected: &'static str,
+        /// What is there instead.
         found: String,
     },
     /// More nested lists, tuples and maps than [`HARD_MAX_DEPTH`].
     #[error("nesting deeper than {max}")]
-    TooDeep { max: usize },
+    TooDeep {
+        /// The limit, [`HARD_MAX_DEPTH`].
+        max: usize,
+    },
     /// A quoted atom or string without its closing quote; reported at the opening quote.
     #[error("unterminated {0}")]
     Unterminated(&'static str),
