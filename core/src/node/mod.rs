@@ -635,11 +635,15 @@ impl Node {
                     }
                 });
             }
-            Inbound::Frames(frames) => self.call_handler(route, |node, handler| {
-                if let Handler::Frames(f) = handler {
-                    f(node, frames);
-                }
-            }),
+            Inbound::Frames(frames) => {
+                self.call_handler(route, |node, handler| {
+                    if let Handler::Frames(f) = handler {
+                        f(node, frames);
+                    }
+                });
+                // A raw REQ whose reply came may send its next request now.
+                self.flush_route(route);
+            }
             Inbound::Reply { id, reply } => {
                 match id.and_then(|id| self.requests.take(route, id)) {
                     Some(pending) => {
@@ -651,10 +655,14 @@ impl Node {
                     // A reply after its request timed out: nobody waits for it any more.
                     None => self.routes.get_mut(route).count_dropped(),
                 }
+                // A REQ whose reply came may send its next request now.
+                self.flush_route(route);
             }
         }
-        // A REQ whose reply came may send its next request now; so may a raw route that
-        // answered inside its handler.
+    }
+
+    /// Sends what a route queued and may send now.
+    fn flush_route(&mut self, route: usize) {
         if self.routes.get(route).has_sendable() {
             for error in self.routes.get_mut(route).flush() {
                 self.report_error(error);

@@ -32,6 +32,8 @@ use std::time::Duration;
 pub struct Route {
     name: String,
     kind: RouteKind,
+    /// The kind's abilities, looked up once: every send checks them.
+    abilities: Abilities,
     format: MsgFormat,
     request_timeout: Option<Duration>,
     nodelet: Option<String>,
@@ -65,6 +67,7 @@ impl Route {
         Ok(Route {
             name: name.to_owned(),
             kind,
+            abilities: kind.abilities(),
             format: options.msg_format,
             request_timeout: options.request_timeout,
             nodelet,
@@ -118,7 +121,7 @@ impl Route {
     }
 
     pub(crate) fn abilities(&self) -> Abilities {
-        self.kind.abilities()
+        self.abilities
     }
 
     pub(crate) fn wrong_kind(&self, what: &'static str) -> Error {
@@ -135,7 +138,7 @@ impl Route {
 
     pub(crate) fn prepare_wait(&mut self, sources: &mut dyn Sources, reading: bool) {
         self.io
-            .prepare_wait(sources, reading && self.kind.receives());
+            .prepare_wait(sources, reading && self.abilities.receives);
     }
 
     pub(crate) fn on_ready(&mut self, event: Event<usize>) -> Vec<Error> {
@@ -156,8 +159,7 @@ impl Route {
         if self.format == MsgFormat::Raw {
             return Err(self.wrong_kind("a raw route sends with send_frames"));
         }
-        let abilities = self.abilities();
-        if !abilities.sends || abilities.requests {
+        if !self.abilities.sends || self.abilities.requests {
             return Err(self.wrong_kind("send_message on a route that does not send"));
         }
         self.io.send_message(message, &mut self.stats)

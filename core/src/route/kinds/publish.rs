@@ -2,8 +2,7 @@
 
 use super::super::io::{Abilities, Kind};
 use super::super::options::RouteOptions;
-use super::super::zeromq::{Layout, Pattern, ZmqKind};
-use smallvec::SmallVec;
+use super::super::zeromq::{Pattern, ZmqKind};
 
 pub(crate) static KIND: &dyn Kind = &ZmqKind::<Publish>::new();
 
@@ -22,7 +21,5 @@ impl Pattern for Publish {
         Publish
     }
 
-    fn message_layout<'a>(name: &'a [u8], payload: &'a [u8]) -> Layout<'a> {
-        SmallVec::from_slice(&[name, payload])
-    }
+    const NAME_FRAME: bool = true;
 }

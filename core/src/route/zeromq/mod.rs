@@ -58,10 +58,9 @@ pub(crate) trait Pattern: Sized + 'static {
     /// ZeroMQ took a message.
     fn sent(&mut self) {}
 
-    /// The frames `send_message` sends for an encoded message.
-    fn message_layout<'a>(_name: &'a [u8], payload: &'a [u8]) -> Layout<'a> {
-        SmallVec::from_slice(&[payload])
-    }
+    /// Whether `send_message` sends the message's name in a frame before the message
+    /// (`[name, message]`, so subscribers filter on it as topic) rather than `[message]`.
+    const NAME_FRAME: bool = false;
 
     /// The frames of request `id` (the kind requests).
     fn request_layout<'a>(_id_frame: &'a [u8], payload: &'a [u8]) -> Layout<'a> {
@@ -398,8 +397,11 @@ impl<P: Pattern> RouteIo for ZmqRoute<P> {
         let mut payload = std::mem::take(&mut self.scratch);
         payload.clear();
         let result = message.encode_into(&mut payload).and_then(|()| {
-            let frames = P::message_layout(message.name().as_bytes(), &payload);
-            self.send(&frames, stats)
+            if P::NAME_FRAME {
+                self.send(&[message.name().as_bytes(), &payload], stats)
+            } else {
+                self.send(&[&payload], stats)
+            }
         });
         self.scratch = payload;
         result
