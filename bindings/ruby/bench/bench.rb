@@ -12,6 +12,10 @@
 #   put the same bytes on the wire (checked before measuring). Goal: 20x.
 # - defer: trivial operations through Node#defer against EM.defer, both with 20 threads
 #   (EventMachine's default pool size), a window of operations in flight. Goal: 1x.
+# - pool: trivial tasks (a Ruby block) through a worker pool of two local threads, fed by
+#   Pool#map, against the same operations through EM.defer with a pool of two threads. The
+#   pool's tasks take the way every pool task takes (the pool's I/O thread, credits, leases);
+#   EM.defer is the original stack's way to run Ruby code off the loop. Goal: 1x.
 #
 # Every measurement checks its own result (every message arrived once and in order, the whole
 # content of a sample of them as sent; every operation's result came back once, its op off and
@@ -33,6 +37,7 @@ ROUNDS = QUICK ? 1 : 5
 # Seconds each side of a round should take: counts are sized from a warm-up run of each.
 TARGET = QUICK ? 0.05 : 2.0
 DEFER_THREADS = 20
+POOL_THREADS = 2
 DEFER_WINDOW = 200
 SEND_WINDOW = 500
 CHECK_EVERY = 997
@@ -303,10 +308,10 @@ def dripdrop_defer(count)
   count / elapsed
 end
 
-def em_defer(count)
+def em_defer(count, threads = DEFER_THREADS)
   run = DeferRun.new(count)
   started = nil
-  EM.threadpool_size = DEFER_THREADS
+  EM.threadpool_size = threads
   EM.run do
     EM.add_timer(WATCHDOG) { EM.stop }
     started = now
@@ -315,6 +320,37 @@ def em_defer(count)
   end
   elapsed = now - started
   run.verify
+  count / elapsed
+end
+
+# Task i returns i & 0xff, as the defer operations do; map feeds them as results free room.
+def dripdrop_pool(count)
+  sum = done = 0
+  started = failure = nil
+  node = DripDrop::Node.new do
+    task(:mask) { |i| i & 0xff }
+    on_error do |e|
+      failure ||= e
+      stop
+    end
+    after(WATCHDOG) { raise "timed out with #{done} of #{count} results" }
+    next_tick do
+      pool = worker_pool(:bench, local: POOL_THREADS)
+      started = now
+      pool.map(:mask, 0...count, done: -> { stop }) do |result, _index|
+        sum += result
+        done += 1
+      end
+    end
+  end
+  node.start!
+  elapsed = now - started
+  node.close
+  raise failure if failure
+
+  expected = (0...count).sum { |i| i & 0xff }
+  check(done == count) { "#{done} results for #{count} tasks" }
+  check(sum == expected) { "results summed to #{sum}, not #{expected}" }
   count / elapsed
 end
 
@@ -388,6 +424,8 @@ def main
           ->(n) { rzmq_pushpull(MEDIUM, n) }, baseline_name, goal: 20, unit: "msgs", floor: floor)
   compare("defer", ->(n) { dripdrop_defer(n) }, ->(n) { em_defer(n) },
           "EM.defer", goal: 1, unit: "ops", floor: QUICK ? 1_000 : 5_000)
+  compare("pool", ->(n) { dripdrop_pool(n) }, ->(n) { em_defer(n, POOL_THREADS) },
+          "EM.defer(2 threads)", goal: 1, unit: "tasks", floor: QUICK ? 1_000 : 5_000)
 end
 
 main if $PROGRAM_NAME == __FILE__
