@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! DripDrop: message-passing apps on ZeroMQ with one message format (BERT).
 //!
 //! This crate is the engine every skin (C, Ruby, Python) drives: the [`bert`] codec and

@@ -9,6 +9,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// A `Send + Sync + Clone` handle to a node: post closures to run on its thread, or stop it.
+///
+/// ```
+/// use dripdrop::Node;
+///
+/// let mut node = Node::new()?;
+/// let handle = node.handle();
+/// let other = std::thread::spawn(move || {
+///     // Runs on the node's thread, at its next turn.
+///     handle.post(|node| node.stop()).expect("the node is running");
+/// });
+/// node.run()?;                                // returns once the posted closure stopped it
+/// other.join().unwrap();
+/// # Ok::<(), dripdrop::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct NodeHandle {
     posted: Sender<Posted>,

@@ -82,9 +82,10 @@ impl Default for NodeOptions {
 ///     .endpoint()
 ///     .to_owned();                             // the port ZeroMQ picked
 /// node.route("out", RouteKind::Push, &[&endpoint], Mode::Connect)?;
-/// node.on_receive("in", |node, msg| {
-///     assert_eq!(msg.name(), "hello");
-///     assert_eq!(msg.body(), &Value::Int(42));
+/// let got = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+/// let inbox = got.clone();
+/// node.on_receive("in", move |node, msg| {
+///     inbox.borrow_mut().push(msg);            // a callback that panics goes to on_error
 ///     node.stop();
 /// })?;
 /// node.after(Duration::from_millis(1), |node| {
@@ -94,6 +95,8 @@ impl Default for NodeOptions {
 ///     }
 /// });
 /// node.run()?;
+/// let got = got.borrow();
+/// assert_eq!((got[0].name(), got[0].body()), ("hello", &Value::Int(42)));
 /// # Ok::<(), dripdrop::Error>(())
 /// ```
 pub struct Node {

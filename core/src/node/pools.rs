@@ -302,24 +302,6 @@ impl NodePool {
 }
 
 /// A pool of a node, borrowed to submit tasks: `node.pool("name")?`.
-///
-/// ```
-/// use dripdrop::{Node, PoolOptions, TaskError, Value};
-///
-/// let mut node = Node::new()?;
-/// node.task("square", |_task, n| match n {
-///     Value::Int(n) => Ok(Value::Int(n * n)),
-///     other => Err(TaskError::new("ArgumentError", format!("{other:?} is not a number"))),
-/// });
-/// node.worker_pool("math", PoolOptions::local(2))?;
-/// let id = node.pool("math")?.defer("square", 7, |node, result| {
-///     assert_eq!(result, Ok(Value::Int(49)));
-///     node.stop();
-/// })?;
-/// assert!(id > 0);                   // the task's id, for `cancel`
-/// node.run()?;
-/// # Ok::<(), dripdrop::Error>(())
-/// ```
 pub struct PoolRef<'a> {
     node: &'a mut Node,
     index: usize,
@@ -347,6 +329,27 @@ impl<'a> PoolRef<'a> {
     /// Runs `task` with `args` on the pool; `callback` gets the result on the loop's thread.
     /// Returns the task's id (for `cancel`). Past `max_pending` outstanding tasks the task is
     /// refused with `Error::Backpressure`.
+    ///
+    /// ```
+    /// use dripdrop::{Node, PoolOptions, TaskError, Value};
+    ///
+    /// let mut node = Node::new()?;
+    /// node.task("square", |_task, n| match n {
+    ///     Value::Int(n) => Ok(Value::Int(n * n)),
+    ///     other => Err(TaskError::new("ArgumentError", format!("{other:?} is not a number"))),
+    /// });
+    /// node.worker_pool("math", PoolOptions::local(2))?;
+    /// let answer = std::rc::Rc::new(std::cell::Cell::new(None));
+    /// let slot = answer.clone();
+    /// let id = node.pool("math")?.defer("square", 7, move |node, result| {
+    ///     slot.set(Some(result));            // Ok(value), or Err(Error::Remote{..}) and kin
+    ///     node.stop();
+    /// })?;
+    /// assert!(id > 0);                      // the task's id, for `cancel`
+    /// node.run()?;
+    /// assert_eq!(answer.take(), Some(Ok(Value::Int(49))));
+    /// # Ok::<(), dripdrop::Error>(())
+    /// ```
     pub fn defer(
         &mut self,
         task: &str,

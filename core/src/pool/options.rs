@@ -22,6 +22,7 @@ pub struct PoolOptions {
     pub bind: Vec<String>,
     /// Local threads running the node's registered tasks; 0 for none.
     pub local_threads: usize,
+    /// Where tasks run: local threads, remote workers, or local first.
     pub placement: Placement,
     /// Tasks accepted and not yet finished, at most; past it `defer` reports backpressure.
     pub max_pending: usize,

@@ -6,7 +6,9 @@ use crate::bert::Value;
 /// One worker as the pool last saw it.
 #[derive(Clone, Debug, Default)]
 pub struct WorkerSnapshot {
+    /// The name it gave in READY (`local` for the pool's own threads).
     pub name: String,
+    /// Tasks it holds now.
     pub in_flight: usize,
     /// The pool's own local threads, not a remote worker.
     pub local: bool,
@@ -15,14 +17,20 @@ pub struct WorkerSnapshot {
 /// The pool's counters as its thread last published them.
 #[derive(Clone, Debug, Default)]
 pub struct PoolSnapshot {
+    /// What happened to the pool's tasks so far.
     pub counters: PoolCounters,
+    /// Tasks waiting for a worker.
     pub pending: usize,
+    /// Tasks a worker holds.
     pub in_flight: usize,
+    /// Every worker, local threads included, in the order they came.
     pub workers: Vec<WorkerSnapshot>,
+    /// Frames from workers that were not the protocol's (malformed, or meant for a worker).
     pub protocol_errors: u64,
 }
 
 impl PoolSnapshot {
+    /// The counters as the dict `node.stats()` shows under `pools`.
     pub fn to_value(&self) -> Value {
         let c = &self.counters;
         let n = |key: &str, v: u64| (Value::from(key), Value::from(v));

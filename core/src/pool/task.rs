@@ -65,12 +65,16 @@ impl TaskContext {
 /// Rust error kind), a message and the lines of a backtrace where the handler had one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TaskError {
+    /// The kind of failure: an exception's class name, a Rust error kind.
     pub class: String,
+    /// What went wrong.
     pub message: String,
+    /// Where, innermost first, when the handler's language gives a backtrace.
     pub backtrace: Vec<String>,
 }
 
 impl TaskError {
+    /// An error of `class` saying `message`, with no backtrace.
     pub fn new(class: impl Into<String>, message: impl Into<String>) -> Self {
         TaskError {
             class: class.into(),
@@ -79,6 +83,7 @@ impl TaskError {
         }
     }
 
+    /// The same error with the lines of a backtrace.
     pub fn with_backtrace(mut self, lines: Vec<String>) -> Self {
         self.backtrace = lines;
         self

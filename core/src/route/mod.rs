@@ -2,7 +2,7 @@
 //! its send queue), its counters, and how its kind lays messages out; what is done with what
 //! it receives (handlers, requests waiting for replies) is the node's.
 //!
-//! - `kind.rs` lists the kinds; each is implemented in a file of its own under `kinds/`.
+//! - `kinds/` holds one file per kind, and in `kinds/mod.rs` the list of them all.
 //! - `zeromq/` is the machinery every ZeroMQ kind shares: the socket, the send queue that
 //!   holds what ZeroMQ would not take yet, receiving whole messages, and the layout of
 //!   requests and replies on the wire.
@@ -10,14 +10,13 @@
 //!   directly.
 
 mod io;
-mod kind;
 mod kinds;
 mod options;
 mod stats;
 mod zeromq;
 
 pub(crate) use io::{Abilities, Asker, Inbound, Received};
-pub use kind::RouteKind;
+pub use kinds::RouteKind;
 pub use options::{Mode, MsgFormat, RouteOptions, TopicFilter};
 pub use stats::RouteStats;
 pub(crate) use zeromq::error_reply;

@@ -65,10 +65,14 @@ pub struct RouteOptions {
     pub linger: Duration,
     /// The socket identity (ROUTER sees it as the sender's address).
     pub identity: Option<Vec<u8>>,
+    /// How long a connecting socket waits before reconnecting to a peer it lost;
+    /// `None` keeps ZeroMQ's default (100 ms).
     pub reconnect_ivl: Option<Duration>,
+    /// The longest that wait grows to (it doubles on each try); `None` keeps it fixed.
     pub reconnect_ivl_max: Option<Duration>,
     /// For `zmq_subscribe`: which names to receive; `None` receives everything.
     pub topic_filter: Option<TopicFilter>,
+    /// DripDrop messages (the default), or raw frames for non-DripDrop peers.
     pub msg_format: MsgFormat,
     /// Messages accepted while ZeroMQ is at its high-water mark, before `send_message`
     /// reports backpressure.

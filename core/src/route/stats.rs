@@ -5,14 +5,20 @@ use crate::bert::Value;
 /// What a route has done since it was created.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RouteStats {
+    /// Messages read off the route (all their frames counting as one).
     pub messages_in: u64,
+    /// Bytes of those messages, every frame counted.
     pub bytes_in: u64,
+    /// Messages handed to ZeroMQ.
     pub messages_out: u64,
+    /// Bytes of those messages, every frame counted.
     pub bytes_out: u64,
     /// Messages accepted but not yet handed to ZeroMQ.
     pub queue_depth: u64,
     /// Sends refused because the send queue was full.
     pub backpressure: u64,
+    /// Sends ZeroMQ refused with an error (not a full queue: an unroutable reply, a closed
+    /// peer...).
     pub send_errors: u64,
     /// Frames that arrived but could not be read as messages.
     pub decode_errors: u64,

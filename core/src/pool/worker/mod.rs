@@ -71,17 +71,34 @@ impl WorkerHandle {
 
 /// A worker of one pool.
 ///
-/// ```no_run
-/// use dripdrop::{Value, Worker, WorkerOptions};
+/// ```
+/// use dripdrop::{Node, PoolOptions, Value, Worker, WorkerOptions};
 ///
-/// let mut worker = Worker::new(&["tcp://control-host:2100"], WorkerOptions::default())?;
+/// // A pool (here in this process; usually on another machine) ...
+/// let mut node = Node::new()?;
+/// let bound = node.worker_pool("fetchers", PoolOptions::remote(&["tcp://127.0.0.1:*"]))?;
+///
+/// // ... and a worker that connects to it.
+/// let mut worker = Worker::new(&[&bound[0]], WorkerOptions::default())?;
 /// worker.task("fetch", |task, url| {
 ///     // task.id() is the same on every attempt: an idempotency key.
-///     Ok(Value::from(format!("fetched {url:?} (attempt {})", task.attempt())))
+///     let url = url.as_str().unwrap_or("?").to_owned();
+///     Ok(Value::from(format!("fetched {url} (attempt {})", task.attempt())))
 /// });
-/// let handle = worker.handle();               // worker.handle().stop() from another thread
-/// worker.run()?;                              // reconnects if the pool goes away
-/// # drop(handle);
+/// let stopper = worker.handle();
+/// let serving = std::thread::spawn(move || worker.run()); // reconnects if the pool goes away
+///
+/// let answer = std::rc::Rc::new(std::cell::RefCell::new(None));
+/// let slot = answer.clone();
+/// node.pool("fetchers")?.defer("fetch", "http://example.com/", move |node, result| {
+///     *slot.borrow_mut() = Some(result);
+///     node.stop();
+/// })?;
+/// node.run()?;
+/// stopper.stop();
+/// serving.join().expect("the worker's thread")?;
+/// let answer = answer.borrow_mut().take().expect("a result");
+/// assert_eq!(answer, Ok(Value::from("fetched http://example.com/ (attempt 1)")));
 /// # Ok::<(), dripdrop::Error>(())
 /// ```
 pub struct Worker {

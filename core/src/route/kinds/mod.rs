@@ -1,12 +1,141 @@
-//! One file per route kind. A ZeroMQ kind is a `Pattern` (how it differs from the plain
-//! push/pull/pair behaviour) and the `KIND` that `route/kind.rs` lists.
+//! Route kinds, with the original DripDrop names: one file each in this folder, and the list
+//! below, the one place that names them all. Adding a kind is one file and one line in the
+//! list. A ZeroMQ kind's file is a `Pattern` (how it differs from the plain push/pull/pair
+//! behaviour) and the `KIND` the list points to.
 
-pub(super) mod pair;
-pub(super) mod publish;
-pub(super) mod pull;
-pub(super) mod push;
-pub(super) mod rep;
-pub(super) mod req;
-pub(super) mod subscribe;
-pub(super) mod xrep;
-pub(super) mod xreq;
+use super::io::{Abilities, Kind, OpenRoute, RouteIo};
+use crate::error::Error;
+
+/// Declares [`RouteKind`] from the list of kinds: each entry's variant, its DripDrop name and
+/// the file (a module of this folder) whose `KIND` implements it.
+macro_rules! route_kinds {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal => $file:ident, )*) => {
+        $( mod $file; )*
+
+        /// The kind of a route, named as the original DripDrop named them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum RouteKind {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl RouteKind {
+            /// Every kind, in the order of the list.
+            pub const ALL: [RouteKind; [$( RouteKind::$variant, )*].len()] =
+                [$( RouteKind::$variant, )*];
+
+            /// The original DripDrop name, e.g. `zmq_publish`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( RouteKind::$variant => $name, )*
+                }
+            }
+
+            fn behaviour(self) -> &'static dyn Kind {
+                match self {
+                    $( RouteKind::$variant => $file::KIND, )*
+                }
+            }
+        }
+    };
+}
+
+route_kinds! {
+    /// PUB: sends `[name, message]`, so subscribers filter on the name.
+    Publish = "zmq_publish" => publish,
+    /// SUB: receives what publishers send, filtered by a topic prefix or regex.
+    Subscribe = "zmq_subscribe" => subscribe,
+    /// PUSH: sends to pullers, round-robin.
+    Push = "zmq_push" => push,
+    /// PULL: receives from pushers, fair-queued.
+    Pull = "zmq_pull" => pull,
+    /// ROUTER: receives requests and answers each through its `Response`.
+    Xrep = "zmq_xrep" => xrep,
+    /// DEALER: sends requests whose replies come back to a callback, matched by request id.
+    Xreq = "zmq_xreq" => xreq,
+    /// REQ: one request at a time, strictly alternating with its reply.
+    Req = "zmq_req" => req,
+    /// REP: answers one request at a time.
+    Rep = "zmq_rep" => rep,
+    /// PAIR: one peer, both directions.
+    Pair = "zmq_pair" => pair,
+}
+
+impl RouteKind {
+    /// Reads a kind by its DripDrop name; ZeroMQ kinds also without their `zmq_` prefix.
+    pub fn from_name(name: &str) -> Result<Self, Error> {
+        RouteKind::ALL
+            .into_iter()
+            .find(|kind| {
+                let full = kind.name();
+                full == name || full.strip_prefix("zmq_") == Some(name)
+            })
+            .ok_or_else(|| {
+                let known: Vec<&str> = RouteKind::ALL.iter().map(|k| k.name()).collect();
+                Error::InvalidArgument(format!(
+                    "unknown route kind {name:?} (expected one of {})",
+                    known.join(", ")
+                ))
+            })
+    }
+
+    pub(crate) fn abilities(self) -> Abilities {
+        self.behaviour().abilities()
+    }
+
+    pub(crate) fn open(self, route: OpenRoute<'_>) -> Result<Box<dyn RouteIo>, Error> {
+        self.behaviour().open(route)
+    }
+
+    /// Whether `send_message` may be called on the route (xrep and rep answer through a
+    /// `Response` instead).
+    pub fn sends(self) -> bool {
+        self.abilities().sends
+    }
+
+    /// Whether the route receives anything.
+    pub fn receives(self) -> bool {
+        self.abilities().receives
+    }
+
+    /// Whether what it sends expects a reply (`send_request`).
+    pub fn requests(self) -> bool {
+        self.abilities().requests
+    }
+
+    /// Whether what it receives is a request to answer (`on_request`).
+    pub fn answers(self) -> bool {
+        self.abilities().answers
+    }
+}
+
+impl std::fmt::Display for RouteKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_read_by_their_names_with_or_without_the_prefix() {
+        for kind in RouteKind::ALL {
+            assert_eq!(RouteKind::from_name(kind.name()).unwrap(), kind);
+            let bare = kind.name().strip_prefix("zmq_").unwrap();
+            assert_eq!(RouteKind::from_name(bare).unwrap(), kind);
+        }
+        let e = RouteKind::from_name("zmq_nonsense").unwrap_err();
+        assert!(e.to_string().contains("zmq_pair"), "{e}");
+    }
+
+    #[test]
+    fn what_each_kind_can_do() {
+        use RouteKind::*;
+        let senders: Vec<_> = RouteKind::ALL.iter().filter(|k| k.sends()).collect();
+        assert_eq!(senders, [&Publish, &Push, &Xreq, &Req, &Pair]);
+        assert!(!Publish.receives() && !Push.receives() && Pull.receives());
+        assert!(Xreq.requests() && Req.requests() && !Pair.requests());
+        assert!(Xrep.answers() && Rep.answers() && !Xreq.answers());
+    }
+}
