@@ -10,6 +10,7 @@ use super::{
 };
 use crate::bert::{self, tag, Value};
 use crate::error::Error;
+use crate::reactor::later;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -124,10 +125,8 @@ impl ToWorker {
     /// Reads a frame that `arrived` just now; an unknown or malformed frame, or one meant for
     /// a pool, is an error naming what was wrong.
     pub(crate) fn decode(bytes: &[u8], arrived: Instant) -> Result<ToWorker, Error> {
-        if let Some(tasks) = read_tasks_fast(bytes) {
-            return Ok(ToWorker::Tasks(
-                tasks.into_iter().map(|t| t.into_job(arrived)).collect(),
-            ));
+        if let Some(jobs) = read_tasks_fast(bytes, arrived) {
+            return Ok(ToWorker::Tasks(jobs));
         }
         let (kind, rest) = fields(bytes)?;
         let count = rest.len();
@@ -135,14 +134,12 @@ impl ToWorker {
             ("heartbeat", 0) => ToWorker::Heartbeat,
             ("disconnect", 0) => ToWorker::Disconnect,
             ("cancel", 1) => ToWorker::Cancel(id_of(&rest[0])?),
-            ("task", 5) => ToWorker::Tasks(vec![task_fields(rest)?.into_job(arrived)]),
+            ("task", 5) => ToWorker::Tasks(vec![task_fields(rest, arrived)?]),
             ("tasks", 1) => ToWorker::Tasks(
                 entries(rest, "TASKS")?
                     .into_iter()
                     .map(|entry| match entry {
-                        Value::Tuple(fields) if fields.len() == 5 => {
-                            Ok(task_fields(fields)?.into_job(arrived))
-                        }
+                        Value::Tuple(fields) if fields.len() == 5 => task_fields(fields, arrived),
                         _ => Err(bad("a TASKS entry is a 5-tuple")),
                     })
                     .collect::<Result<_, _>>()?,
@@ -152,30 +149,24 @@ impl ToWorker {
     }
 }
 
-/// A task as the wire carries it, before it becomes a job.
-#[derive(Debug, PartialEq)]
-struct WireTask {
+/// The job of a task whose deadline is `deadline_ms` after it `arrived`.
+fn job(
     id: u64,
-    name: String,
+    name: &str,
     args: Value,
     attempt: u32,
     deadline_ms: Option<u64>,
-}
-
-impl WireTask {
-    fn into_job(self, arrived: Instant) -> Job {
-        let deadline = self
-            .deadline_ms
-            .map(|ms| arrived + Duration::from_millis(ms));
-        Job {
-            context: TaskContext::new(self.id, Arc::from(self.name), self.attempt, deadline),
-            args: self.args,
-        }
+    arrived: Instant,
+) -> Job {
+    let deadline = deadline_ms.map(|ms| later(arrived, Duration::from_millis(ms)));
+    Job {
+        context: TaskContext::new(id, Arc::from(name), attempt, deadline),
+        args,
     }
 }
 
 /// `Id, Name, Args, Attempt, DeadlineMs` of a TASK or a TASKS entry.
-fn task_fields(fields: Vec<Value>) -> Result<WireTask, Error> {
+fn task_fields(fields: Vec<Value>, arrived: Instant) -> Result<Job, Error> {
     let [id, name, args, attempt, deadline] =
         <[Value; 5]>::try_from(fields).map_err(|_| bad("a task has five fields"))?;
     let attempt =
@@ -184,21 +175,16 @@ fn task_fields(fields: Vec<Value>) -> Result<WireTask, Error> {
         Value::Nil => None,
         d => Some(uint(&d, "deadline")?),
     };
-    Ok(WireTask {
-        id: id_of(&id)?,
-        name: text(&name, "task name")?,
-        args,
-        attempt,
-        deadline_ms,
-    })
+    let name = text(&name, "task name")?;
+    Ok(job(id_of(&id)?, &name, args, attempt, deadline_ms, arrived))
 }
 
 /// TASK and TASKS frames read where their layout is fixed bytes instead of through a tuple
 /// `Value` (one of them per task a worker runs). `None` for anything else, malformed frames
 /// included: the general reading then decides, and words the error.
-fn read_tasks_fast(bytes: &[u8]) -> Option<Vec<WireTask>> {
+fn read_tasks_fast(bytes: &[u8], arrived: Instant) -> Option<Vec<Job>> {
     if bytes.starts_with(&TASK_HEAD) {
-        let (task, end) = task_at(bytes, TASK_HEAD.len(), 1)?;
+        let (task, end) = task_at(bytes, TASK_HEAD.len(), 1, arrived)?;
         return (end == bytes.len()).then(|| vec![task]);
     }
     let rest = bytes.strip_prefix(&TASKS_HEAD[..])?;
@@ -210,7 +196,7 @@ fn read_tasks_fast(bytes: &[u8]) -> Option<Vec<WireTask>> {
         if bytes.get(at..at + 2)? != [tag::SMALL_TUPLE, 5] {
             return None;
         }
-        let (task, end) = task_at(bytes, at + 2, 3)?;
+        let (task, end) = task_at(bytes, at + 2, 3, arrived)?;
         tasks.push(task);
         at = end;
     }
@@ -218,7 +204,7 @@ fn read_tasks_fast(bytes: &[u8]) -> Option<Vec<WireTask>> {
 }
 
 /// The fields of a task from `at` (after its tuple header), `levels` deep; and its end.
-fn task_at(bytes: &[u8], at: usize, levels: usize) -> Option<(WireTask, usize)> {
+fn task_at(bytes: &[u8], at: usize, levels: usize, arrived: Instant) -> Option<(Job, usize)> {
     let (id, at) = read_uint(bytes, at)?;
     if *bytes.get(at)? != tag::BINARY {
         return None;
@@ -233,14 +219,8 @@ fn task_at(bytes: &[u8], at: usize, levels: usize) -> Option<(WireTask, usize)> 
         let (ms, end) = read_uint(bytes, at)?;
         (Some(ms), end)
     };
-    let task = WireTask {
-        id,
-        name: name.to_owned(),
-        args,
-        attempt: u32::try_from(attempt).ok()?,
-        deadline_ms,
-    };
-    Some((task, end))
+    let attempt = u32::try_from(attempt).ok()?;
+    Some((job(id, name, args, attempt, deadline_ms, arrived), end))
 }
 
 #[cfg(test)]
@@ -255,17 +235,27 @@ mod tests {
         task
     }
 
-    fn wire(job: &Job, arrived: Instant) -> WireTask {
-        WireTask {
-            id: job.context.id(),
-            name: job.context.name().to_owned(),
-            args: job.args.clone(),
-            attempt: job.context.attempt(),
-            deadline_ms: job
-                .context
-                .deadline()
-                .map(|d| d.duration_since(arrived).as_millis() as u64),
-        }
+    /// A job's fields as the wire carries them: id, name, args, attempt, deadline.
+    type Wire = (u64, String, Value, u32, Option<u64>);
+
+    fn wire(job: &Job, arrived: Instant) -> Wire {
+        let deadline_ms = job
+            .context
+            .deadline()
+            .map(|d| d.duration_since(arrived).as_millis() as u64);
+        let context = &job.context;
+        let name = context.name().to_owned();
+        (
+            context.id(),
+            name,
+            job.args.clone(),
+            context.attempt(),
+            deadline_ms,
+        )
+    }
+
+    fn wires(jobs: &[Job], arrived: Instant) -> Vec<Wire> {
+        jobs.iter().map(|job| wire(job, arrived)).collect()
     }
 
     #[test]
@@ -293,7 +283,8 @@ mod tests {
             let refs: Vec<&Task> = batch.iter().collect();
             let mut bytes = Vec::new();
             write_tasks(&mut bytes, &refs, now).unwrap();
-            let fast = read_tasks_fast(&bytes).expect("the fast reading takes what we write");
+            let fast = read_tasks_fast(&bytes, now).expect("the fast reading takes what we write");
+            let fast = wires(&fast, now);
             let ToWorker::Tasks(jobs) = ToWorker::decode(&bytes, now).unwrap() else {
                 panic!("tasks")
             };
@@ -301,28 +292,28 @@ mod tests {
             for ((job, task), fast) in jobs.iter().zip(&batch).zip(&fast) {
                 let read = wire(job, now);
                 assert_eq!(&read, fast);
-                assert_eq!((read.id, read.name.as_str()), (task.id(), &**task.name()));
-                assert_eq!((&read.args, read.attempt), (task.args(), 1));
-                assert_eq!(read.deadline_ms.is_some(), task.deadline().is_some());
+                assert_eq!((read.0, read.1.as_str()), (task.id(), &**task.name()));
+                assert_eq!((&read.2, read.3), (task.args(), 1));
+                assert_eq!(read.4.is_some(), task.deadline().is_some());
             }
             // The general reading of the same bytes agrees with the fast one.
             let (kind, rest) = fields(&bytes).unwrap();
-            let general: Vec<WireTask> = match kind.as_str() {
-                "task" => vec![task_fields(rest).unwrap()],
+            let general: Vec<Job> = match kind.as_str() {
+                "task" => vec![task_fields(rest, now).unwrap()],
                 _ => entries(rest, "TASKS")
                     .unwrap()
                     .into_iter()
                     .map(|e| match e {
-                        Value::Tuple(f) => task_fields(f).unwrap(),
+                        Value::Tuple(f) => task_fields(f, now).unwrap(),
                         _ => panic!("entry"),
                     })
                     .collect(),
             };
-            assert_eq!(general, fast);
+            assert_eq!(wires(&general, now), fast);
             // Cut anywhere, the fast reading declines or agrees; it never invents a frame.
             for cut in 0..bytes.len() {
-                if let Some(read) = read_tasks_fast(&bytes[..cut]) {
-                    assert_eq!(read, fast);
+                if let Some(read) = read_tasks_fast(&bytes[..cut], now) {
+                    assert_eq!(wires(&read, now), fast);
                 }
             }
         }
