@@ -3,15 +3,15 @@
 //! - `pushpull`: messages/s of DripDrop push/pull (a ~100-byte body, encoded on send and
 //!   decoded on receive, two nodes on two threads, tcp loopback) divided by messages/s of raw
 //!   libzmq PUSH/PULL moving the same bytes through the `zmq` crate (two threads, tcp
-//!   loopback). Goal: at least 0.6.
+//!   loopback). Goal: at least 0.9.
 //! - `defer`: tasks/s of `Node::defer` (a trivial op, its callback back on the node's thread,
 //!   a bounded number in flight) divided by tasks/s of a bare crossbeam-channel thread pool of
 //!   the same size doing the same work and sending results to one consumer thread. Goal: at
-//!   least 0.5.
+//!   least 0.75.
 //! - `pool_remote`: tasks/s of trivial tasks through a worker pool served by two worker
 //!   processes (tcp loopback) divided by a raw libzmq PUSH/PULL pipeline through the same
 //!   two processes; then a memory run (a million tasks through `map`, the RSS growth).
-//!   Goal: at least 0.3 and 200,000 tasks/s.
+//!   Goal: at least 0.35 and 200,000 tasks/s.
 //! - `pool_local`: tasks/s through a pool of local threads divided by `Node::defer` on as
 //!   many threads.
 //! - `http_load`: requests/s of `http_load` (one worker process, 4 keep-alive connections)
