@@ -284,19 +284,20 @@ class DeferRun
   end
 end
 
-def dripdrop_defer(count)
-  run = DeferRun.new(count)
+# Runs a node (made with +options+) whose loop runs +work+ (with the node as self) at its first
+# turn; returns the seconds from then until the node stopped. An error in a callback stops the
+# node and is raised here; +progress+ says how far it got if the watchdog fires.
+def timed_node(progress, **options, &work)
   started = failure = nil
-  node = DripDrop::Node.new(defer_threads: DEFER_THREADS) do
+  node = DripDrop::Node.new(**options) do
     on_error do |e|
       failure ||= e
       stop
     end
-    after(WATCHDOG) { raise "timed out with #{run.done} of #{count} callbacks" }
+    after(WATCHDOG) { raise "timed out with #{progress.call}" }
     next_tick do
       started = now
-      callback = ->(result) { stop if run.callback(result) }
-      run.start { |op| defer(op, callback) }
+      instance_exec(&work)
     end
   end
   node.start!
@@ -304,6 +305,16 @@ def dripdrop_defer(count)
   node.close
   raise failure if failure
 
+  elapsed
+end
+
+def dripdrop_defer(count)
+  run = DeferRun.new(count)
+  progress = -> { "#{run.done} of #{count} callbacks" }
+  elapsed = timed_node(progress, defer_threads: DEFER_THREADS) do
+    callback = ->(result) { stop if run.callback(result) }
+    run.start { |op| defer(op, callback) }
+  end
   run.verify
   count / elapsed
 end
@@ -326,28 +337,14 @@ end
 # Task i returns i & 0xff, as the defer operations do; map feeds them as results free room.
 def dripdrop_pool(count)
   sum = done = 0
-  started = failure = nil
-  node = DripDrop::Node.new do
+  elapsed = timed_node(-> { "#{done} of #{count} results" }) do
     task(:mask) { |i| i & 0xff }
-    on_error do |e|
-      failure ||= e
-      stop
-    end
-    after(WATCHDOG) { raise "timed out with #{done} of #{count} results" }
-    next_tick do
-      pool = worker_pool(:bench, local: POOL_THREADS)
-      started = now
-      pool.map(:mask, 0...count, done: -> { stop }) do |result, _index|
-        sum += result
-        done += 1
-      end
+    pool = worker_pool(:bench, local: POOL_THREADS)
+    pool.map(:mask, 0...count, done: -> { stop }) do |result, _index|
+      sum += result
+      done += 1
     end
   end
-  node.start!
-  elapsed = now - started
-  node.close
-  raise failure if failure
-
   expected = (0...count).sum { |i| i & 0xff }
   check(done == count) { "#{done} results for #{count} tasks" }
   check(sum == expected) { "results summed to #{sum}, not #{expected}" }

@@ -148,6 +148,16 @@ impl<C> Timers<C> {
 mod tests {
     use super::*;
 
+    /// A repeating "tick" every second, taken off the heap at once: its id and what comes due.
+    fn running_tick(timers: &mut Timers<&'static str>) -> (TimerId, Due<&'static str>) {
+        let id = timers.add(Duration::ZERO, Some(Duration::from_secs(1)), "tick");
+        (id, timers.pop_due(Instant::now()).expect("due"))
+    }
+
+    fn hand_back(timers: &mut Timers<&'static str>, due: Due<&'static str>) {
+        timers.finish(due.id, due.callback, due.period.expect("repeats"));
+    }
+
     #[test]
     fn due_timers_come_out_in_time_then_creation_order() {
         let mut timers = Timers::new();
@@ -155,15 +165,10 @@ mod tests {
         let a = timers.add(Duration::ZERO, None, "a");
         let b = timers.add(Duration::ZERO, None, "b");
         let now = Instant::now();
-        assert_eq!(
-            timers.pop_due(now).map(|t| (t.id, t.callback)),
-            Some((a, "a"))
-        );
-        assert_eq!(
-            timers.pop_due(now).map(|t| (t.id, t.callback)),
-            Some((b, "b"))
-        );
-        assert!(timers.pop_due(now).is_none());
+        let mut next = || timers.pop_due(now).map(|t| (t.id, t.callback));
+        assert_eq!(next(), Some((a, "a")));
+        assert_eq!(next(), Some((b, "b")));
+        assert_eq!(next(), None);
         assert!(timers.cancel(late));
         assert!(!timers.cancel(late));
         assert_eq!(timers.next_due(), None);
@@ -172,14 +177,9 @@ mod tests {
     #[test]
     fn a_repeating_timer_cancelled_by_its_own_callback_stays_cancelled() {
         let mut timers = Timers::new();
-        let id = timers.add(Duration::ZERO, Some(Duration::from_secs(1)), "tick");
-        let Due {
-            id: popped,
-            callback,
-            period,
-        } = timers.pop_due(Instant::now()).expect("due");
-        assert!(timers.cancel(popped));
-        timers.finish(popped, callback, period.expect("repeats"));
+        let (id, due) = running_tick(&mut timers);
+        assert!(timers.cancel(due.id));
+        hand_back(&mut timers, due);
         assert_eq!(timers.len(), 0);
         assert!(!timers.cancel(id));
     }
@@ -187,13 +187,8 @@ mod tests {
     #[test]
     fn a_repeating_timer_comes_back() {
         let mut timers = Timers::new();
-        let id = timers.add(Duration::ZERO, Some(Duration::from_secs(1)), "tick");
-        let Due {
-            id: popped,
-            callback,
-            period,
-        } = timers.pop_due(Instant::now()).expect("due");
-        timers.finish(popped, callback, period.expect("repeats"));
+        let (id, due) = running_tick(&mut timers);
+        hand_back(&mut timers, due);
         assert_eq!(timers.len(), 1);
         assert!(timers.next_due().expect("re-armed") > Instant::now());
         assert!(timers.cancel(id));

@@ -21,6 +21,44 @@ pub(crate) struct Abilities {
     pub(crate) answers: bool,
 }
 
+impl Abilities {
+    /// Sends only (publish, push).
+    pub(crate) const SENDS: Abilities = Abilities {
+        sends: true,
+        receives: false,
+        requests: false,
+        answers: false,
+    };
+    /// Receives only (subscribe, pull).
+    pub(crate) const RECEIVES: Abilities = Abilities {
+        sends: false,
+        receives: true,
+        requests: false,
+        answers: false,
+    };
+    /// Sends and receives (pair).
+    pub(crate) const SENDS_AND_RECEIVES: Abilities = Abilities {
+        sends: true,
+        receives: true,
+        requests: false,
+        answers: false,
+    };
+    /// Sends requests and receives their replies (xreq, req).
+    pub(crate) const REQUESTS: Abilities = Abilities {
+        sends: true,
+        receives: true,
+        requests: true,
+        answers: false,
+    };
+    /// Receives requests and answers them (xrep, rep).
+    pub(crate) const ANSWERS: Abilities = Abilities {
+        sends: false,
+        receives: true,
+        requests: false,
+        answers: true,
+    };
+}
+
 /// A kind's behaviour: what it can do, and how a route of it is opened.
 pub(crate) trait Kind: Sync {
     fn abilities(&self) -> Abilities;

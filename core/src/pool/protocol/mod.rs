@@ -19,6 +19,54 @@ pub(crate) const VERSION: i64 = 1;
 /// may be as large as a message.
 const LIMITS: DecodeLimits = DecodeLimits::DEFAULT;
 
+/// The opening bytes of a frame as the writers write it: the version, a tuple of `arity`
+/// (the kind's atom and the fields), the atom `kind`, and with `list` the tag of the list a
+/// batch frame holds (its length follows). `N` is their count; a wrong one fails to compile.
+const fn frame_head<const N: usize>(arity: u8, kind: &[u8], list: bool) -> [u8; N] {
+    assert!(N == 6 + kind.len() + list as usize, "the head's length");
+    let mut head = [0u8; N];
+    head[0] = tag::VERSION;
+    head[1] = tag::SMALL_TUPLE;
+    head[2] = arity;
+    head[3] = tag::ATOM;
+    head[5] = kind.len() as u8;
+    let mut i = 0;
+    while i < kind.len() {
+        head[6 + i] = kind[i];
+        i += 1;
+    }
+    if list {
+        head[N - 1] = tag::LIST;
+    }
+    head
+}
+
+/// Reads the entries of a batch frame (`{tasks, [...]}`, `{results, [...]}`) whose opening
+/// bytes are `head`: each a tuple of `arity` fields read by `entry` from where its fields
+/// start, which returns the entry and where it ends. `None` if anything is not as the writer
+/// writes it.
+fn read_batch<T>(
+    bytes: &[u8],
+    head: &[u8],
+    arity: u8,
+    mut entry: impl FnMut(usize) -> Option<(T, usize)>,
+) -> Option<Vec<T>> {
+    let rest = bytes.strip_prefix(head)?;
+    let count = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+    let mut at = head.len() + 4;
+    // Each entry takes at least a dozen bytes: a hostile count cannot make us reserve.
+    let mut entries = Vec::with_capacity(count.min(bytes.len() / 12));
+    for _ in 0..count {
+        if bytes.get(at..at + 2)? != [tag::SMALL_TUPLE, arity] {
+            return None;
+        }
+        let (read, end) = entry(at + 2)?;
+        entries.push(read);
+        at = end;
+    }
+    (bytes.get(at..)? == [tag::NIL]).then_some(entries)
+}
+
 /// `ok` as written in a result.
 const OK_ATOM: [u8; 5] = [tag::ATOM, 0, 2, b'o', b'k'];
 

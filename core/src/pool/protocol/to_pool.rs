@@ -3,8 +3,8 @@
 
 use super::super::task::{TaskError, TaskResult};
 use super::{
-    atom, bad, entries, fields, id_of, read_uint, text, uint, unknown, write_atom, write_id,
-    write_list_header, write_text, LIMITS, OK_ATOM, VERSION,
+    atom, bad, entries, fields, frame_head, id_of, read_batch, read_uint, text, uint, unknown,
+    write_atom, write_id, write_list_header, write_text, LIMITS, OK_ATOM, VERSION,
 };
 use crate::bert::{self, tag, Value};
 use crate::error::{backtrace_lines, Error};
@@ -36,38 +36,10 @@ pub(crate) enum ToPool {
 }
 
 /// `{result, ` of a successful result, as `write_results` writes it for one.
-const RESULT_OK_HEAD: [u8; 12] = [
-    tag::VERSION,
-    tag::SMALL_TUPLE,
-    4,
-    tag::ATOM,
-    0,
-    6,
-    b'r',
-    b'e',
-    b's',
-    b'u',
-    b'l',
-    b't',
-];
+const RESULT_OK_HEAD: [u8; 12] = frame_head(4, b"result", false);
 
 /// `{results, [` up to the list's length.
-const RESULTS_HEAD: [u8; 14] = [
-    tag::VERSION,
-    tag::SMALL_TUPLE,
-    2,
-    tag::ATOM,
-    0,
-    7,
-    b'r',
-    b'e',
-    b's',
-    b'u',
-    b'l',
-    b't',
-    b's',
-    tag::LIST,
-];
+const RESULTS_HEAD: [u8; 14] = frame_head(2, b"results", true);
 
 /// Writes READY into `out` (cleared first).
 pub(crate) fn write_ready(out: &mut Vec<u8>, ready: &Ready) {
@@ -235,20 +207,8 @@ fn read_results_fast(bytes: &[u8]) -> Option<Vec<(u64, TaskResult)>> {
         let (result, end) = ok_result_at(bytes, RESULT_OK_HEAD.len(), 1)?;
         return (end == bytes.len()).then(|| vec![result]);
     }
-    let rest = bytes.strip_prefix(&RESULTS_HEAD[..])?;
-    let count = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
-    let mut at = RESULTS_HEAD.len() + 4;
-    // Each entry takes at least a dozen bytes: a hostile count cannot make us reserve.
-    let mut results = Vec::with_capacity(count.min(bytes.len() / 12));
-    for _ in 0..count {
-        if bytes.get(at..at + 2)? != [tag::SMALL_TUPLE, 3] {
-            return None;
-        }
-        let (result, end) = ok_result_at(bytes, at + 2, 3)?;
-        results.push(result);
-        at = end;
-    }
-    (bytes.get(at..)? == [tag::NIL]).then_some(results)
+    // Successful results only; a batch with an error in it is read the general way.
+    read_batch(bytes, &RESULTS_HEAD, 3, |at| ok_result_at(bytes, at, 3))
 }
 
 /// `Id, ok, Value` from `at`, `levels` deep; and its end.

@@ -5,8 +5,8 @@
 use super::super::scheduler::Task;
 use super::super::task::{Job, TaskContext};
 use super::{
-    bad, entries, fields, id_of, read_uint, text, uint, unknown, write_atom, write_id,
-    write_list_header, write_text, LIMITS, NIL_CONSTANT,
+    bad, entries, fields, frame_head, id_of, read_batch, read_uint, text, uint, unknown,
+    write_atom, write_id, write_list_header, write_text, LIMITS, NIL_CONSTANT,
 };
 use crate::bert::{self, tag, Value};
 use crate::error::Error;
@@ -31,34 +31,10 @@ pub(crate) enum ToWorker {
 }
 
 /// `{task, ` as `write_tasks` writes it for one task.
-const TASK_HEAD: [u8; 10] = [
-    tag::VERSION,
-    tag::SMALL_TUPLE,
-    6,
-    tag::ATOM,
-    0,
-    4,
-    b't',
-    b'a',
-    b's',
-    b'k',
-];
+const TASK_HEAD: [u8; 10] = frame_head(6, b"task", false);
 
 /// `{tasks, [` up to the list's length.
-const TASKS_HEAD: [u8; 12] = [
-    tag::VERSION,
-    tag::SMALL_TUPLE,
-    2,
-    tag::ATOM,
-    0,
-    5,
-    b't',
-    b'a',
-    b's',
-    b'k',
-    b's',
-    tag::LIST,
-];
+const TASKS_HEAD: [u8; 12] = frame_head(2, b"tasks", true);
 
 /// Writes tasks into `out` (cleared first): one as a TASK frame, more as one TASKS frame, the
 /// arguments in place. Deadlines are written as the milliseconds left at `now`. Fails only for
@@ -187,20 +163,7 @@ fn read_tasks_fast(bytes: &[u8], arrived: Instant) -> Option<Vec<Job>> {
         let (task, end) = task_at(bytes, TASK_HEAD.len(), 1, arrived)?;
         return (end == bytes.len()).then(|| vec![task]);
     }
-    let rest = bytes.strip_prefix(&TASKS_HEAD[..])?;
-    let count = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
-    let mut at = TASKS_HEAD.len() + 4;
-    // Each entry takes at least a dozen bytes: a hostile count cannot make us reserve.
-    let mut tasks = Vec::with_capacity(count.min(bytes.len() / 12));
-    for _ in 0..count {
-        if bytes.get(at..at + 2)? != [tag::SMALL_TUPLE, 5] {
-            return None;
-        }
-        let (task, end) = task_at(bytes, at + 2, 3, arrived)?;
-        tasks.push(task);
-        at = end;
-    }
-    (bytes.get(at..)? == [tag::NIL]).then_some(tasks)
+    read_batch(bytes, &TASKS_HEAD, 5, |at| task_at(bytes, at, 3, arrived))
 }
 
 /// The fields of a task from `at` (after its tuple header), `levels` deep; and its end.

@@ -10,12 +10,7 @@ pub(crate) struct Pair;
 
 impl Pattern for Pair {
     const SOCKET: zmq::SocketType = zmq::PAIR;
-    const ABILITIES: Abilities = Abilities {
-        sends: true,
-        receives: true,
-        requests: false,
-        answers: false,
-    };
+    const ABILITIES: Abilities = Abilities::SENDS_AND_RECEIVES;
 
     fn new(_: &RouteOptions) -> Self {
         Pair

@@ -10,12 +10,7 @@ pub(crate) struct Publish;
 
 impl Pattern for Publish {
     const SOCKET: zmq::SocketType = zmq::PUB;
-    const ABILITIES: Abilities = Abilities {
-        sends: true,
-        receives: false,
-        requests: false,
-        answers: false,
-    };
+    const ABILITIES: Abilities = Abilities::SENDS;
 
     fn new(_: &RouteOptions) -> Self {
         Publish

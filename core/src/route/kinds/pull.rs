@@ -10,12 +10,7 @@ pub(crate) struct Pull;
 
 impl Pattern for Pull {
     const SOCKET: zmq::SocketType = zmq::PULL;
-    const ABILITIES: Abilities = Abilities {
-        sends: false,
-        receives: true,
-        requests: false,
-        answers: false,
-    };
+    const ABILITIES: Abilities = Abilities::RECEIVES;
 
     fn new(_: &RouteOptions) -> Self {
         Pull

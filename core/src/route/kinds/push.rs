@@ -10,12 +10,7 @@ pub(crate) struct Push;
 
 impl Pattern for Push {
     const SOCKET: zmq::SocketType = zmq::PUSH;
-    const ABILITIES: Abilities = Abilities {
-        sends: true,
-        receives: false,
-        requests: false,
-        answers: false,
-    };
+    const ABILITIES: Abilities = Abilities::SENDS;
 
     fn new(_: &RouteOptions) -> Self {
         Push

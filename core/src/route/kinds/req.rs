@@ -1,11 +1,10 @@
 //! `zmq_req`: one request at a time, strictly alternating with its reply. REQ carries no id on
 //! the wire, so replies are matched to requests by order.
 
-use super::super::io::{Abilities, Inbound, Kind};
-use super::super::options::{MsgFormat, RouteOptions};
+use super::super::io::{Abilities, Kind};
+use super::super::options::RouteOptions;
 use super::super::zeromq::{
-    raw, read_reply, split_request, Frames, Lockstep, OutMessage, Pattern, Read, ReadContext,
-    ZmqKind,
+    read_reply_frames, Frames, Lockstep, OutMessage, Pattern, Read, ReadContext, ZmqKind,
 };
 use std::collections::VecDeque;
 
@@ -20,12 +19,7 @@ pub(crate) struct Req {
 
 impl Pattern for Req {
     const SOCKET: zmq::SocketType = zmq::REQ;
-    const ABILITIES: Abilities = Abilities {
-        sends: true,
-        receives: true,
-        requests: true,
-        answers: false,
-    };
+    const ABILITIES: Abilities = Abilities::REQUESTS;
 
     fn new(_: &RouteOptions) -> Self {
         Req {
@@ -60,18 +54,9 @@ impl Pattern for Req {
     fn read(&mut self, frames: &mut Frames, route: &ReadContext<'_>) -> Read {
         // The reply is in: the next request may go.
         self.lockstep.received();
-        let id = self.in_order.pop_front();
-        if route.format == MsgFormat::Raw {
-            return Read::Inbound(raw(frames));
-        }
-        let count = frames.len();
-        let Some(incoming) = split_request(frames, false) else {
-            return Read::bad(route.frame_count_error(count));
-        };
-        Read::Inbound(Inbound::Reply {
-            id,
-            reply: read_reply(route, &incoming.payload),
-        })
+        // REQ carries no id on the wire: the reply is to the oldest request out.
+        let sent = self.in_order.pop_front();
+        read_reply_frames(frames, route, false, sent)
     }
 
     fn forget(&mut self, id: u64, queue: &mut VecDeque<OutMessage>) {

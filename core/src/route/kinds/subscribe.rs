@@ -24,12 +24,7 @@ impl Subscribe {
 
 impl Pattern for Subscribe {
     const SOCKET: zmq::SocketType = zmq::SUB;
-    const ABILITIES: Abilities = Abilities {
-        sends: false,
-        receives: true,
-        requests: false,
-        answers: false,
-    };
+    const ABILITIES: Abilities = Abilities::RECEIVES;
 
     fn new(options: &RouteOptions) -> Self {
         let regex = match &options.topic_filter {

@@ -1,11 +1,11 @@
 //! `zmq_xreq` (DEALER): sends requests `["", id, message]` whose replies come back to their
 //! callbacks, matched by the id.
 
-use super::super::io::{Abilities, Inbound, Kind};
-use super::super::options::{MsgFormat, RouteOptions};
+use super::super::io::{Abilities, Kind};
+use super::super::options::RouteOptions;
 use super::super::zeromq::{
-    raw, read_reply, request_id, request_id_frame, split_request, Frames, Layout, OutMessage,
-    Pattern, Read, ReadContext, ZmqKind,
+    read_reply_frames, request_id_frame, Frames, Layout, OutMessage, Pattern, Read, ReadContext,
+    ZmqKind,
 };
 use smallvec::SmallVec;
 use std::collections::VecDeque;
@@ -16,12 +16,7 @@ pub(crate) struct Xreq;
 
 impl Pattern for Xreq {
     const SOCKET: zmq::SocketType = zmq::DEALER;
-    const ABILITIES: Abilities = Abilities {
-        sends: true,
-        receives: true,
-        requests: true,
-        answers: false,
-    };
+    const ABILITIES: Abilities = Abilities::REQUESTS;
 
     fn new(_: &RouteOptions) -> Self {
         Xreq
@@ -32,17 +27,7 @@ impl Pattern for Xreq {
     }
 
     fn read(&mut self, frames: &mut Frames, route: &ReadContext<'_>) -> Read {
-        if route.format == MsgFormat::Raw {
-            return Read::Inbound(raw(frames));
-        }
-        let count = frames.len();
-        let Some(incoming) = split_request(frames, true) else {
-            return Read::bad(route.frame_count_error(count));
-        };
-        Read::Inbound(Inbound::Reply {
-            id: incoming.request_id.as_deref().and_then(request_id),
-            reply: read_reply(route, &incoming.payload),
-        })
+        read_reply_frames(frames, route, true, None)
     }
 
     fn forget(&mut self, id: u64, queue: &mut VecDeque<OutMessage>) {

@@ -136,6 +136,73 @@ pub(crate) fn read_one_frame(frames: &mut Frames, route: &ReadContext<'_>) -> Re
     }
 }
 
+/// Reads a request, `[envelope..., "", (id,) payload]` (with `delimited`) or `[(id,) payload]`;
+/// the reply goes back with the envelope and id. A request that does not decode is answered
+/// with a `DecodeError` error reply; one whose frames are no request, with `BadRequest` when
+/// the socket must answer before it reads again (`must_answer`, a REP).
+pub(crate) fn read_request(
+    frames: &mut Frames,
+    route: &ReadContext<'_>,
+    delimited: bool,
+    must_answer: bool,
+) -> Read {
+    if route.format == MsgFormat::Raw {
+        return Read::Inbound(raw(frames));
+    }
+    let count = frames.len();
+    let Some(incoming) = split_request(frames, delimited) else {
+        let answer = must_answer.then(|| {
+            let asker = Asker {
+                envelope: Vec::new(),
+                request_id: None,
+            };
+            (
+                asker,
+                "BadRequest",
+                format!("{count} frames are not a request"),
+            )
+        });
+        let error = route.frame_count_error(count);
+        return Read::Bad { error, answer };
+    };
+    let asker = Asker {
+        envelope: incoming.envelope.iter().map(|f| f.to_vec()).collect(),
+        request_id: incoming.request_id.map(|f| f.to_vec()),
+    };
+    match route.decode(&incoming.payload) {
+        Ok(message) => Read::Inbound(Inbound::Request(message, asker)),
+        Err(error) => {
+            let text = "the request is not a DripDrop message".to_owned();
+            Read::Bad {
+                error,
+                answer: Some((asker, "DecodeError", text)),
+            }
+        }
+    }
+}
+
+/// Reads a reply, `["", id, payload]` (with `delimited`: the id is on the wire) or `[payload]`
+/// to the request `sent` (a REQ knows which one by order).
+pub(crate) fn read_reply_frames(
+    frames: &mut Frames,
+    route: &ReadContext<'_>,
+    delimited: bool,
+    sent: Option<u64>,
+) -> Read {
+    if route.format == MsgFormat::Raw {
+        return Read::Inbound(raw(frames));
+    }
+    let count = frames.len();
+    let Some(incoming) = split_request(frames, delimited) else {
+        return Read::bad(route.frame_count_error(count));
+    };
+    let id = sent.or_else(|| incoming.request_id.as_deref().and_then(request_id));
+    Read::Inbound(Inbound::Reply {
+        id,
+        reply: read_reply(route, &incoming.payload),
+    })
+}
+
 /// What a received message turned out to be.
 pub(crate) enum Read {
     Inbound(Inbound),
