@@ -163,11 +163,7 @@ pub(crate) fn guard(body: impl FnOnce() -> Result<()>) -> dd_status {
             status_of(&e)
         }
         Err(payload) => {
-            let text = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic".to_owned());
+            let text = dripdrop::panic_message(payload.as_ref());
             set_last_error(&format!("internal error (panic): {text}"));
             dd_status::DD_ERR_PANIC
         }
