@@ -7,6 +7,7 @@
 
 use crate::bert::{self, DecodeLimits, MessageFields, PathSegment, Value};
 use crate::error::{Error, MessageError};
+use compact_str::CompactString;
 
 /// A named message with a head (a dict of metadata) and a body (any value).
 ///
@@ -23,7 +24,9 @@ use crate::error::{Error, MessageError};
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Message {
-    name: String,
+    /// Held inline when short (most names are), so a decoded message's name costs no
+    /// allocation.
+    name: CompactString,
     head: Vec<(Value, Value)>,
     body: Value,
 }
@@ -45,7 +48,7 @@ impl Message {
         let name = name.into();
         check_name(&name)?;
         Ok(Message {
-            name,
+            name: CompactString::from(name),
             head: Vec::new(),
             body: Value::Nil,
         })
@@ -107,7 +110,7 @@ impl Message {
 
     /// Takes the message apart into name, head entries and body.
     pub fn into_parts(self) -> (String, Vec<(Value, Value)>, Value) {
-        (self.name, self.head, self.body)
+        (self.name.into_string(), self.head, self.body)
     }
 
     /// The BERT frame of this message. Fails only for a body or head the format cannot carry
@@ -154,7 +157,8 @@ impl Message {
         // fast path fails on, is read the generic way, which also words the error.
         if let Ok(Some(fields)) = bert::decode_message_fields(bytes, limits) {
             let MessageFields { name, head, body } = fields;
-            return Self::from_fields(Some(Value::Binary(name)), Some(head), Some(body));
+            let name = std::str::from_utf8(name).map_err(|_| MessageError::NameNotUtf8)?;
+            return Self::assemble(CompactString::from(name), Some(head), Some(body));
         }
         Self::from_value(bert::decode_with_limits(bytes, limits)?)
     }
@@ -205,6 +209,15 @@ impl Message {
             Some(other) => return Err(MessageError::NameNotText(kind_name(&other)).into()),
             None => return Err(MessageError::MissingName.into()),
         };
+        Self::assemble(CompactString::from(name), head, body)
+    }
+
+    /// Checks the name and the head, and puts the message together.
+    fn assemble(
+        name: CompactString,
+        head: Option<Value>,
+        body: Option<Value>,
+    ) -> Result<Self, Error> {
         check_name(&name)?;
         let head = match head {
             None | Some(Value::Nil) => Vec::new(),

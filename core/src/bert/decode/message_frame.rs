@@ -17,9 +17,9 @@ use super::cursor::{Decoder, Result};
 const FIELD_DEPTH: usize = 3;
 
 /// A message frame's fields, as read from the wire.
-pub(crate) struct MessageFields {
-    /// The name's bytes (not yet checked as UTF-8).
-    pub name: Vec<u8>,
+pub(crate) struct MessageFields<'a> {
+    /// The name's bytes (not yet checked as UTF-8), in the frame.
+    pub name: &'a [u8],
     /// The head (not yet checked to be a dict).
     pub head: Value,
     /// The body.
@@ -28,10 +28,10 @@ pub(crate) struct MessageFields {
 
 /// Reads a frame in the canonical message layout; `Ok(None)` when it has any other layout.
 /// An `Err` is a real decode error of the frame (the generic path would fail too).
-pub(crate) fn decode_message_fields(
-    bytes: &[u8],
+pub(crate) fn decode_message_fields<'a>(
+    bytes: &'a [u8],
     limits: &DecodeLimits,
-) -> Result<Option<MessageFields>> {
+) -> Result<Option<MessageFields<'a>>> {
     let mut decoder = Decoder::new(bytes, limits);
     if bytes.len() > limits.max_input_bytes
         || decoder.max_depth < FIELD_DEPTH
@@ -53,7 +53,7 @@ pub(crate) fn decode_message_fields(
     }
     decoder.pos += 1;
     let len = decoder.u32()? as usize;
-    let name = decoder.take(len)?.to_vec();
+    let name = decoder.take(len)?;
 
     let Some(()) = decoder.field(b"head")? else {
         return Ok(None);
