@@ -1,5 +1,7 @@
-//! The `dripdrop` binary: `bert encode|decode [--hex]`, its help and its errors, and a round
-//! trip through real Erlang (OTP's own `term_to_binary`, `binary_to_term` and term parser).
+//! The `dripdrop` binary: `bert encode|decode [--hex]`, `completions`, its help, its errors
+//! (bad input: one line and status 1; a wrong command line: clap's usage error and status 2),
+//! and a round trip through real Erlang (OTP's own `term_to_binary`, `binary_to_term` and term
+//! parser).
 
 mod support;
 
@@ -63,6 +65,25 @@ fn fails(args: &[&str], input: &[u8]) -> String {
     stderr.trim_end().to_owned()
 }
 
+/// Runs `dripdrop` with a wrong command line, expecting clap's usage error: exit status 2,
+/// nothing on stdout, an `error: ...` line first and the hint to try `--help` last. Returns
+/// the first line.
+fn usage_error(args: &[&str]) -> String {
+    let out = dripdrop(args, b"");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "dripdrop {args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "dripdrop {args:?} wrote to stdout");
+    assert!(
+        !stderr.contains("panicked"),
+        "dripdrop {args:?} panicked: {stderr}"
+    );
+    assert!(
+        stderr.ends_with("\nFor more information, try '--help'.\n"),
+        "dripdrop {args:?}: no hint: {stderr}"
+    );
+    stderr.lines().next().unwrap_or_default().to_owned()
+}
+
 #[test]
 fn encode_writes_known_bytes() {
     let cases = [
@@ -124,18 +145,101 @@ fn hex_both_ways() {
 
 #[test]
 fn help_and_version() {
-    for args in [
-        &["--help"][..],
-        &["-h"],
-        &["help"],
-        &["bert", "encode", "--help"],
-    ] {
+    for args in [&["--help"][..], &["-h"], &["help"]] {
         let text = succeeds_text(args, b"");
-        assert!(text.starts_with("Usage: dripdrop"), "{args:?}: {text}");
-        assert!(text.contains("bert decode [--hex]"), "{text}");
+        assert!(
+            text.contains("Usage: dripdrop <COMMAND>"),
+            "{args:?}: {text}"
+        );
+        for line in ["  bert ", "  completions ", "dripdrop bert encode --hex"] {
+            assert!(text.contains(line), "{args:?}: no {line:?} in {text}");
+        }
     }
-    let version = succeeds_text(&["--version"], b"");
-    assert_eq!(version, format!("dripdrop {}\n", env!("CARGO_PKG_VERSION")));
+    for args in [&["bert", "--help"][..], &["help", "bert"]] {
+        let text = succeeds_text(args, b"");
+        assert!(text.contains("Usage: dripdrop bert <COMMAND>"), "{text}");
+        assert!(
+            text.contains("  encode ") && text.contains("  decode "),
+            "{text}"
+        );
+    }
+    for command in ["encode", "decode"] {
+        let text = succeeds_text(&["bert", command, "--help"], b"");
+        let usage = format!("Usage: dripdrop bert {command} [OPTIONS]");
+        assert!(text.contains(&usage), "{text}");
+        assert!(text.contains("--hex"), "{text}");
+    }
+    for args in [&["--version"][..], &["-V"]] {
+        let version = succeeds_text(args, b"");
+        assert_eq!(version, format!("dripdrop {}\n", env!("CARGO_PKG_VERSION")));
+    }
+}
+
+#[test]
+fn completions_for_each_shell() {
+    let cases = [
+        ("bash", "_dripdrop()"),
+        ("zsh", "#compdef dripdrop"),
+        ("fish", "complete -c dripdrop"),
+        ("elvish", "edit:completion:arg-completer[dripdrop]"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ];
+    for (shell, marker) in cases {
+        let script = succeeds_text(&["completions", shell], b"");
+        assert!(
+            script.contains(marker),
+            "{shell}: no {marker:?} in {script}"
+        );
+        // The script knows the subcommands and the flag (`--hex`, or fish's `-l hex`).
+        for word in ["encode", "decode", "hex"] {
+            assert!(script.contains(word), "{shell}: no {word:?} in {script}");
+        }
+    }
+}
+
+#[test]
+fn a_wrong_command_line_is_a_usage_error_with_status_2() {
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["frobnicate"],
+            "error: unrecognized subcommand 'frobnicate'",
+        ),
+        (
+            &["bert", "encode", "--raw"],
+            "error: unexpected argument '--raw' found",
+        ),
+        (
+            &["bert", "decode", "--hex", "extra"],
+            "error: unexpected argument 'extra' found",
+        ),
+        (
+            &["bert", "transcode"],
+            "error: unrecognized subcommand 'transcode'",
+        ),
+        (
+            &["completions"],
+            "error: the following required arguments were not provided:",
+        ),
+        (
+            &["completions", "tcsh"],
+            "error: invalid value 'tcsh' for '<SHELL>'",
+        ),
+    ];
+    for (args, expected) in cases {
+        let first = usage_error(args);
+        assert_eq!(first, expected, "dripdrop {args:?}");
+    }
+    // No command at all, or `bert` alone: the help of what is missing, on stderr.
+    for (args, usage) in [
+        (&[][..], "Usage: dripdrop <COMMAND>"),
+        (&["bert"], "Usage: dripdrop bert <COMMAND>"),
+    ] {
+        let out = dripdrop(args, b"");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "dripdrop {args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "dripdrop {args:?} wrote to stdout");
+        assert!(stderr.contains(usage), "dripdrop {args:?}: {stderr}");
+    }
 }
 
 #[test]
@@ -144,7 +248,7 @@ fn bad_input_is_one_line_and_exit_status_1() {
         .chain([108, 0, 0, 0, 1].repeat(200))
         .chain([106; 200])
         .collect();
-    let cases: [(&[&str], &[u8], &str); 14] = [
+    let cases: [(&[&str], &[u8], &str); 10] = [
         (
             &["bert", "decode", "--hex"],
             b"83c8",
@@ -191,18 +295,6 @@ fn bad_input_is_one_line_and_exit_status_1() {
             &[b'"', 0xff, b'"'],
             "cannot read input: stdin is not UTF-8",
         ),
-        (&["frobnicate"], b"", "unknown command 'frobnicate'"),
-        (
-            &["bert", "encode", "--raw"],
-            b"",
-            "unknown option '--raw' for 'bert encode'",
-        ),
-        (
-            &["bert", "transcode"],
-            b"",
-            "unknown subcommand 'bert transcode'",
-        ),
-        (&[], b"", "missing command"),
     ];
     for (args, input, expected) in cases {
         let line = fails(args, input);

@@ -1,0 +1,67 @@
+//! `dripdrop`: the DripDrop command-line tool. For now `dripdrop bert encode|decode [--hex]`,
+//! so that a person can write a BERT frame in Erlang syntax or read a captured one, and
+//! `dripdrop completions SHELL`.
+//!
+//! Two kinds of failure, told apart by the exit status: a failure of the work (bad input, a
+//! closed pipe) is one line on stderr, `dripdrop: ...`, and status 1; a wrong command line is
+//! clap's usage error (what was wrong, the usage line, a hint) and status 2, as with other
+//! clap, argparse and optparse programs (the Python and Ruby http_load among them).
+
+mod bert;
+mod completions;
+mod stdio;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+const EXAMPLES: &str = "\
+Examples:
+  echo '{hello, 42}' | dripdrop bert encode --hex
+  echo '{reply, <<\"ok\">>, [1, 2.5]}.' | dripdrop bert encode | dripdrop bert decode";
+
+/// The DripDrop command-line tool: reads and writes BERT frames (the Erlang External Term
+/// Format every DripDrop message is) so a person can see what is on the wire.
+#[derive(Debug, Parser)]
+#[command(name = "dripdrop", version, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Convert between Erlang term text and BERT frames
+    #[command(subcommand)]
+    Bert(bert::Command),
+    /// Print the completion script for a shell
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+}
+
+fn main() -> ExitCode {
+    // A safety net: the code should not panic, but if it does the user still gets one line.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("dripdrop: internal error: {}", one_line(&info.to_string()));
+        std::process::exit(1);
+    }));
+    // Help and version go to stdout with status 0; a usage error to stderr with status 2.
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Bert(command) => bert::run(command),
+        Command::Completions { shell } => completions::run(shell),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("dripdrop: {}", one_line(&message));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Keeps a message to one line, whatever text it quotes.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
