@@ -141,6 +141,10 @@ pub enum Error {
     /// The node stopped before the operation could complete.
     #[error("the node has stopped")]
     Stopped,
+    /// The node is running on another thread, or its loop is waiting and lends it to no
+    /// callback: only its handle (`post`, `stop`) reaches it now.
+    #[error("{0}")]
+    WrongThread(String),
 }
 
 impl Error {
@@ -153,13 +157,15 @@ impl Error {
             Error::Message(_) => "MessageError",
             Error::Zmq { .. } => "ZmqError",
             Error::Backpressure { .. } => "Backpressure",
-            Error::NoSuchRoute(_) | Error::NoSuchPool(_) => "NoSuchRoute",
+            Error::NoSuchRoute(_) => "NoSuchRoute",
+            Error::NoSuchPool(_) => "NoSuchPool",
             Error::DuplicateRoute(_) | Error::WrongKind { .. } => "RouteError",
             Error::InvalidArgument(_) => "InvalidArgument",
             Error::Timeout { .. } | Error::TaskTimeout { .. } => "TimeoutError",
             Error::Remote { .. } => "RemoteError",
             Error::Callback { .. } => "CallbackError",
             Error::Stopped => "Stopped",
+            Error::WrongThread(_) => "WrongThread",
             Error::Cancelled { .. } => "Cancelled",
             Error::WorkerLost { .. } => "WorkerLost",
             Error::NoWorkerForTask { .. } => "NoWorkerForTask",

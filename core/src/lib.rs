@@ -14,12 +14,13 @@ mod panic_message;
 pub mod pool;
 mod reactor;
 mod route;
+mod settings;
 mod threads;
 
 pub use bert::{Atom, DecodeLimits, Value};
 pub use error::{Error, MessageError};
 pub use message::Message;
-pub use node::{Node, NodeHandle, NodeOptions, PoolRef, Response, TaskOptions};
+pub use node::{HostedNode, Lender, Node, NodeHandle, NodeOptions, PoolRef, Response, TaskOptions};
 pub use panic_message::panic_message;
 pub use pool::{
     Placement, PoolOptions, TaskContext, TaskError, TaskResult, Worker, WorkerHandle, WorkerOptions,

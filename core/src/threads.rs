@@ -11,7 +11,6 @@ use std::sync::Arc;
 /// owner's shutdown.
 pub(crate) struct JobThreads<J> {
     jobs: Sender<J>,
-    count: usize,
 }
 
 impl<J: Send + 'static> JobThreads<J> {
@@ -39,17 +38,13 @@ impl<J: Send + 'static> JobThreads<J> {
                 .name(format!("{name}-{i}"))
                 .spawn(move || serve(&taken, &results, &waker, &*run))?;
         }
-        Ok(JobThreads { jobs, count })
+        Ok(JobThreads { jobs })
     }
 
     /// Hands a job to the next free thread.
     pub(crate) fn submit(&self, job: J) {
         // The threads hold the receiver for as long as this sender lives.
         let _ = self.jobs.send(job);
-    }
-
-    pub(crate) fn count(&self) -> usize {
-        self.count
     }
 }
 

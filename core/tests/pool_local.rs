@@ -234,6 +234,46 @@ fn map_feeds_every_item_through_a_small_window_and_then_calls_done() {
 }
 
 #[test]
+fn an_item_that_cannot_be_read_ends_the_map_after_the_items_before_it_and_goes_to_on_error() {
+    let mut node = node_with_tasks();
+    node.worker_pool("p", PoolOptions::local(2)).unwrap();
+    let errors = Rc::new(RefCell::new(Vec::new()));
+    let error_sink = Rc::clone(&errors);
+    node.on_error(move |_, e| error_sink.borrow_mut().push(e.to_string()));
+    let results = Rc::new(RefCell::new(Vec::new()));
+    let (sink, done) = (Rc::clone(&results), Rc::new(RefCell::new(false)));
+    let done_flag = Rc::clone(&done);
+    let items = vec![
+        Ok(Value::Int(1)),
+        Ok(Value::Int(2)),
+        Err(Error::InvalidArgument("item 2 would not convert".into())),
+        Ok(Value::Int(3)),
+    ];
+    node.pool("p")
+        .unwrap()
+        .try_map(
+            "double",
+            items,
+            move |_, index, result| sink.borrow_mut().push((index, result)),
+            move |node| {
+                *done_flag.borrow_mut() = true;
+                node.stop();
+            },
+        )
+        .unwrap();
+    run_until_stopped(&mut node, "the map's end");
+    let mut results = results.borrow().clone();
+    results.sort_by_key(|(index, _)| *index);
+    assert_eq!(
+        results,
+        vec![(0, Ok(Value::Int(2))), (1, Ok(Value::Int(4)))],
+        "the items before the bad one ran; none after it"
+    );
+    assert!(*done.borrow());
+    assert_eq!(errors.borrow().as_slice(), ["item 2 would not convert"]);
+}
+
+#[test]
 fn cancel_and_timeout_end_a_task_with_their_own_errors() {
     let mut node = node_with_tasks();
     let gate = Arc::new(Barrier::new(2));

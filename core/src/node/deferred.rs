@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::panic_message::panic_message;
 use crate::reactor::Waker;
 use crate::threads::JobThreads;
-use crossbeam_channel::Receiver;
+use crossbeam_channel::{Receiver, Sender};
 use rustc_hash::FxHashMap;
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -20,39 +20,56 @@ pub(crate) type DeferCallback = Box<dyn FnOnce(&mut Node, Output)>;
 
 /// The node's `defer` threads and the callbacks waiting for them.
 pub(crate) struct Deferred {
-    threads: JobThreads<(u64, Operation)>,
+    /// Started at the first `defer`, so a node that never defers starts no thread.
+    threads: Option<JobThreads<(u64, Operation)>>,
+    thread_count: usize,
+    done_tx: Sender<(u64, Output)>,
     done: Receiver<(u64, Output)>,
+    waker: Arc<Waker>,
     callbacks: FxHashMap<u64, DeferCallback>,
     next_id: u64,
 }
 
 impl Deferred {
-    /// Starts `threads` threads now, so a first `defer` does not wait for one to spawn.
-    pub(crate) fn start(threads: usize, waker: &Arc<Waker>) -> std::io::Result<Self> {
+    /// A pool of `threads` threads (at least one), started when first needed, that wake
+    /// `waker` when an operation is done.
+    pub(crate) fn new(threads: usize, waker: &Arc<Waker>) -> Self {
         let (done_tx, done) = crossbeam_channel::unbounded();
-        let threads = JobThreads::start(
-            "dripdrop-defer",
-            threads,
-            &done_tx,
-            waker,
-            |(id, operation): (u64, Operation)| {
-                let output =
-                    catch_unwind(AssertUnwindSafe(operation)).map_err(|payload| Error::Callback {
-                        context: "deferred operation".to_owned(),
-                        message: panic_message(payload.as_ref()),
-                    });
-                (id, output)
-            },
-        )?;
-        Ok(Deferred {
-            threads,
+        Deferred {
+            threads: None,
+            thread_count: threads.max(1),
+            done_tx,
             done,
+            waker: Arc::clone(waker),
             callbacks: FxHashMap::default(),
             next_id: 0,
-        })
+        }
     }
 
-    /// Runs `op` on a thread; `callback` gets what it returned (or its panic).
+    fn threads(&mut self) -> std::io::Result<&JobThreads<(u64, Operation)>> {
+        if self.threads.is_none() {
+            let threads = JobThreads::start(
+                "dripdrop-defer",
+                self.thread_count,
+                &self.done_tx,
+                &self.waker,
+                |(id, operation): (u64, Operation)| {
+                    let output = catch_unwind(AssertUnwindSafe(operation)).map_err(|payload| {
+                        Error::Callback {
+                            context: "deferred operation".to_owned(),
+                            message: panic_message(payload.as_ref()),
+                        }
+                    });
+                    (id, output)
+                },
+            )?;
+            self.threads = Some(threads);
+        }
+        Ok(self.threads.as_ref().expect("started above"))
+    }
+
+    /// Runs `op` on a thread; `callback` gets what it returned (or its panic, or why no
+    /// thread could run it).
     pub(crate) fn submit<T: Send + 'static>(
         &mut self,
         op: impl FnOnce() -> T + Send + 'static,
@@ -68,8 +85,19 @@ impl Deferred {
             callback(node, result);
         });
         self.callbacks.insert(id, deliver);
-        self.threads
-            .submit((id, Box::new(move || Box::new(op()) as Box<dyn Any + Send>)));
+        let operation: Operation = Box::new(move || Box::new(op()) as Box<dyn Any + Send>);
+        if let Err(e) = self
+            .threads()
+            .map(|threads| threads.submit((id, operation)))
+        {
+            let error = Error::Callback {
+                context: "deferred operation".to_owned(),
+                message: format!("no thread could start to run it: {e}"),
+            };
+            // Our own receiver: the callback gets the error at the loop's next turn.
+            let _ = self.done_tx.send((id, Err(error)));
+            self.waker.wake();
+        }
     }
 
     /// The callback of an operation that finished, with its output.
@@ -82,8 +110,9 @@ impl Deferred {
         }
     }
 
-    pub(crate) fn threads(&self) -> usize {
-        self.threads.count()
+    /// Threads the pool runs (or will, once started).
+    pub(crate) fn thread_count(&self) -> usize {
+        self.thread_count
     }
 
     /// Operations whose callbacks have not run yet.

@@ -11,6 +11,7 @@ mod deferred;
 mod errors;
 mod handle;
 mod handlers;
+mod hosted;
 mod inbox;
 mod nodelets;
 mod pools;
@@ -19,6 +20,7 @@ mod response;
 mod route_table;
 
 pub use handle::NodeHandle;
+pub use hosted::{HostedNode, Lender};
 pub use pools::{PoolRef, TaskOptions};
 pub use response::Response;
 
@@ -43,10 +45,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The default number of `defer` threads (see [`NodeOptions::defer_threads`]).
+pub const DEFER_THREADS: usize = 20;
+
 /// Settings of a node.
 #[derive(Clone, Debug)]
 pub struct NodeOptions {
-    /// Threads of the local `defer` pool; the default is the number of CPUs.
+    /// Threads of the local `defer` pool, started at the first `defer`. The default is 20,
+    /// EventMachine's: `defer` is for blocking work (a query, a file, a call to a service),
+    /// whose threads mostly wait.
     pub defer_threads: usize,
     /// How long `stop` keeps flushing queued sends before the loop returns anyway.
     pub stop_linger: Duration,
@@ -60,7 +67,7 @@ pub struct NodeOptions {
 impl Default for NodeOptions {
     fn default() -> Self {
         NodeOptions {
-            defer_threads: std::thread::available_parallelism().map_or(2, usize::from),
+            defer_threads: DEFER_THREADS,
             stop_linger: Duration::from_secs(1),
             receive_batch: 256,
             run_list: None,
@@ -134,11 +141,11 @@ impl Node {
         Node::with_options(NodeOptions::default())
     }
 
-    /// A node with the given options; its `defer` threads start now.
+    /// A node with the given options.
     pub fn with_options(options: NodeOptions) -> Result<Node, Error> {
         let io = |e: std::io::Error| Error::InvalidArgument(format!("cannot start node: {e}"));
         let reactor = Reactor::new().map_err(io)?;
-        let deferred = Deferred::start(options.defer_threads, reactor.waker()).map_err(io)?;
+        let deferred = Deferred::new(options.defer_threads, reactor.waker());
         Ok(Node {
             reactor,
             routes: RouteTable::default(),
@@ -570,9 +577,14 @@ impl Node {
         }
     }
 
-    /// Lets a pool's `map` feeds submit more; runs the `on_done` of those that finished.
+    /// Lets a pool's `map` feeds submit more; reports the items that could not be read, and
+    /// runs the `on_done` of the feeds that finished.
     fn pump_feeds(&mut self, pool: usize) {
-        for on_done in self.pools.pump_feeds(pool) {
+        let outcome = self.pools.pump_feeds(pool);
+        for error in outcome.errors {
+            self.report_error(error);
+        }
+        for on_done in outcome.finished {
             self.guarded("map done callback", on_done);
         }
     }
@@ -705,7 +717,7 @@ impl Node {
             .collect();
         let count = |n: usize| Value::from(n as u64);
         let defer = Value::Dict(vec![
-            (Value::from("threads"), count(self.deferred.threads())),
+            (Value::from("threads"), count(self.deferred.thread_count())),
             (Value::from("pending"), count(self.deferred.pending())),
         ]);
         Value::Dict(vec![

@@ -34,7 +34,7 @@ enum Waiter {
 /// A `map` in progress: items are submitted as results free room.
 struct Feed {
     task: Arc<str>,
-    items: Box<dyn Iterator<Item = Value>>,
+    items: Box<dyn Iterator<Item = Result<Value, Error>>>,
     next_index: u64,
     in_flight: usize,
     exhausted: bool,
@@ -54,6 +54,13 @@ pub(crate) enum Delivery {
         index: u64,
         result: Result<Value, Error>,
     },
+}
+
+/// What pumping a pool's feeds leaves for the node to call.
+#[derive(Default)]
+pub(crate) struct FeedOutcome {
+    pub(crate) finished: Vec<DoneCallback>,
+    pub(crate) errors: Vec<Error>,
 }
 
 /// A pool as the node holds it.
@@ -190,10 +197,11 @@ impl Pools {
         }
     }
 
-    /// Submits the items a pool's feeds have room for; returns the `on_done` callbacks of
-    /// the feeds that finished.
-    pub(crate) fn pump_feeds(&mut self, pool: usize) -> Vec<DoneCallback> {
-        let mut finished = Vec::new();
+    /// Submits the items a pool's feeds have room for; returns what the node must call:
+    /// the `on_done` callbacks of the feeds that finished, and the errors of the items that
+    /// could not be read (each of which ended its feed's submitting).
+    pub(crate) fn pump_feeds(&mut self, pool: usize) -> FeedOutcome {
+        let mut outcome = FeedOutcome::default();
         let target = &mut self.pools[pool];
         for feed in 0..target.feeds.len() {
             loop {
@@ -205,9 +213,17 @@ impl Pools {
                 if state.exhausted || !room || state.in_flight >= window {
                     break;
                 }
-                let Some(args) = state.items.next() else {
-                    state.exhausted = true;
-                    break;
+                let args = match state.items.next() {
+                    Some(Ok(args)) => args,
+                    Some(Err(error)) => {
+                        state.exhausted = true;
+                        outcome.errors.push(error);
+                        break;
+                    }
+                    None => {
+                        state.exhausted = true;
+                        break;
+                    }
                 };
                 let index = state.next_index;
                 state.next_index += 1;
@@ -220,14 +236,14 @@ impl Pools {
                 .is_some_and(|f| f.exhausted && f.in_flight == 0);
             if done {
                 if let Some(on_done) = target.feeds[feed].take().and_then(|f| f.on_done) {
-                    finished.push(on_done);
+                    outcome.finished.push(on_done);
                 }
             }
         }
         while target.feeds.last().is_some_and(Option::is_none) {
             target.feeds.pop();
         }
-        finished
+        outcome
     }
 
     fn cancel(&mut self, pool: usize, id: u64) -> bool {
@@ -380,6 +396,19 @@ impl<'a> PoolRef<'a> {
         &mut self,
         task: &str,
         items: impl IntoIterator<Item = Value> + 'static,
+        on_result: impl FnMut(&mut Node, u64, Result<Value, Error>) + 'static,
+        on_done: impl FnOnce(&mut Node) + 'static,
+    ) -> Result<(), Error> {
+        self.try_map(task, items.into_iter().map(Ok), on_result, on_done)
+    }
+
+    /// `map` over items that may fail to come (a host language's iterator that raises): the
+    /// first `Err` ends the submitting and goes to `on_error`; the items submitted before it
+    /// still run and reach `on_result`, and `on_done` runs after the last of them.
+    pub fn try_map(
+        &mut self,
+        task: &str,
+        items: impl IntoIterator<Item = Result<Value, Error>> + 'static,
         on_result: impl FnMut(&mut Node, u64, Result<Value, Error>) + 'static,
         on_done: impl FnOnce(&mut Node) + 'static,
     ) -> Result<(), Error> {

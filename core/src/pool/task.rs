@@ -50,6 +50,12 @@ impl TaskContext {
         self.deadline
     }
 
+    /// How long until the deadline (zero once it passed), if the caller set one.
+    pub fn time_left(&self) -> Option<std::time::Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
     /// Whether the caller cancelled the task (or its deadline passed): a long task may check
     /// this and return early, since its result is no longer wanted.
     pub fn is_cancelled(&self) -> bool {
@@ -99,8 +105,9 @@ impl std::fmt::Display for TaskError {
 impl std::error::Error for TaskError {}
 
 impl From<crate::Error> for TaskError {
+    /// The error under the class every skin gives it (`InvalidArgument`, `DecodeError`...).
     fn from(e: crate::Error) -> Self {
-        TaskError::new("DripDrop::Error", e.to_string())
+        TaskError::new(e.class_name(), e.to_string())
     }
 }
 

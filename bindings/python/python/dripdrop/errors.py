@@ -39,6 +39,15 @@ class NoSuchRoute(Error, LookupError):
     """No route (or pool) has this name."""
 
 
+class NoSuchPool(NoSuchRoute):
+    """No worker pool has that name (a `NoSuchRoute` too, as it used to be raised)."""
+
+
+class WrongThread(Error, RuntimeError):
+    """The node runs on another thread, or its loop lends it to no callback now: only its
+    handle (``post``, ``stop``) reaches it."""
+
+
 class RouteError(Error):
     """The route's kind does not do that, or a route of that name exists already."""
 
@@ -89,6 +98,7 @@ __all__ = [
     "Error",
     "InvalidArgument",
     "MessageError",
+    "NoSuchPool",
     "NoSuchRoute",
     "NoWorkerForTask",
     "RemoteError",
@@ -96,5 +106,6 @@ __all__ = [
     "Stopped",
     "TimeoutError",
     "WorkerLost",
+    "WrongThread",
     "ZmqError",
 ]

@@ -25,6 +25,9 @@ module DripDrop
   # No route (or pool) has this name.
   class NoSuchRoute < Error; end
 
+  # No worker pool has that name (a NoSuchRoute too, as it used to be raised).
+  class NoSuchPool < NoSuchRoute; end
+
   # The route's kind does not do that, or a route of that name exists already.
   class RouteError < Error; end
 

@@ -1,0 +1,171 @@
+//! A node owned by a host-language object (a Ruby or Python `Node`), reached both from the
+//! host object's methods and from the callbacks the node runs. Every skin needs the same
+//! thing, so it is written once here.
+//!
+//! While the loop runs it holds the node mutably, and a callback gets the loop's `&mut Node`;
+//! a host method called from inside that callback must use that same reference, never make
+//! another one. So a callback *lends* the loop's node for its duration ([`Lender::lend`]), and
+//! [`HostedNode::with`] gives the lent node when there is one, the node itself when the loop
+//! is not running, and an error (`WrongThread`) otherwise (the loop is waiting and a host
+//! method was called from elsewhere: a signal handler, an interrupt, another host thread):
+//! only the node's handle reaches it then.
+
+use super::{Node, NodeHandle};
+use crate::error::Error;
+use std::cell::{Cell, UnsafeCell};
+use std::rc::Rc;
+
+/// Lends the loop's node to host code for the duration of a callback. Cheap to clone: every
+/// callback closure a skin registers holds one.
+#[derive(Clone, Default)]
+pub struct Lender {
+    lent: Rc<Cell<*mut Node>>,
+}
+
+impl Lender {
+    /// Runs `f` with `node` (the loop's, as a callback got it) lent to the host object's
+    /// methods; the previous loan (an outer callback's) is restored after, even on a panic.
+    pub fn lend<T>(&self, node: &mut Node, f: impl FnOnce() -> T) -> T {
+        struct Restore<'a>(&'a Cell<*mut Node>, *mut Node);
+        impl Drop for Restore<'_> {
+            fn drop(&mut self) {
+                self.0.set(self.1);
+            }
+        }
+        let previous = self.lent.replace(node as *mut Node);
+        let _restore = Restore(&self.lent, previous);
+        f()
+    }
+
+    fn lent(&self) -> *mut Node {
+        self.lent.get()
+    }
+}
+
+/// A node owned by a host object. Not `Send`: a skin that lets its node move between threads
+/// must keep every use on one thread at a time itself.
+pub struct HostedNode {
+    node: UnsafeCell<Node>,
+    lender: Lender,
+    /// The loop runs (`run_with` holds the node).
+    running: Cell<bool>,
+    /// A `with` outside the loop holds the node.
+    busy: Cell<bool>,
+    handle: NodeHandle,
+}
+
+impl HostedNode {
+    /// Takes ownership of `node`.
+    pub fn new(node: Node) -> Self {
+        let handle = node.handle();
+        HostedNode {
+            node: UnsafeCell::new(node),
+            lender: Lender::default(),
+            running: Cell::new(false),
+            busy: Cell::new(false),
+            handle,
+        }
+    }
+
+    /// The lender the callbacks of this node lend the loop's node through.
+    pub fn lender(&self) -> Lender {
+        self.lender.clone()
+    }
+
+    /// The node's handle: `post` and `stop` from anywhere, whatever the loop is doing.
+    pub fn handle(&self) -> &NodeHandle {
+        &self.handle
+    }
+
+    /// Whether the loop runs.
+    pub fn is_running(&self) -> bool {
+        self.running.get()
+    }
+
+    /// Runs `f` with the node: inside a callback, the loop's own (lent); outside the loop,
+    /// the node itself. `Err(WrongThread)` while the loop runs and lends it to no callback.
+    pub fn with<T>(&self, f: impl FnOnce(&mut Node) -> T) -> Result<T, Error> {
+        let lent = self.lender.lent();
+        if !lent.is_null() {
+            // SAFETY: the loop lent its own `&mut Node` for the callback that is running on
+            // this thread (`Lender` is not `Send`), and that callback is the only user of it
+            // until it returns.
+            return Ok(f(unsafe { &mut *lent }));
+        }
+        if self.running.get() {
+            return Err(Error::WrongThread(
+                "the node's loop is waiting: reach the node from its callbacks, or through \
+                 its handle (post, stop)"
+                    .into(),
+            ));
+        }
+        if self.busy.replace(true) {
+            return Err(Error::WrongThread(
+                "the node is in use by the call that called this one".into(),
+            ));
+        }
+        // SAFETY: the loop does not run and no other `with` holds the node (`busy`), so this
+        // is the only reference; `HostedNode` is not `Sync`, so no other thread races here.
+        let out = f(unsafe { &mut *self.node.get() });
+        self.busy.set(false);
+        Ok(out)
+    }
+
+    /// Runs the loop (see [`Node::run_with`]); the node's callbacks must lend it through
+    /// [`HostedNode::lender`] to reach it. `Err(WrongThread)` if it runs already.
+    pub fn run_with(&self, around_wait: &mut dyn FnMut(&mut dyn FnMut())) -> Result<(), Error> {
+        if self.running.get() || self.busy.get() || !self.lender.lent().is_null() {
+            return Err(Error::WrongThread("the node's loop runs already".into()));
+        }
+        self.running.set(true);
+        // SAFETY: nothing else holds the node (checked above); callbacks reach it only through
+        // the loop's own reference, which they lend.
+        let result = unsafe { (*self.node.get()).run_with(around_wait) };
+        self.running.set(false);
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_callback_reaches_the_node_through_the_lent_reference_and_nothing_else_does() {
+        let hosted = Rc::new(HostedNode::new(Node::new().unwrap()));
+        let (inside, seen) = (Rc::clone(&hosted), Rc::new(Cell::new(0)));
+        let lender = hosted.lender();
+        let count = Rc::clone(&seen);
+        hosted
+            .with(|node| {
+                node.after(Duration::from_millis(5), move |node| {
+                    lender.lend(node, || {
+                        // A host method inside the callback: the lent node.
+                        let timers = inside.with(|n| n.stats().get("timers").cloned());
+                        assert!(timers.is_ok());
+                        count.set(count.get() + 1);
+                        inside.with(|n| n.stop()).unwrap();
+                    })
+                });
+            })
+            .unwrap();
+        // Outside any callback while the loop waits: refused (simulated from around_wait).
+        let mut refused = None;
+        let outer = Rc::clone(&hosted);
+        hosted
+            .run_with(&mut |wait| {
+                refused.get_or_insert_with(|| outer.with(|_| ()).unwrap_err());
+                wait();
+            })
+            .unwrap();
+        assert_eq!(seen.get(), 1);
+        assert_eq!(refused.map(|e| e.class_name()), Some("WrongThread"));
+        assert!(
+            hosted.with(|n| n.is_stopping()).is_ok(),
+            "free again after run"
+        );
+        let nested = hosted.with(|_| hosted.with(|_| ()));
+        assert!(matches!(nested, Ok(Err(Error::WrongThread(_)))));
+    }
+}
