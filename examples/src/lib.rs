@@ -1,122 +1,21 @@
-//! What the example programs share: reading `--flag value` arguments and the `main` wrapper
-//! that turns an error into one line on stderr and exit status 1.
+//! What the example programs share: the end of `main` that turns an error into one line on
+//! stderr and exit status 1, the first error of a node, medians, and http_load's pieces.
 
 pub mod http_load;
 
 use dripdrop::Node;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt::Display;
 use std::process::ExitCode;
 use std::rc::Rc;
-use std::str::FromStr;
 
-/// Any error an example reports: a DripDrop error, a bad flag, a failed thread.
+/// Any error an example reports: a DripDrop error, a failed I/O call, a failed thread.
 pub type Fallible<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-/// The flags of one command line: `--name value` pairs, `--switch`es and positional words.
-#[derive(Debug, Default)]
-pub struct Flags {
-    values: HashMap<String, String>,
-    switches: Vec<String>,
-    positional: Vec<String>,
-}
-
-impl Flags {
-    /// Reads `args` (without the program name). `valued` are the flags that take a value,
-    /// `switches` those that do not; anything else starting with `--` is an error. A value
-    /// may also be given as `--name=value`.
-    pub fn parse(
-        args: impl IntoIterator<Item = String>,
-        valued: &[&str],
-        switches: &[&str],
-    ) -> Fallible<Flags> {
-        let mut flags = Flags::default();
-        let mut args = args.into_iter();
-        while let Some(arg) = args.next() {
-            let Some(flag) = arg.strip_prefix("--") else {
-                flags.positional.push(arg);
-                continue;
-            };
-            let (name, inline) = match flag.split_once('=') {
-                Some((name, value)) => (name, Some(value.to_owned())),
-                None => (flag, None),
-            };
-            if valued.contains(&name) {
-                let value = match inline {
-                    Some(value) => value,
-                    None => args
-                        .next()
-                        .ok_or_else(|| format!("--{name} needs a value"))?,
-                };
-                flags.values.insert(name.to_owned(), value);
-            } else if switches.contains(&name) && inline.is_none() {
-                flags.switches.push(name.to_owned());
-            } else {
-                return Err(format!("unknown option --{name} (try --help)").into());
-            }
-        }
-        Ok(flags)
-    }
-
-    /// The value of `--name`, if given.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(String::as_str)
-    }
-
-    /// The value of `--name`, or `default`.
-    pub fn get_or<'a>(&'a self, name: &str, default: &'a str) -> &'a str {
-        self.get(name).unwrap_or(default)
-    }
-
-    /// The value of `--name` read as a number (or anything `FromStr`), or `default`.
-    pub fn number<T>(&self, name: &str, default: T) -> Fallible<T>
-    where
-        T: FromStr,
-        T::Err: Display,
-    {
-        Ok(self.optional_number(name)?.unwrap_or(default))
-    }
-
-    /// The value of `--name` read as a number, if given.
-    pub fn optional_number<T>(&self, name: &str) -> Fallible<Option<T>>
-    where
-        T: FromStr,
-        T::Err: Display,
-    {
-        match self.get(name) {
-            None => Ok(None),
-            Some(text) => text
-                .parse()
-                .map(Some)
-                .map_err(|e| format!("--{name} {text:?}: {e}").into()),
-        }
-    }
-
-    /// Whether `--name` was given.
-    pub fn has(&self, name: &str) -> bool {
-        self.switches.iter().any(|s| s == name)
-    }
-
-    /// The words that are not flags, in order.
-    pub fn positional(&self) -> &[String] {
-        &self.positional
-    }
-}
-
-/// Runs an example's body with its arguments: `--help` (or `-h`) prints `usage`; an error
-/// becomes one line, `program: error`, on stderr and exit status 1.
-pub fn main_with(
-    program: &str,
-    usage: &str,
-    run: impl FnOnce(Vec<String>) -> Fallible<()>,
-) -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--help" || a == "-h") {
-        print!("{usage}");
-        return ExitCode::SUCCESS;
-    }
-    match run(args) {
+/// How a program ends: status 0, or its error as one line on stderr, `program: error`, and
+/// status 1. (A wrong command line never gets here: clap reports it, with status 2.)
+pub fn exit_code(program: &str, outcome: Fallible<()>) -> ExitCode {
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // One line, whatever the error's text holds.
@@ -173,39 +72,6 @@ pub fn median(values: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(words: &[&str]) -> Vec<String> {
-        words.iter().map(|w| (*w).to_owned()).collect()
-    }
-
-    #[test]
-    fn flags_values_switches_and_words() {
-        let flags = Flags::parse(
-            args(&["pushpull", "--count", "3", "--addr=tcp://x:1", "--quick"]),
-            &["count", "addr"],
-            &["quick"],
-        )
-        .expect("valid");
-        assert_eq!(flags.number("count", 0u32).expect("a number"), 3);
-        assert_eq!(flags.get("addr"), Some("tcp://x:1"));
-        assert_eq!(flags.get_or("other", "d"), "d");
-        assert!(flags.has("quick"));
-        assert_eq!(flags.positional(), ["pushpull"]);
-    }
-
-    #[test]
-    fn bad_flags_are_errors() {
-        let unknown = Flags::parse(args(&["--nope"]), &[], &[]).unwrap_err();
-        assert_eq!(unknown.to_string(), "unknown option --nope (try --help)");
-        let missing = Flags::parse(args(&["--count"]), &["count"], &[]).unwrap_err();
-        assert_eq!(missing.to_string(), "--count needs a value");
-        let flags = Flags::parse(args(&["--count", "x"]), &["count"], &[]).expect("parses");
-        let bad = flags.number("count", 0u32).unwrap_err();
-        assert_eq!(
-            bad.to_string(),
-            "--count \"x\": invalid digit found in string"
-        );
-    }
 
     #[test]
     fn medians() {

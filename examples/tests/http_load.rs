@@ -173,3 +173,23 @@ fn a_worker_killed_mid_run_loses_no_request() {
     drop(survivor);
     drop(target);
 }
+
+/// A wrong command line is clap's usage error and status 2; a failure of the work is one line
+/// and status 1.
+#[test]
+fn usage_errors_and_failures_are_told_apart() {
+    let out = run(HTTP_LOAD, &["control", "--requests", "5"]);
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with(
+            "error: the following required arguments were not provided:\n  --url <URL>\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    let out = run(HTTP_LOAD, &["target", "--listen", "256.0.0.1:1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(out.stderr.starts_with("http_load: "), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+}

@@ -152,12 +152,15 @@ fn a_collector_without_its_producer_needs_an_address() {
 }
 
 #[test]
-fn an_unknown_nodelet_is_an_error() {
+fn an_unknown_nodelet_is_a_usage_error() {
     let out = run(NODELETS, &["--run-list", "stats_producer,stats_colector"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert_eq!(
-        out.stderr,
-        "nodelets: unknown nodelet \"stats_colector\" in --run-list (known: stats_producer, \
-         stats_collector, stats_processor)\n"
+        out.stderr.lines().next(),
+        Some(
+            "error: invalid value 'stats_colector' for '--run-list <NAMES>': unknown nodelet \
+             (known: stats_producer, stats_collector, stats_processor)"
+        )
     );
+    assert!(out.stdout.is_empty());
 }

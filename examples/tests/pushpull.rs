@@ -31,13 +31,14 @@ fn every_message_reaches_one_puller_once() {
     );
 }
 
+/// A wrong command line is clap's usage error, status 2, naming the flag and why.
 #[test]
-fn a_bad_count_is_one_line_on_stderr() {
+fn a_bad_count_is_a_usage_error() {
     let out = run(PUSHPULL, &["--count", "many"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert_eq!(
-        out.stderr,
-        "pushpull: --count \"many\": invalid digit found in string\n"
+        out.stderr.lines().next(),
+        Some("error: invalid value 'many' for '--count <N>': invalid digit found in string")
     );
     assert!(out.stdout.is_empty());
 }

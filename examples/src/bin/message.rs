@@ -3,11 +3,23 @@
 //!
 //! Run: `cargo run -p dripdrop-examples --bin message -- [NAME]`
 
+use clap::Parser;
 use dripdrop::bert::{decode_term, text, DecodeLimits, Value};
-use dripdrop::{Error, Message};
+use dripdrop::Message;
+use dripdrop_examples::{exit_code, Fallible};
 use std::process::ExitCode;
 
-fn run(name: &str) -> Result<(), Error> {
+/// Builds a DripDrop message, shows its frame in hex and as the Erlang term on the wire, and
+/// reads it back.
+#[derive(Debug, Parser)]
+#[command(name = "message")]
+struct Args {
+    /// The message's name
+    #[arg(default_value = "stats")]
+    name: String,
+}
+
+fn run(name: &str) -> Fallible<()> {
     let msg = Message::new(name)?
         .with_head_entry("reply_to", "collector")
         .with_body(Value::Dict(vec![
@@ -36,14 +48,19 @@ fn run(name: &str) -> Result<(), Error> {
 }
 
 fn main() -> ExitCode {
-    let name = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "stats".to_owned());
-    match run(&name) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("message: {e}");
-            ExitCode::FAILURE
-        }
+    let args = Args::parse();
+    exit_code("message", run(&args.name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_name_and_its_default() {
+        Args::command().debug_assert();
+        assert_eq!(Args::parse_from(["message"]).name, "stats");
+        assert_eq!(Args::parse_from(["message", "ping"]).name, "ping");
     }
 }

@@ -23,93 +23,61 @@
 //!
 //! Run: `cargo run -p dripdrop-examples --bin nodelets -- [--run-list a,b] [--count N] ...`
 
+use clap::Parser;
 use dripdrop::{
     Message, Mode, Node, NodeOptions, RouteKind, RouteOptions, TimerId, TopicFilter, Value,
 };
-use dripdrop_examples::{main_with, Fallible, FirstError, Flags};
+use dripdrop_examples::{exit_code, Fallible, FirstError};
 use std::cell::{Cell, RefCell};
 use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::Duration;
 
-const USAGE: &str = "\
-usage: nodelets [--run-list NAMES] [--stats ADDR] [--aggregates ADDR] [--count N]
-                [--batch N] [--interval-ms MS] [--stats-limit N]
-
-The original DripDrop README's app: stats_producer publishes stats on a timer,
-stats_collector subscribes to them and pushes an aggregate of every batch, stats_processor
-pulls and prints the aggregates.
-
-  --run-list NAMES   comma-separated nodelets to run here (default: all three)
-  --stats ADDR       the producer binds it (default tcp://127.0.0.1:*); a collector without
-                     the producer in its process connects to it
-  --aggregates ADDR  the collector binds it (default tcp://127.0.0.1:*); a processor without
-                     the collector in its process connects to it
-  --count N          aggregates the processor takes, and the collector sends, before
-                     stopping (default 5)
-  --batch N          stats per aggregate (default 4)
-  --interval-ms MS   time between stats (default 100)
-  --stats-limit N    the producer stops after N stats (default: it runs until stopped)
-";
-
 const NODELETS: [&str; 3] = ["stats_producer", "stats_collector", "stats_processor"];
 
-/// What the command line says.
+/// The original DripDrop README's app: stats_producer publishes stats on a timer,
+/// stats_collector subscribes to them and pushes an aggregate of every batch, stats_processor
+/// pulls and prints the aggregates.
+#[derive(Debug, Parser)]
+#[command(name = "nodelets")]
 struct Config {
+    /// Comma-separated nodelets to run here [default: all three]
+    #[arg(long, value_name = "NAMES", value_delimiter = ',', value_parser = nodelet)]
     run_list: Option<Vec<String>>,
+    /// The producer binds it; a collector without the producer in its process connects to it
+    #[arg(long, value_name = "ADDR", default_value = "tcp://127.0.0.1:*")]
     stats: String,
+    /// The collector binds it; a processor without the collector in its process connects to
+    /// it
+    #[arg(long, value_name = "ADDR", default_value = "tcp://127.0.0.1:*")]
     aggregates: String,
+    /// Aggregates the processor takes, and the collector sends, before stopping
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
     count: u64,
+    /// Stats per aggregate
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..))]
     batch: u64,
-    interval: Duration,
+    /// Time between stats, in milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 100)]
+    interval_ms: u64,
+    /// The producer stops after N stats [default: it runs until stopped]
+    #[arg(long, value_name = "N")]
     stats_limit: Option<u64>,
 }
 
 impl Config {
-    fn read(args: Vec<String>) -> Fallible<Config> {
-        let flags = Flags::parse(
-            args,
-            &[
-                "run-list",
-                "stats",
-                "aggregates",
-                "count",
-                "batch",
-                "interval-ms",
-                "stats-limit",
-            ],
-            &[],
-        )?;
-        if let Some(word) = flags.positional().first() {
-            return Err(format!("unexpected argument {word:?} (try --help)").into());
-        }
-        let run_list = match flags.get("run-list") {
-            None => None,
-            Some(list) => {
-                let names: Vec<String> = list.split(',').map(|n| n.trim().to_owned()).collect();
-                if let Some(bad) = names.iter().find(|n| !NODELETS.contains(&n.as_str())) {
-                    return Err(format!(
-                        "unknown nodelet {bad:?} in --run-list (known: {})",
-                        NODELETS.join(", ")
-                    )
-                    .into());
-                }
-                Some(names)
-            }
-        };
-        let (batch, count) = (flags.number("batch", 4)?, flags.number("count", 5)?);
-        if batch == 0 || count == 0 {
-            return Err("--batch and --count must be at least 1".into());
-        }
-        Ok(Config {
-            run_list,
-            stats: flags.get_or("stats", "tcp://127.0.0.1:*").to_owned(),
-            aggregates: flags.get_or("aggregates", "tcp://127.0.0.1:*").to_owned(),
-            count,
-            batch,
-            interval: Duration::from_millis(flags.number("interval-ms", 100)?.max(1)),
-            stats_limit: flags.optional_number("stats-limit")?,
-        })
+    fn interval(&self) -> Duration {
+        Duration::from_millis(self.interval_ms.max(1))
+    }
+}
+
+/// One name of `--run-list`; white space around it does not count.
+fn nodelet(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if NODELETS.contains(&name) {
+        Ok(name.to_owned())
+    } else {
+        Err(format!("unknown nodelet (known: {})", NODELETS.join(", ")))
     }
 }
 
@@ -188,7 +156,7 @@ fn stats_producer(
     let ends = unfinished.clone();
     let (unfinished, failed) = (unfinished.clone(), failed.clone());
     let mut seq = 0u64;
-    let timer = node.every(config.interval, move |node| {
+    let timer = node.every(config.interval(), move |node| {
         if limit.is_some_and(|limit| seq >= limit) {
             return;
         }
@@ -353,8 +321,7 @@ fn stats_processor(
     Ok(())
 }
 
-fn run(args: Vec<String>) -> Fallible<()> {
-    let config = Config::read(args)?;
+fn run(config: Config) -> Fallible<()> {
     let mut node = Node::with_options(NodeOptions {
         run_list: config.run_list.clone(),
         ..NodeOptions::default()
@@ -380,5 +347,77 @@ fn run(args: Vec<String>) -> Fallible<()> {
 }
 
 fn main() -> ExitCode {
-    main_with("nodelets", USAGE, run)
+    exit_code("nodelets", run(Config::parse()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn flags_and_defaults() {
+        Config::command().debug_assert();
+        let config = Config::parse_from(["nodelets"]);
+        assert_eq!(config.run_list, None);
+        assert_eq!(
+            (config.stats.as_str(), config.aggregates.as_str()),
+            ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*")
+        );
+        assert_eq!(
+            (
+                config.count,
+                config.batch,
+                config.interval_ms,
+                config.stats_limit
+            ),
+            (5, 4, 100, None)
+        );
+        let config = Config::parse_from([
+            "nodelets",
+            "--run-list",
+            "stats_collector, stats_processor",
+            "--stats",
+            "tcp://a:1",
+            "--aggregates",
+            "tcp://b:2",
+            "--count",
+            "2",
+            "--batch",
+            "3",
+            "--interval-ms",
+            "0",
+            "--stats-limit",
+            "9",
+        ]);
+        assert_eq!(
+            config.run_list,
+            Some(vec![
+                "stats_collector".to_owned(),
+                "stats_processor".to_owned()
+            ])
+        );
+        assert_eq!(
+            (config.count, config.batch, config.stats_limit),
+            (2, 3, Some(9))
+        );
+        assert_eq!(
+            config.interval(),
+            Duration::from_millis(1),
+            "at least a millisecond"
+        );
+    }
+
+    #[test]
+    fn counts_are_at_least_one() {
+        for flag in ["--count", "--batch"] {
+            let error = Config::try_parse_from(["nodelets", flag, "0"]).expect_err(flag);
+            assert!(
+                error
+                    .to_string()
+                    .contains(&format!("invalid value '0' for '{flag} <N>'")),
+                "{error}"
+            );
+        }
+    }
 }

@@ -5,35 +5,64 @@
 //! Run: `cargo run -p dripdrop-examples --bin pool_worker -- --connect ADDR [--tasks LIST]
 //! [--concurrency N] [--heartbeat-ms MS] [--name NAME] [--log FILE]`
 
+use clap::Parser;
 use dripdrop::{TaskContext, TaskError, TaskResult, Value, Worker, WorkerOptions};
-use dripdrop_examples::{main_with, Fallible, Flags};
+use dripdrop_examples::{exit_code, Fallible};
 use std::fs::OpenOptions;
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const USAGE: &str = "\
-usage: pool_worker --connect ADDR [--tasks LIST] [--concurrency N] [--heartbeat-ms MS]
-                   [--liveness N] [--name NAME] [--log FILE]
-
-Serves a DripDrop worker pool at ADDR (several addresses: repeat them comma-separated).
-
-  --tasks LIST       comma-separated tasks to announce (default: all of them)
-  --concurrency N    tasks run at once (default 4)
-  --heartbeat-ms MS  heartbeat interval (default 1000)
-  --liveness N       silent intervals before reconnecting to the pool (default 3)
-  --name NAME        the name the pool shows in its stats (default worker-<pid>)
-  --log FILE         append `<task id> <attempt>` to FILE as each task starts
-
+const TASKS: &str = "\
 Tasks:
   echo     returns its arguments
   double   an integer times two
   pid      [the worker's process id, the arguments]
   sleep    sleeps the given milliseconds, then returns them
   crash    kills this worker process at once (a task that is poison)
-  fail     raises an error of class ArgumentError
-";
+  fail     raises an error of class ArgumentError";
+
+/// Serves a DripDrop worker pool with built-in tasks, until it is killed (reconnecting if the
+/// pool goes away).
+#[derive(Debug, Parser)]
+#[command(name = "pool_worker", after_help = TASKS)]
+struct Args {
+    /// The pool's address; several, comma-separated
+    #[arg(long, value_name = "ADDR", required = true, value_delimiter = ',')]
+    connect: Vec<String>,
+    /// Comma-separated tasks to announce [default: all of them]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = built_in_task)]
+    tasks: Option<Vec<String>>,
+    /// Tasks run at once
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    concurrency: usize,
+    /// Heartbeat interval, in milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    heartbeat_ms: u64,
+    /// Silent heartbeat intervals before reconnecting to the pool
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    liveness: u32,
+    /// The name the pool shows in its stats [default: worker-<pid>]
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Append `<task id> <attempt>` to FILE as each task starts
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+}
+
+/// One name of `--tasks`: a built-in task.
+fn built_in_task(name: &str) -> Result<String, String> {
+    if ALL.contains(&name) {
+        Ok(name.to_owned())
+    } else {
+        Err(format!(
+            "no built-in task {name:?} (known: {})",
+            ALL.join(", ")
+        ))
+    }
+}
 
 /// Every built-in task, by name.
 const ALL: &[&str] = &["echo", "double", "pid", "sleep", "crash", "fail"];
@@ -72,40 +101,25 @@ fn task(name: &str) -> Option<fn(&TaskContext, Value) -> TaskResult> {
     })
 }
 
-fn run(args: Vec<String>) -> Fallible<()> {
-    let flags = Flags::parse(
-        args,
-        &[
-            "connect",
-            "tasks",
-            "concurrency",
-            "heartbeat-ms",
-            "liveness",
-            "name",
-            "log",
-        ],
-        &[],
-    )?;
-    let connect = flags.get("connect").ok_or("--connect ADDR is required")?;
-    let endpoints: Vec<&str> = connect.split(',').collect();
+fn run(args: Args) -> Fallible<()> {
     let options = WorkerOptions {
-        concurrency: flags.number("concurrency", 4)?,
-        heartbeat: Duration::from_millis(flags.number("heartbeat-ms", 1000)?),
-        liveness: flags.number("liveness", 3)?,
-        name: flags.get("name").map(str::to_owned),
+        concurrency: args.concurrency,
+        heartbeat: Duration::from_millis(args.heartbeat_ms),
+        liveness: args.liveness,
+        name: args.name,
         ..WorkerOptions::default()
     };
+    let endpoints: Vec<&str> = args.connect.iter().map(String::as_str).collect();
     let mut worker = Worker::new(&endpoints, options)?;
-    let log = match flags.get("log") {
+    let log = match &args.log {
         Some(path) => Some(Arc::new(Mutex::new(
             OpenOptions::new().create(true).append(true).open(path)?,
         ))),
         None => None,
     };
-    let names = flags.get("tasks").map_or_else(
-        || ALL.iter().map(|s| s.to_string()).collect(),
-        |list| list.split(',').map(str::to_owned).collect::<Vec<_>>(),
-    );
+    let names = args
+        .tasks
+        .unwrap_or_else(|| ALL.iter().map(|s| s.to_string()).collect());
     for name in &names {
         let handler = task(name).ok_or_else(|| format!("no built-in task {name:?}"))?;
         let log = log.clone();
@@ -120,8 +134,9 @@ fn run(args: Vec<String>) -> Fallible<()> {
         });
     }
     println!(
-        "worker {} serving {connect} with tasks {}",
+        "worker {} serving {} with tasks {}",
         std::process::id(),
+        args.connect.join(","),
         names.join(",")
     );
     worker.run()?;
@@ -129,5 +144,69 @@ fn run(args: Vec<String>) -> Fallible<()> {
 }
 
 fn main() -> ExitCode {
-    main_with("pool_worker", USAGE, run)
+    exit_code("pool_worker", run(Args::parse()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn flags_and_defaults() {
+        Args::command().debug_assert();
+        let args = Args::parse_from(["pool_worker", "--connect", "tcp://a:1,tcp://b:2"]);
+        assert_eq!(args.connect, ["tcp://a:1", "tcp://b:2"]);
+        assert_eq!(args.tasks, None);
+        assert_eq!(
+            (args.concurrency, args.heartbeat_ms, args.liveness),
+            (4, 1000, 3)
+        );
+        assert_eq!((args.name, args.log), (None, None));
+        let args = Args::parse_from([
+            "pool_worker",
+            "--connect",
+            "tcp://a:1",
+            "--tasks",
+            "echo,sleep",
+            "--concurrency",
+            "1",
+            "--heartbeat-ms",
+            "100",
+            "--liveness",
+            "5",
+            "--name",
+            "w",
+            "--log",
+            "/tmp/log",
+        ]);
+        assert_eq!(
+            args.tasks,
+            Some(vec!["echo".to_owned(), "sleep".to_owned()])
+        );
+        assert_eq!(
+            (args.concurrency, args.heartbeat_ms, args.liveness),
+            (1, 100, 5)
+        );
+        assert_eq!(args.name.as_deref(), Some("w"));
+        assert_eq!(args.log, Some(PathBuf::from("/tmp/log")));
+    }
+
+    #[test]
+    fn an_unknown_task_is_refused() {
+        let error = Args::try_parse_from([
+            "pool_worker",
+            "--connect",
+            "tcp://a:1",
+            "--tasks",
+            "echo,fly",
+        ])
+        .expect_err("fly is no task");
+        assert!(
+            error
+                .to_string()
+                .contains("invalid value 'fly' for '--tasks <LIST>': no built-in task"),
+            "{error}"
+        );
+    }
 }

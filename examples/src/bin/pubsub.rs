@@ -13,24 +13,30 @@
 //! Run: `cargo run -p dripdrop-examples --bin pubsub -- [--count N] [--interval-ms MS]
 //! [--addr ADDR]`
 
+use clap::Parser;
 use dripdrop::{Message, Mode, Node, RouteKind, RouteOptions, TimerId, TopicFilter, Value};
-use dripdrop_examples::{main_with, Fallible, FirstError, Flags};
+use dripdrop_examples::{exit_code, Fallible, FirstError};
 use std::cell::{Cell, RefCell};
 use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::Duration;
 
-const USAGE: &str = "\
-usage: pubsub [--count N] [--interval-ms MS] [--addr ADDR]
-
-A publisher sends cpu.N, mem.N and disk.N on a timer; subscriber `all` takes everything, `cpu` the
-names starting with cpu. (a prefix filter) and `odd` the names ending in an odd digit (a regex
-filter). Stops once every subscriber has received N messages.
-
-  --count N         messages each subscriber receives before the program stops (default 5)
-  --interval-ms MS  time between publications (default 100)
-  --addr ADDR       where the publisher binds (default tcp://127.0.0.1:*)
-";
+/// A publisher sends cpu.N, mem.N and disk.N on a timer; subscriber `all` takes everything,
+/// `cpu` the names starting with cpu. (a prefix filter) and `odd` the names ending in an odd
+/// digit (a regex filter). Stops once every subscriber has received N messages.
+#[derive(Debug, Parser)]
+#[command(name = "pubsub")]
+struct Args {
+    /// Messages each subscriber receives before the program stops
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    count: u64,
+    /// Time between publications, in milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 100)]
+    interval_ms: u64,
+    /// Where the publisher binds
+    #[arg(long, value_name = "ADDR", default_value = "tcp://127.0.0.1:*")]
+    addr: String,
+}
 
 /// The subscribers: route name and topic filter.
 fn subscribers() -> Fallible<Vec<(&'static str, Option<TopicFilter>)>> {
@@ -44,11 +50,10 @@ fn subscribers() -> Fallible<Vec<(&'static str, Option<TopicFilter>)>> {
     ])
 }
 
-fn run(args: Vec<String>) -> Fallible<()> {
-    let flags = Flags::parse(args, &["count", "interval-ms", "addr"], &[])?;
-    let count: u64 = flags.number("count", 5)?;
-    let interval = Duration::from_millis(flags.number("interval-ms", 100)?.max(1));
-    let addr = flags.get_or("addr", "tcp://127.0.0.1:*");
+fn run(args: Args) -> Fallible<()> {
+    let count = args.count;
+    let interval = Duration::from_millis(args.interval_ms.max(1));
+    let addr = args.addr.as_str();
 
     let mut node = Node::new()?;
     let failed = FirstError::watch(&mut node);
@@ -125,5 +130,33 @@ fn run(args: Vec<String>) -> Fallible<()> {
 }
 
 fn main() -> ExitCode {
-    main_with("pubsub", USAGE, run)
+    exit_code("pubsub", run(Args::parse()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn flags_and_defaults() {
+        Args::command().debug_assert();
+        let args = Args::parse_from(["pubsub"]);
+        assert_eq!(
+            (args.count, args.interval_ms, args.addr.as_str()),
+            (5, 100, "tcp://127.0.0.1:*")
+        );
+        let args = Args::parse_from([
+            "pubsub",
+            "--count",
+            "3",
+            "--interval-ms",
+            "20",
+            "--addr=ipc://x",
+        ]);
+        assert_eq!(
+            (args.count, args.interval_ms, args.addr.as_str()),
+            (3, 20, "ipc://x")
+        );
+    }
 }

@@ -6,29 +6,34 @@
 //! Run: `cargo run -p dripdrop-examples --bin pushpull -- [--count N] [--interval-ms MS]
 //! [--addr ADDR]`
 
+use clap::Parser;
 use dripdrop::{Message, Mode, Node, RouteKind};
-use dripdrop_examples::{main_with, Fallible, FirstError, Flags};
+use dripdrop_examples::{exit_code, Fallible, FirstError};
 use std::cell::Cell;
 use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::Duration;
 
-const USAGE: &str = "\
-usage: pushpull [--count N] [--interval-ms MS] [--addr ADDR]
+/// A pusher sends N messages on a timer to two pullers, each message to one of them. Stops
+/// when the pullers have received all N.
+#[derive(Debug, Parser)]
+#[command(name = "pushpull")]
+struct Args {
+    /// Messages to send
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    count: u64,
+    /// Time between messages, in milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 100)]
+    interval_ms: u64,
+    /// Where the pusher binds
+    #[arg(long, value_name = "ADDR", default_value = "tcp://127.0.0.1:*")]
+    addr: String,
+}
 
-A pusher sends N messages on a timer to two pullers, each message to one of them. Stops
-when the pullers have received all N.
-
-  --count N         messages to send (default 10)
-  --interval-ms MS  time between messages (default 100)
-  --addr ADDR       where the pusher binds (default tcp://127.0.0.1:*)
-";
-
-fn run(args: Vec<String>) -> Fallible<()> {
-    let flags = Flags::parse(args, &["count", "interval-ms", "addr"], &[])?;
-    let count: u64 = flags.number("count", 10)?;
-    let interval = Duration::from_millis(flags.number("interval-ms", 100)?.max(1));
-    let addr = flags.get_or("addr", "tcp://127.0.0.1:*");
+fn run(args: Args) -> Fallible<()> {
+    let count = args.count;
+    let interval = Duration::from_millis(args.interval_ms.max(1));
+    let addr = args.addr.as_str();
 
     let mut node = Node::new()?;
     let failed = FirstError::watch(&mut node);
@@ -75,5 +80,33 @@ fn run(args: Vec<String>) -> Fallible<()> {
 }
 
 fn main() -> ExitCode {
-    main_with("pushpull", USAGE, run)
+    exit_code("pushpull", run(Args::parse()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn flags_and_defaults() {
+        Args::command().debug_assert();
+        let args = Args::parse_from(["pushpull"]);
+        assert_eq!(
+            (args.count, args.interval_ms, args.addr.as_str()),
+            (10, 100, "tcp://127.0.0.1:*")
+        );
+        let args = Args::parse_from([
+            "pushpull",
+            "--count",
+            "12",
+            "--interval-ms=5",
+            "--addr",
+            "ipc://x",
+        ]);
+        assert_eq!(
+            (args.count, args.interval_ms, args.addr.as_str()),
+            (12, 5, "ipc://x")
+        );
+    }
 }

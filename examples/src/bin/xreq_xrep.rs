@@ -7,31 +7,38 @@
 //! Run: `cargo run -p dripdrop-examples --bin xreq_xrep -- [--count N] [--interval-ms MS]
 //! [--timeout-ms MS] [--addr ADDR]`
 
+use clap::Parser;
 use dripdrop::{Message, Mode, Node, RouteKind, RouteOptions, Value};
-use dripdrop_examples::{main_with, Fallible, FirstError, Flags};
+use dripdrop_examples::{exit_code, Fallible, FirstError};
 use std::cell::Cell;
 use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::Duration;
 
-const USAGE: &str = "\
-usage: xreq_xrep [--count N] [--interval-ms MS] [--timeout-ms MS] [--addr ADDR]
+/// An xreq route sends N requests, two per tick, to an xrep route that answers each; every
+/// reply comes back to the callback of its request. Stops when all N replies are in.
+#[derive(Debug, Parser)]
+#[command(name = "xreq_xrep")]
+struct Args {
+    /// Requests to send
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    count: u64,
+    /// Time between ticks, in milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 100)]
+    interval_ms: u64,
+    /// How long a request waits for its reply, in milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    timeout_ms: u64,
+    /// Where the xrep route binds
+    #[arg(long, value_name = "ADDR", default_value = "tcp://127.0.0.1:*")]
+    addr: String,
+}
 
-An xreq route sends N requests, two per tick, to an xrep route that answers each; every reply
-comes back to the callback of its request. Stops when all N replies are in.
-
-  --count N          requests to send (default 6)
-  --interval-ms MS   time between ticks (default 100)
-  --timeout-ms MS    how long a request waits for its reply (default 5000)
-  --addr ADDR        where the xrep route binds (default tcp://127.0.0.1:*)
-";
-
-fn run(args: Vec<String>) -> Fallible<()> {
-    let flags = Flags::parse(args, &["count", "interval-ms", "timeout-ms", "addr"], &[])?;
-    let count: u64 = flags.number("count", 6)?;
-    let interval = Duration::from_millis(flags.number("interval-ms", 100)?.max(1));
-    let timeout = Duration::from_millis(flags.number("timeout-ms", 5000)?);
-    let addr = flags.get_or("addr", "tcp://127.0.0.1:*");
+fn run(args: Args) -> Fallible<()> {
+    let count = args.count;
+    let interval = Duration::from_millis(args.interval_ms.max(1));
+    let timeout = Duration::from_millis(args.timeout_ms);
+    let addr = args.addr.as_str();
 
     let mut node = Node::new()?;
     let failed = FirstError::watch(&mut node);
@@ -104,5 +111,41 @@ fn run(args: Vec<String>) -> Fallible<()> {
 }
 
 fn main() -> ExitCode {
-    main_with("xreq_xrep", USAGE, run)
+    exit_code("xreq_xrep", run(Args::parse()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn flags_and_defaults() {
+        Args::command().debug_assert();
+        let args = Args::parse_from(["xreq_xrep"]);
+        assert_eq!(
+            (
+                args.count,
+                args.interval_ms,
+                args.timeout_ms,
+                args.addr.as_str()
+            ),
+            (6, 100, 5000, "tcp://127.0.0.1:*")
+        );
+        let args = Args::parse_from([
+            "xreq_xrep",
+            "--count",
+            "1000000",
+            "--interval-ms",
+            "1",
+            "--timeout-ms",
+            "0",
+            "--addr",
+            "tcp://127.0.0.1:*",
+        ]);
+        assert_eq!(
+            (args.count, args.interval_ms, args.timeout_ms),
+            (1_000_000, 1, 0)
+        );
+    }
 }

@@ -13,15 +13,12 @@ use std::time::{Duration, Instant};
 const CONNECTIONS: u64 = 4;
 
 /// The worker process: `bench __http-worker ENDPOINT`.
-pub fn serve(args: &[String]) -> Fallible<()> {
-    let [endpoint] = args else {
-        return Err("usage: bench __http-worker ENDPOINT".into());
-    };
+pub fn serve(endpoint: &str) -> Fallible<()> {
     let options = WorkerOptions {
         concurrency: 1,
         ..WorkerOptions::default()
     };
-    let mut worker = Worker::new(&[endpoint.as_str()], options)?;
+    let mut worker = Worker::new(&[endpoint], options)?;
     worker.task(batch::TASK, batch::handle(Some("bench-worker".into())));
     worker.run()?;
     Ok(())

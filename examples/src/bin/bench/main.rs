@@ -22,28 +22,46 @@
 //! `RESULT <name> <ratio>`.
 //!
 //! Run: `cargo run --release -p dripdrop-examples --bin bench -- NAME
-//! [--rounds N] [--count N] [--in-flight N] [--quick]`
+//! [--rounds N] [--count N] [--in-flight N] [--quick]` (`--help` says more).
 
+mod args;
 mod defer;
 mod http;
 mod pool;
 mod pushpull;
 
-use dripdrop_examples::{main_with, median, Fallible, Flags};
+use args::{Bench, Cli, WorkerProcess};
+use clap::Parser;
+use dripdrop_examples::{exit_code, median, Fallible};
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str = "\
-usage: bench NAME [--rounds N] [--count N] [--in-flight N] [--quick]
+/// One benchmark: its ratio for a run of the given size.
+type Run = fn(Size) -> Fallible<f64>;
 
-NAME is pushpull, defer, pool_remote, pool_local, http_load (needs wrk) or all. Each benchmark prints its rounds and, as its last line,
-RESULT NAME RATIO (DripDrop's rate divided by the bare baseline's, medians of the rounds).
-
-  --rounds N     alternating rounds of each side (default 7; 1 with --quick)
-  --count N      messages or tasks per round (default per benchmark; tiny with --quick)
-  --in-flight N  defer: tasks submitted and not yet answered (default 256)
-  --quick        tiny counts, to check that the benchmark runs (the ratio means nothing)
-";
+impl Bench {
+    /// What this name runs: one benchmark, or (`all`) each in turn; each with its name.
+    fn runs(self) -> Vec<(&'static str, Run)> {
+        let one = |name, run: Run| vec![(name, run)];
+        match self {
+            Bench::Pushpull => one("pushpull", pushpull::run),
+            Bench::Defer => one("defer", defer::run),
+            Bench::PoolRemote => one("pool_remote", pool::run_remote),
+            Bench::PoolLocal => one("pool_local", pool::run_local),
+            Bench::HttpLoad => one("http_load", http::run),
+            Bench::All => [
+                Bench::Pushpull,
+                Bench::Defer,
+                Bench::PoolLocal,
+                Bench::PoolRemote,
+                Bench::HttpLoad,
+            ]
+            .into_iter()
+            .flat_map(Bench::runs)
+            .collect(),
+        }
+    }
+}
 
 /// How big a run is.
 #[derive(Clone, Copy, Debug)]
@@ -119,57 +137,31 @@ fn human(rate: f64) -> String {
     }
 }
 
-fn run(args: Vec<String>) -> Fallible<()> {
-    // The worker processes of pool_remote are this program again.
-    match args.first().map(String::as_str) {
-        Some("__pool-worker") => return pool::serve(&args[1..]),
-        Some("__http-worker") => return http::serve(&args[1..]),
-        _ => {}
+fn run(cli: Cli) -> Fallible<()> {
+    match cli.process {
+        Some(WorkerProcess::PoolWorker {
+            pool,
+            raw_tasks,
+            raw_results,
+        }) => return pool::serve(&pool, &raw_tasks, &raw_results),
+        Some(WorkerProcess::HttpWorker { endpoint }) => return http::serve(&endpoint),
+        None => {}
     }
-    let flags = Flags::parse(args, &["rounds", "count", "in-flight"], &["quick"])?;
-    let quick = flags.has("quick");
+    let args = cli.size;
     let size = Size {
-        rounds: flags.number("rounds", if quick { 1 } else { 7 })?,
-        count: flags.optional_number("count")?,
-        quick,
-        in_flight: flags.optional_number("in-flight")?,
+        rounds: args.rounds.unwrap_or(if args.quick { 1 } else { 7 }),
+        count: args.count,
+        quick: args.quick,
+        in_flight: args.in_flight,
     };
-    if size.rounds == 0 || size.count == Some(0) || size.in_flight == Some(0) {
-        return Err("--rounds, --count and --in-flight must be at least 1".into());
-    }
-    let name = match flags.positional() {
-        [name] => name.as_str(),
-        [] => return Err("which benchmark? (try --help)".into()),
-        more => return Err(format!("one benchmark name expected, got {}", more.len()).into()),
-    };
-    let benches: &[&str] = match name {
-        "pushpull" => &["pushpull"],
-        "defer" => &["defer"],
-        "pool_remote" => &["pool_remote"],
-        "pool_local" => &["pool_local"],
-        "http_load" => &["http_load"],
-        "all" => &[
-            "pushpull",
-            "defer",
-            "pool_local",
-            "pool_remote",
-            "http_load",
-        ],
-        other => return Err(format!("unknown benchmark {other:?} (try --help)").into()),
-    };
-    for bench in benches {
-        let ratio = match *bench {
-            "pushpull" => pushpull::run(size)?,
-            "pool_remote" => pool::run_remote(size)?,
-            "pool_local" => pool::run_local(size)?,
-            "http_load" => http::run(size)?,
-            _ => defer::run(size)?,
-        };
-        println!("RESULT {bench} {ratio:.3}");
+    let name = cli.name.ok_or("which benchmark? (try --help)")?;
+    for (name, run) in name.runs() {
+        let ratio = run(size)?;
+        println!("RESULT {name} {ratio:.3}");
     }
     Ok(())
 }
 
 fn main() -> ExitCode {
-    main_with("bench", USAGE, run)
+    exit_code("bench", run(Cli::parse()))
 }

@@ -26,10 +26,7 @@ const PREFETCH: usize = 512;
 const WORKERS: usize = 2;
 
 /// The worker-process side: a DripDrop worker for the pool and a raw echo thread.
-pub fn serve(args: &[String]) -> Fallible<()> {
-    let [pool, raw_tasks, raw_results] = args else {
-        return Err("usage: bench __pool-worker POOL RAW_TASKS RAW_RESULTS".into());
-    };
+pub fn serve(pool: &str, raw_tasks: &str, raw_results: &str) -> Fallible<()> {
     let context = zmq::Context::new();
     let pull = context.socket(zmq::PULL)?;
     pull.connect(raw_tasks)?;
@@ -47,7 +44,7 @@ pub fn serve(args: &[String]) -> Fallible<()> {
         concurrency: 1,
         ..WorkerOptions::default()
     };
-    let mut worker = Worker::new(&[pool.as_str()], options)?;
+    let mut worker = Worker::new(&[pool], options)?;
     worker.task("noop", |_, args| Ok(args));
     worker.run()?;
     Ok(())
