@@ -3,7 +3,8 @@
 
 use super::batch::{self, TASK};
 use super::client::{Plan, Url};
-use super::report::{Progress, Report};
+use super::progress::Progress;
+use super::report::Report;
 use crate::Fallible;
 use dripdrop::{Node, PoolOptions, Value};
 use std::cell::RefCell;
@@ -93,9 +94,10 @@ pub fn pool_options(load: &Load, mut options: PoolOptions, slots: usize) -> Pool
 /// Runs the load through pool `pool` of `node` and returns the report.
 pub fn run(node: &mut Node, pool: &str, load: &Load) -> Fallible<Report> {
     let report = Rc::new(RefCell::new(Report::new(load.rate)));
+    let progress = Progress::new(load.requests);
     let started = Instant::now();
     let items = batches(load, started)?;
-    let sink = Rc::clone(&report);
+    let (sink, shown) = (Rc::clone(&report), progress.clone());
     node.pool(pool)?.map(
         TASK,
         items,
@@ -108,20 +110,13 @@ pub fn run(node: &mut Node, pool: &str, load: &Load) -> Fallible<Report> {
                 Ok((worker, tally)) => report.add(worker, tally),
                 Err(e) => report.failed_batches.push(e),
             }
+            shown.set(report.requests());
         },
         |node| node.stop(),
     )?;
-    let progress = Rc::new(Progress::new());
-    let ticker = {
-        let (report, progress) = (Rc::clone(&report), Rc::clone(&progress));
-        let total = load.requests;
-        node.every(Duration::from_millis(200), move |_| {
-            progress.show(report.borrow().requests(), total, started.elapsed());
-        })
-    };
-    node.run()?;
-    node.cancel_timer(ticker);
+    let outcome = node.run();
     progress.finish();
+    outcome?;
     let mut report = Rc::try_unwrap(report)
         .map_err(|_| "the report is still shared")?
         .into_inner();

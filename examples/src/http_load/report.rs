@@ -1,10 +1,9 @@
 //! The report: counts, rate, latency percentiles from the merged histogram, status codes,
-//! errors by kind, per-worker counts; as text or JSON; and the live progress line.
+//! errors by kind, per-worker counts; as text or JSON.
 
 use super::client::Tally;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 /// Everything the control gathered.
@@ -177,55 +176,6 @@ fn quote(text: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// A progress line on stderr, redrawn in place, only when stderr is a terminal.
-pub struct Progress {
-    enabled: bool,
-}
-
-impl Default for Progress {
-    fn default() -> Self {
-        Progress::new()
-    }
-}
-
-impl Progress {
-    pub fn new() -> Progress {
-        Progress {
-            enabled: std::io::stderr().is_terminal(),
-        }
-    }
-
-    pub fn show(&self, done: u64, total: Option<u64>, elapsed: Duration) {
-        if !self.enabled {
-            return;
-        }
-        let rate = done as f64 / elapsed.as_secs_f64().max(1e-9);
-        let line = match total {
-            Some(total) if total > 0 => {
-                let width = 30;
-                let filled = (done.min(total) * width / total) as usize;
-                format!(
-                    "[{}{}] {done}/{total} requests, {rate:.0} req/s",
-                    "#".repeat(filled),
-                    " ".repeat(width as usize - filled)
-                )
-            }
-            _ => format!(
-                "{done} requests, {rate:.0} req/s, {:.1} s",
-                elapsed.as_secs_f64()
-            ),
-        };
-        eprint!("\r{line}\x1b[K");
-        let _ = std::io::stderr().flush();
-    }
-
-    pub fn finish(&self) {
-        if self.enabled {
-            eprint!("\r\x1b[K");
-        }
-    }
 }
 
 #[cfg(test)]
