@@ -179,7 +179,10 @@ fn a_connected_reader_that_does_not_read_yet_gets_everything_accepted() {
     // ZeroMQ usually takes some before the queue fills, but with a high-water mark of one
     // its I/O thread may not yet have told the socket that the hello left the pipe: then
     // every accepted message waited in the queue, which is as good.
-    assert!(n >= BOUND as i64, "the queue filled before the refusal: {n}");
+    assert!(
+        n >= BOUND as i64,
+        "the queue filled before the refusal: {n}"
+    );
     assert_eq!(stats.backpressure, 1);
     assert_eq!(stats.queue_depth, BOUND as u64);
     assert_eq!(got, (0..n).collect::<Vec<_>>(), "accepted {n}");
