@@ -2,6 +2,7 @@
 //! errors by kind, per-worker counts; as text or JSON.
 
 use super::client::Tally;
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -97,61 +98,57 @@ impl Report {
         out
     }
 
+    /// The report as one line of JSON. Its keys, and their order, are those the Python and
+    /// Ruby controls print too; the numbers are rounded as the text report rounds them.
     pub fn json(&self) -> String {
-        let object = |items: Vec<(String, String)>| {
-            let fields: Vec<String> = items
-                .into_iter()
-                .map(|(k, v)| format!("{}: {v}", quote(&k)))
-                .collect();
-            format!("{{{}}}", fields.join(", "))
+        let [p50, p90, p99, p99_9, max] = self.percentiles().map(|(_, ms)| rounded(ms, 3));
+        let json = Json {
+            requests: self.requests(),
+            seconds: rounded(self.elapsed.as_secs_f64(), 3),
+            requests_per_second: rounded(self.per_second(), 1),
+            latency_ms: LatencyMs {
+                p50,
+                p90,
+                p99,
+                p99_9,
+                max,
+            },
+            status_codes: &self.tally.statuses,
+            errors: &self.tally.errors,
+            per_worker: &self.per_worker,
+            failed_batches: &self.failed_batches,
         };
-        let latency = object(
-            self.percentiles()
-                .iter()
-                .map(|(k, v)| (k.to_string(), format!("{v:.3}")))
-                .collect(),
-        );
-        let counts = |m: Vec<(String, u64)>| {
-            object(m.into_iter().map(|(k, n)| (k, n.to_string())).collect())
-        };
-        let statuses = counts(
-            self.tally
-                .statuses
-                .iter()
-                .map(|(s, n)| (s.to_string(), *n))
-                .collect(),
-        );
-        let errors = counts(
-            self.tally
-                .errors
-                .iter()
-                .map(|(k, n)| (k.to_string(), *n))
-                .collect(),
-        );
-        let workers = counts(
-            self.per_worker
-                .iter()
-                .map(|(w, n)| (w.clone(), *n))
-                .collect(),
-        );
-        let failed: Vec<String> = self.failed_batches.iter().map(|f| quote(f)).collect();
-        object(vec![
-            ("requests".into(), self.requests().to_string()),
-            (
-                "seconds".into(),
-                format!("{:.3}", self.elapsed.as_secs_f64()),
-            ),
-            (
-                "requests_per_second".into(),
-                format!("{:.1}", self.per_second()),
-            ),
-            ("latency_ms".into(), latency),
-            ("status_codes".into(), statuses),
-            ("errors".into(), errors),
-            ("per_worker".into(), workers),
-            ("failed_batches".into(), format!("[{}]", failed.join(", "))),
-        ])
+        serde_json::to_string(&json).expect("numbers, strings and maps with string keys")
     }
+}
+
+/// The JSON report. serde_json writes the status codes, numbers here, as string keys.
+#[derive(Serialize)]
+struct Json<'a> {
+    requests: u64,
+    seconds: f64,
+    requests_per_second: f64,
+    latency_ms: LatencyMs,
+    status_codes: &'a BTreeMap<u16, u64>,
+    errors: &'a BTreeMap<&'static str, u64>,
+    per_worker: &'a BTreeMap<String, u64>,
+    failed_batches: &'a [String],
+}
+
+#[derive(Serialize)]
+struct LatencyMs {
+    p50: f64,
+    p90: f64,
+    p99: f64,
+    #[serde(rename = "p99.9")]
+    p99_9: f64,
+    max: f64,
+}
+
+/// `value` to `decimals` decimals, exactly as `{:.N}` prints it (and Python's and Ruby's
+/// `round` in their controls).
+fn rounded(value: f64, decimals: usize) -> f64 {
+    format!("{value:.decimals$}").parse().unwrap_or(value)
 }
 
 fn none_or(items: &[String]) -> String {
@@ -162,28 +159,11 @@ fn none_or(items: &[String]) -> String {
     }
 }
 
-fn quote(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_report_adds_up_and_quotes_its_json() {
+    fn report() -> Report {
         let mut report = Report::new(None);
         let mut t = Tally::new();
         t.statuses.insert(200, 3);
@@ -192,14 +172,34 @@ mod tests {
             t.latency.record(us).unwrap();
         }
         report.add("w \"1\"".into(), t);
-        report.elapsed = Duration::from_secs(1);
+        report.elapsed = Duration::from_millis(1234);
+        report
+    }
+
+    #[test]
+    fn the_report_adds_up() {
+        let report = report();
         assert_eq!(report.requests(), 5);
-        let json = report.json();
-        assert!(json.contains("\"requests\": 5"), "{json}");
-        assert!(json.contains("\"w \\\"1\\\"\": 5"), "{json}");
-        assert!(json.contains("\"refused\": 2"), "{json}");
         let text = report.text();
+        assert!(text.contains("requests: 5 in 1.23 s, 4 req/s"), "{text}");
+        assert!(text.contains("latency ms: p50 2.000, p90 3.001,"), "{text}");
         assert!(text.contains("status codes: 200: 3"), "{text}");
-        assert!(text.contains("p50 2.00"), "{text}");
+        assert!(text.contains("errors: refused: 2"), "{text}");
+        assert!(text.contains("per worker: w \"1\": 5"), "{text}");
+    }
+
+    /// The keys in the order the Python and Ruby controls print them, status codes as string
+    /// keys, numbers rounded as in the text, and any text quoted.
+    #[test]
+    fn the_json_report() {
+        let mut report = report();
+        report.failed_batches.push("lost\t\"w\"".into());
+        assert_eq!(
+            report.json(),
+            r#"{"requests":5,"seconds":1.234,"requests_per_second":4.1,"#.to_owned()
+                + r#""latency_ms":{"p50":2.0,"p90":3.001,"p99":3.001,"p99.9":3.001,"max":3.001},"#
+                + r#""status_codes":{"200":3},"errors":{"refused":2},"per_worker":{"w \"1\"":5},"#
+                + r#""failed_batches":["lost\t\"w\""]}"#
+        );
     }
 }
