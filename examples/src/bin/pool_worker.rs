@@ -44,7 +44,7 @@ struct Args {
     /// Silent heartbeat intervals before reconnecting to the pool
     #[arg(long, value_name = "N", default_value_t = 3)]
     liveness: u32,
-    /// The name the pool shows in its stats [default: worker-<pid>]
+    /// The name the pool shows in its stats [default: worker-PID, PID its process id]
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
     /// Append `<task id> <attempt>` to FILE as each task starts
