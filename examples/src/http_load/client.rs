@@ -1,5 +1,14 @@
 //! The load itself: HTTP/1.1 GETs over keep-alive connections, timed into a histogram, with
 //! failures sorted by kind.
+//!
+//! Hand-written on purpose, where the rest of http_load uses libraries: this client *is* the
+//! load generator, and `bench http_load` measures it against wrk. It does only what a load
+//! test needs: one request prepared once and written with one call, the status line and the
+//! headers a keep-alive exchange depends on (Content-Length, chunked, Connection: close), the
+//! body read into a reused buffer and dropped, one blocking socket per connection on its own
+//! thread, and each I/O failure sorted into the kind the report counts. A general HTTP
+//! client (hyper, reqwest, ureq) does more per response (header maps, allocations) and
+//! brings its own async runtime or connection pool into the loop being timed.
 
 use hdrhistogram::Histogram;
 use std::collections::BTreeMap;
