@@ -1,17 +1,29 @@
 /*
  * dripdrop.h: the C interface of DripDrop, message-passing apps on ZeroMQ with BERT
  * messages, one reactor loop per node, and worker pools that run named tasks in-process or
- * on any number of machines.
+ * on any number of machines. docs/api.md names every concept in C, Rust, Ruby and Python.
  *
  * Build the library with `cargo build --release -p dripdrop-ffi`, then:
  *   cc app.c -I include -L target/release -ldripdrop -Wl,-rpath,$PWD/target/release -o app
  * or statically (libzmq is inside libdripdrop.a; it needs the C++ runtime):
- *   cc app.c -I include target/release/libdripdrop.a -lstdc++ -lgcc_s -lutil -lrt *      -lpthread -lm -ldl -o app
+ *   cc app.c -I include target/release/libdripdrop.a -lstdc++ -lgcc_s -lutil -lrt -lpthread -lm -ldl -o app
  *
  * Conventions:
  * - Status codes. Every call that can fail returns a dd_status: DD_OK (0) or an error.
  *   Outputs (out-pointers) are written only on success. dd_last_error_message() gives the
  *   failed call's message; it is per thread and lasts until the next failing call there.
+ *   dd_status_class() and dd_error_class_name() give an error's class word, the same in
+ *   every language ("NoSuchPool", "RemoteError"...).
+ * - No value. A value that may be absent (a dict key, a head entry, a local error's remote
+ *   class, the endpoint of a pool that binds nothing) comes as NULL, returned or written to
+ *   its out-pointer, with DD_OK: absence is not a failure. The one number that may be
+ *   absent, dd_task_context_time_left_ms, is -1 then.
+ * - Lists. A list is an array and a count, both ways: dd_node_route's `addresses, count`,
+ *   dd_node_send_frames' `frames, lens, count`, the same given to callbacks and written
+ *   by accessors. NULL is fine for an empty list.
+ * - Enumerations (dd_status, dd_kind, dd_placement) are uint32_t with named constants. A
+ *   number that names nothing is refused (DD_ERR_INVALID_ARGUMENT, or NULL from
+ *   dd_status_name and dd_status_class), never misread.
  * - Ownership. dd_*_new/dd_value_* constructors and calls with a `**out` give you an object
  *   to free with its dd_<noun>_free (freeing NULL does nothing). A call documented as
  *   "taking" an argument owns it after success; on failure you still own it. A `const`
@@ -20,19 +32,24 @@
  *   dd_value_clone) what you keep.
  * - Callbacks take `void *userdata` first. `userdata_free`, if not NULL, is called exactly
  *   once when the callback goes away (after a one-shot callback ran, when a timer is
- *   cancelled, when its node is freed). A callback must not unwind (longjmp) through the
- *   library.
+ *   cancelled, when its node is freed, at once if registering fails). A callback that gets
+ *   the node gets the same dd_node pointer the program has, and may make any call on it.
+ *   A callback must not unwind (longjmp) through the library.
  * - Threads. A dd_node is used from one thread: the one that calls dd_node_run, or any one
- *   while it is not running; node callbacks run there. dd_node_stop and the dd_handle calls
- *   are safe from any thread. dd_node_defer's op and task handlers (dd_node_task,
+ *   while it is not running; node callbacks run there. dd_node_stop is also safe from other
+ *   threads while the node is alive; the dd_node_handle calls are safe from any thread, even
+ *   after the node is gone. dd_node_run from one of the node's own callbacks fails with
+ *   DD_ERR_WRONG_THREAD. dd_node_defer's op and task handlers (dd_node_task,
  *   dd_worker_task) run on library threads, several at once for task handlers: their
  *   userdata must allow it. Values and messages are not synchronised: do not share one
  *   between threads without a lock.
  * - Shutdown order. Stop and return from dd_node_run before dd_node_free; free handles and
- *   responses when done with them (a dd_handle may outlive its node: its calls then fail
- *   with DD_ERR_STOPPED or do nothing). dd_worker_run returns after dd_worker_handle_stop;
- *   then dd_worker_free.
+ *   responses when done with them (a dd_node_handle may outlive its node: its calls then
+ *   fail with DD_ERR_STOPPED or do nothing). dd_worker_run returns after
+ *   dd_worker_handle_stop; then dd_worker_free.
  * - No panic crosses this interface: an internal error becomes DD_ERR_PANIC.
+ * - Older names (dd_handle, dd_task, dd_handle_post, dd_task_fail...) still compile: the
+ *   end of this file maps them to the current ones. They are deprecated.
  */
 
 
@@ -46,203 +63,6 @@
 #include <stdint.h>
 
 /**
- * What a call did. `DD_OK` is 0; the other numbers are stable across versions.
- */
-enum dd_status
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  /**
-   * The call succeeded.
-   */
-  DD_OK = 0,
-  /**
-   * A required pointer argument was NULL.
-   */
-  DD_ERR_NULL = 1,
-  /**
-   * A bad argument: an unknown route kind, text that is not UTF-8, a bad option...
-   */
-  DD_ERR_INVALID_ARGUMENT = 2,
-  /**
-   * Bytes that are not a valid BERT frame (or message).
-   */
-  DD_ERR_DECODE = 3,
-  /**
-   * A value BERT cannot carry (a NaN, an atom outside Latin-1...).
-   */
-  DD_ERR_ENCODE = 4,
-  /**
-   * A value that is not a valid message (an empty name, a head that is not a dict...).
-   */
-  DD_ERR_MESSAGE = 5,
-  /**
-   * ZeroMQ refused: a bad address, an address in use...
-   */
-  DD_ERR_ZMQ = 6,
-  /**
-   * A route's send queue or a pool's pending queue is full; retry later.
-   */
-  DD_ERR_BACKPRESSURE = 7,
-  /**
-   * No route has that name.
-   */
-  DD_ERR_NO_SUCH_ROUTE = 8,
-  /**
-   * A route of that name already exists.
-   */
-  DD_ERR_DUPLICATE_ROUTE = 9,
-  /**
-   * The route's kind does not do that (sending on a pull route...).
-   */
-  DD_ERR_WRONG_KIND = 10,
-  /**
-   * A request or task did not finish in time.
-   */
-  DD_ERR_TIMEOUT = 11,
-  /**
-   * The peer or the task failed; `dd_error_class` gives the remote class.
-   */
-  DD_ERR_REMOTE = 12,
-  /**
-   * A callback failed; the loop went on.
-   */
-  DD_ERR_CALLBACK = 13,
-  /**
-   * The node or pool stopped first.
-   */
-  DD_ERR_STOPPED = 14,
-  /**
-   * No worker pool has that name.
-   */
-  DD_ERR_NO_SUCH_POOL = 15,
-  /**
-   * The task was cancelled (`dd_pool_cancel`) before it finished.
-   */
-  DD_ERR_CANCELLED = 16,
-  /**
-   * The task's worker died under it too many times: it is quarantined as poison.
-   */
-  DD_ERR_WORKER_LOST = 17,
-  /**
-   * No connected worker can run the task.
-   */
-  DD_ERR_NO_WORKER = 18,
-  /**
-   * Something in the library panicked (a bug); the call did nothing.
-   */
-  DD_ERR_PANIC = 19,
-  /**
-   * The thing asked for is not there (a dict key, a timer, a finished task).
-   */
-  DD_ERR_NOT_FOUND = 20,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum dd_status dd_status;
-#else
-typedef uint32_t dd_status;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-/**
- * Where a pool runs tasks.
- */
-enum dd_placement
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  /**
-   * Only on the pool's local threads.
-   */
-  DD_PLACEMENT_LOCAL = 0,
-  /**
-   * Only on remote workers.
-   */
-  DD_PLACEMENT_REMOTE = 1,
-  /**
-   * On local threads while one is free, spilling over to remote workers.
-   */
-  DD_PLACEMENT_LOCAL_FIRST = 2,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum dd_placement dd_placement;
-#else
-typedef uint32_t dd_placement;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-/**
- * What kind of value a `dd_value` is.
- */
-enum dd_kind
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  /**
-   * nil; also the kind of a NULL value.
-   */
-  DD_KIND_NIL = 0,
-  /**
-   * true or false (`dd_value_get_bool`).
-   */
-  DD_KIND_BOOL = 1,
-  /**
-   * An integer that fits 64 bits (`dd_value_get_int`).
-   */
-  DD_KIND_INT = 2,
-  /**
-   * An integer beyond 64 bits (read it with `dd_value_to_text`).
-   */
-  DD_KIND_BIGINT = 3,
-  /**
-   * A finite float (`dd_value_get_float`).
-   */
-  DD_KIND_FLOAT = 4,
-  /**
-   * Bytes, often UTF-8 text (`dd_value_get_binary`).
-   */
-  DD_KIND_BINARY = 5,
-  /**
-   * An atom (`dd_value_get_atom`).
-   */
-  DD_KIND_ATOM = 6,
-  /**
-   * A list (`dd_value_len`, `dd_value_at`).
-   */
-  DD_KIND_LIST = 7,
-  /**
-   * A tuple (`dd_value_len`, `dd_value_at`).
-   */
-  DD_KIND_TUPLE = 8,
-  /**
-   * A dict: key-value pairs in order (`dd_value_len`, `dd_value_dict_entry`,
-   * `dd_value_dict_find`).
-   */
-  DD_KIND_DICT = 9,
-  /**
-   * A point in time; no accessor yet (read it with `dd_value_to_text`).
-   */
-  DD_KIND_TIME = 10,
-  /**
-   * A regular expression: source and options; no accessor yet (read it with
-   * `dd_value_to_text`).
-   */
-  DD_KIND_REGEX = 11,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum dd_kind dd_kind;
-#else
-typedef uint32_t dd_kind;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-/**
  * An owned byte buffer. Its data is followed by a NUL byte (not counted in its length), so a
  * text can be read as a C string.
  */
@@ -254,9 +74,10 @@ typedef struct dd_bytes dd_bytes;
 typedef struct dd_error dd_error;
 
 /**
- * Lets other threads post work to a node's loop or stop it. Thread-safe.
+ * The feed of a `dd_pool_map`, as its `next` callback sees it (borrowed for the call): how
+ * the callback says an item cannot be had (`dd_map_feed_fail`).
  */
-typedef struct dd_handle dd_handle;
+typedef struct dd_map_feed dd_map_feed;
 
 /**
  * A message. Owned by whoever made it unless a call says it takes it; a
@@ -267,9 +88,15 @@ typedef struct dd_message dd_message;
 /**
  * A node: one reactor loop, run by the thread that calls `dd_node_run`. Not thread-safe:
  * every call on a node (except `dd_node_stop`) must come from the thread that runs it, or
- * happen while it is not running. Other threads use a `dd_handle`.
+ * happen while it is not running. Other threads use a `dd_node_handle`.
  */
 typedef struct dd_node dd_node;
+
+/**
+ * Lets other threads post work to a node's loop or stop it. Thread-safe; it may outlive its
+ * node (its calls then fail with `DD_ERR_STOPPED` or do nothing).
+ */
+typedef struct dd_node_handle dd_node_handle;
 
 /**
  * A request an xrep or rep handler must answer: `dd_response_send` (which frees it) or
@@ -280,7 +107,7 @@ typedef struct dd_response dd_response;
 /**
  * A running task, as its handler sees it (borrowed for the handler's call).
  */
-typedef struct dd_task dd_task;
+typedef struct dd_task_context dd_task_context;
 
 /**
  * A value. Owned by whoever made it (free with `dd_value_free`) unless a call says it takes
@@ -300,71 +127,92 @@ typedef struct dd_worker dd_worker;
 typedef struct dd_worker_handle dd_worker_handle;
 
 /**
+ * What a call did: `DD_OK` (0) or one of the `DD_ERR_*` codes below. The numbers are stable
+ * across versions.
+ */
+typedef uint32_t dd_status;
+
+/**
+ * What kind of value a `dd_value` is: one of the `DD_KIND_*` constants.
+ */
+typedef uint32_t dd_kind;
+
+/**
  * Node settings; start from `dd_node_options_default`.
  */
 typedef struct {
   /**
-   * Threads of the local `defer` pool; 0 for one per CPU.
+   * Threads of the local `defer` pool, started at the first `dd_node_defer`; 0 keeps the
+   * default (20, EventMachine's: defer is for blocking work).
    */
-  uintptr_t defer_threads;
+  size_t defer_threads;
   /**
    * How long `dd_node_stop` lets queued sends go out, in ms.
    */
   uint64_t stop_linger_ms;
   /**
-   * Comma-separated nodelets to run, or NULL for all.
+   * The nodelets to run: `run_list_count` names at `run_list`. A count of 0 (the default)
+   * runs them all.
    */
-  const char *run_list;
+  const char *const *run_list;
+  /**
+   * How many names `run_list` holds.
+   */
+  size_t run_list_count;
 } dd_node_options;
 
 /**
- * Route settings; start from `dd_route_options_default`. -1 (or NULL) keeps a default.
+ * Route settings; start from `dd_route_options_default` (core's defaults). For the numbers
+ * that may be unset, -1 (any negative number) is "unset"; NULL is an unset text.
  */
 typedef struct {
   /**
-   * ZeroMQ's send high-water mark, in messages.
+   * ZeroMQ's send high-water mark, in messages; -1 for ZeroMQ's default (1000).
    */
   int32_t send_hwm;
   /**
-   * ZeroMQ's receive high-water mark, in messages.
+   * ZeroMQ's receive high-water mark, in messages; -1 for ZeroMQ's default (1000).
    */
   int32_t recv_hwm;
   /**
-   * How long closing may wait to deliver what ZeroMQ holds (default 1000 ms).
+   * How long closing may wait to deliver what ZeroMQ holds, in ms; -1 keeps the default.
    */
   int64_t linger_ms;
   /**
-   * The socket identity, NUL-terminated.
+   * The socket identity, NUL-terminated, or NULL for none.
    */
   const char *identity;
   /**
-   * How long ZeroMQ waits before reconnecting, in ms (`ZMQ_RECONNECT_IVL`).
+   * How long ZeroMQ waits before reconnecting, in ms (`ZMQ_RECONNECT_IVL`); -1 for
+   * ZeroMQ's default (100 ms).
    */
   int64_t reconnect_ivl_ms;
   /**
    * The longest wait between reconnects as they back off, in ms
-   * (`ZMQ_RECONNECT_IVL_MAX`).
+   * (`ZMQ_RECONNECT_IVL_MAX`); -1 keeps the wait fixed.
    */
   int64_t reconnect_ivl_max_ms;
   /**
-   * For zmq_subscribe: receive only names starting with this.
+   * For zmq_subscribe: receive only names starting with this. Not with `topic_regex`.
    */
   const char *topic_prefix;
   /**
-   * For zmq_subscribe: receive only names matching this regex.
+   * For zmq_subscribe: receive only names matching this regex. Not with `topic_prefix`.
    */
   const char *topic_regex;
   /**
-   * Frames pass untouched (for non-DripDrop peers); not usable through this API yet
-   * beyond sending nothing, so leave it false.
+   * Frames pass untouched both ways, for non-DripDrop peers: the route receives with
+   * `dd_node_on_frames` and sends with `dd_node_send_frames`.
    */
   bool raw;
   /**
-   * Messages queued while ZeroMQ is full before sends report backpressure.
+   * Messages queued while ZeroMQ is full before sends report backpressure; -1 keeps the
+   * default.
    */
   int64_t send_queue;
   /**
-   * For zmq_xreq and zmq_req: how long a request waits for its reply.
+   * For zmq_xreq and zmq_req: how long a request waits for its reply, in ms; -1 waits for
+   * ever.
    */
   int64_t request_timeout_ms;
 } dd_route_options;
@@ -378,6 +226,16 @@ typedef void (*dd_receive_cb)(void *userdata, dd_node *node, const dd_message *m
  * Frees a callback's userdata.
  */
 typedef void (*dd_free_cb)(void *userdata);
+
+/**
+ * Called with the frames a raw route received: `count` frames, frame `i` being `lens[i]`
+ * bytes at `frames[i]`, all borrowed for the call.
+ */
+typedef void (*dd_frames_cb)(void *userdata,
+                             dd_node *node,
+                             const uint8_t *const *frames,
+                             const size_t *lens,
+                             size_t count);
 
 /**
  * Called with a request and the response that answers it (the callee owns `response`).
@@ -395,11 +253,6 @@ typedef void (*dd_reply_cb)(void *userdata,
                             dd_node *node,
                             const dd_message *reply,
                             const dd_error *error);
-
-/**
- * Called with an error the loop met (a failed callback, a bad frame), borrowed for the call.
- */
-typedef void (*dd_error_cb)(void *userdata, dd_node *node, const dd_error *error);
 
 /**
  * Called on the node's thread with the node.
@@ -421,14 +274,25 @@ typedef void (*dd_result_cb)(void *userdata,
                              const dd_error *error);
 
 /**
- * A task handler. Runs on a pool or worker thread, possibly on several threads at once
- * with the same userdata. Returns the task's result, which the library takes, or NULL after
- * `dd_task_fail` says why it failed.
+ * Called with an error the loop met (a failed callback, a bad frame) or the program
+ * reported, borrowed for the call.
  */
-typedef dd_value *(*dd_task_cb)(void *userdata, dd_task *task, const dd_value *args);
+typedef void (*dd_error_cb)(void *userdata, dd_node *node, const dd_error *error);
 
 /**
- * Pool settings; start from `dd_pool_options_default`.
+ * A task handler. Runs on a pool or worker thread, possibly on several threads at once
+ * with the same userdata. Returns the task's result, which the library takes, or NULL after
+ * `dd_task_context_fail` says why it failed.
+ */
+typedef dd_value *(*dd_task_cb)(void *userdata, dd_task_context *task, const dd_value *args);
+
+/**
+ * Where a pool runs tasks: one of the `DD_PLACEMENT_*` constants.
+ */
+typedef uint32_t dd_placement;
+
+/**
+ * Pool settings; start from `dd_pool_options_default` (core's defaults).
  */
 typedef struct {
   /**
@@ -439,15 +303,15 @@ typedef struct {
   /**
    * Local threads running the node's tasks; 0 for none.
    */
-  uintptr_t local_threads;
+  size_t local_threads;
   /**
-   * Where tasks run.
+   * Where tasks run: a `DD_PLACEMENT_*` constant (the default infers it).
    */
   dd_placement placement;
   /**
    * Tasks accepted and not finished, at most; past it `dd_pool_defer` reports backpressure.
    */
-  uintptr_t max_pending;
+  size_t max_pending;
   /**
    * How often the pool heartbeats each worker, in ms (not 0); a worker that announced a
    * shorter interval is heartbeated at its own.
@@ -468,14 +332,17 @@ typedef struct {
   /**
    * Tasks a worker is sent beyond its concurrency.
    */
-  uintptr_t prefetch;
+  size_t prefetch;
 } dd_pool_options;
 
 /**
- * Gives `dd_pool_map` its next item (which the library takes), or NULL when there are no
- * more. Called on the node's thread.
+ * Gives `dd_pool_map` its next item, which the library takes. Returns NULL when there are
+ * no more, or NULL after `dd_map_feed_fail(feed, ...)` when the item cannot be had: then
+ * nothing more is submitted, the error goes to the node's error handler, the items given
+ * before it still run and reach `on_result`, and `on_done` comes after the last of them.
+ * Called on the node's thread.
  */
-typedef dd_value *(*dd_next_cb)(void *userdata);
+typedef dd_value *(*dd_next_cb)(void *userdata, dd_map_feed *feed);
 
 /**
  * Called by `dd_pool_map` with each item's index (from 0) and result, or error, as results
@@ -488,13 +355,13 @@ typedef void (*dd_item_cb)(void *userdata,
                            const dd_error *error);
 
 /**
- * Worker settings; start from `dd_worker_options_default`.
+ * Worker settings; start from `dd_worker_options_default` (core's defaults).
  */
 typedef struct {
   /**
-   * Tasks run at once; 0 for one per CPU.
+   * Tasks run at once; 0 keeps the default (one per CPU).
    */
-  uintptr_t concurrency;
+  size_t concurrency;
   /**
    * How often the worker heartbeats the pool, in ms (not 0).
    */
@@ -509,9 +376,224 @@ typedef struct {
   const char *name;
 } dd_worker_options;
 
+/**
+ * The call succeeded.
+ */
+#define DD_OK 0
+
+/**
+ * A required pointer argument was NULL.
+ */
+#define DD_ERR_NULL 1
+
+/**
+ * A bad argument: an unknown route kind, text that is not UTF-8, a bad option, a constant
+ * that names nothing...
+ */
+#define DD_ERR_INVALID_ARGUMENT 2
+
+/**
+ * Bytes that are not a valid BERT frame (or message).
+ */
+#define DD_ERR_DECODE 3
+
+/**
+ * A value BERT cannot carry (a NaN, an atom outside Latin-1...).
+ */
+#define DD_ERR_ENCODE 4
+
+/**
+ * A value that is not a valid message (an empty name, a head that is not a dict...).
+ */
+#define DD_ERR_MESSAGE 5
+
+/**
+ * ZeroMQ refused: a bad address, an address in use...
+ */
+#define DD_ERR_ZMQ 6
+
+/**
+ * A route's send queue or a pool's pending queue is full; retry later.
+ */
+#define DD_ERR_BACKPRESSURE 7
+
+/**
+ * No route has that name.
+ */
+#define DD_ERR_NO_SUCH_ROUTE 8
+
+/**
+ * A route of that name already exists.
+ */
+#define DD_ERR_DUPLICATE_ROUTE 9
+
+/**
+ * The route's kind or format does not do that (sending on a pull route...).
+ */
+#define DD_ERR_WRONG_KIND 10
+
+/**
+ * A request or task did not finish in time.
+ */
+#define DD_ERR_TIMEOUT 11
+
+/**
+ * The peer or the task failed; `dd_error_remote_class` gives the remote class.
+ */
+#define DD_ERR_REMOTE 12
+
+/**
+ * A callback failed; the loop went on.
+ */
+#define DD_ERR_CALLBACK 13
+
+/**
+ * The node or pool stopped first.
+ */
+#define DD_ERR_STOPPED 14
+
+/**
+ * No worker pool has that name.
+ */
+#define DD_ERR_NO_SUCH_POOL 15
+
+/**
+ * The task was cancelled (`dd_pool_cancel`) before it finished.
+ */
+#define DD_ERR_CANCELLED 16
+
+/**
+ * The task's worker died under it too many times: it is quarantined as poison.
+ */
+#define DD_ERR_WORKER_LOST 17
+
+/**
+ * No connected worker can run the task.
+ */
+#define DD_ERR_NO_WORKER 18
+
+/**
+ * Something in the library panicked (a bug); the call did nothing.
+ */
+#define DD_ERR_PANIC 19
+
+/**
+ * The thing to act on is not there (a timer or task to cancel, an index past the end).
+ */
+#define DD_ERR_NOT_FOUND 20
+
+/**
+ * The node is in use where this call cannot reach it: its loop runs already (`dd_node_run`
+ * from one of its callbacks), or is running and this call came from outside its callbacks.
+ */
+#define DD_ERR_WRONG_THREAD 21
+
+/**
+ * nil; also the kind of a NULL value.
+ */
+#define DD_KIND_NIL 0
+
+/**
+ * true or false (`dd_value_get_bool`).
+ */
+#define DD_KIND_BOOL 1
+
+/**
+ * An integer that fits 64 bits (`dd_value_get_int`).
+ */
+#define DD_KIND_INT 2
+
+/**
+ * An integer beyond 64 bits (read it with `dd_value_to_text`).
+ */
+#define DD_KIND_BIGINT 3
+
+/**
+ * A finite float (`dd_value_get_float`).
+ */
+#define DD_KIND_FLOAT 4
+
+/**
+ * Bytes, often UTF-8 text (`dd_value_get_binary`).
+ */
+#define DD_KIND_BINARY 5
+
+/**
+ * An atom (`dd_value_get_atom`).
+ */
+#define DD_KIND_ATOM 6
+
+/**
+ * A list (`dd_value_len`, `dd_value_at`).
+ */
+#define DD_KIND_LIST 7
+
+/**
+ * A tuple (`dd_value_len`, `dd_value_at`).
+ */
+#define DD_KIND_TUPLE 8
+
+/**
+ * A dict: key-value pairs in order (`dd_value_len`, `dd_value_dict_entry`,
+ * `dd_value_dict_find`).
+ */
+#define DD_KIND_DICT 9
+
+/**
+ * A point in time; no accessor yet (read it with `dd_value_to_text`).
+ */
+#define DD_KIND_TIME 10
+
+/**
+ * A regular expression: source and options; no accessor yet (read it with
+ * `dd_value_to_text`).
+ */
+#define DD_KIND_REGEX 11
+
+/**
+ * Only on the pool's local threads (`"local"`).
+ */
+#define DD_PLACEMENT_LOCAL 0
+
+/**
+ * Only on remote workers (`"remote"`).
+ */
+#define DD_PLACEMENT_REMOTE 1
+
+/**
+ * On local threads while one is free, spilling over to remote workers (`"local_first"`).
+ */
+#define DD_PLACEMENT_LOCAL_FIRST 2
+
+/**
+ * Inferred, as in every language when no placement is named: remote workers if the pool
+ * binds an address, local threads if it has them, local first if both.
+ */
+#define DD_PLACEMENT_INFERRED 3
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * The message of the last call on this thread that did not return `DD_OK` (empty if none
+ * failed yet). Valid until the next failing call on this thread; never NULL.
+ */
+const char *dd_last_error_message(void);
+
+/**
+ * The name of a status's constant (`"DD_ERR_ZMQ"`), static. NULL for a number that is no
+ * status (`dd_last_error_message()` then says so).
+ */
+const char *dd_status_name(dd_status status);
+
+/**
+ * The class word every language gives errors of this status (`"NoSuchPool"`,
+ * `"RemoteError"`: Rust's `Error::class_name()`, the Ruby and Python exception classes),
+ * static. NULL where there is none: `DD_OK`, `DD_ERR_NOT_FOUND` (nil or false elsewhere),
+ * `DD_ERR_PANIC`, and a number that is no status (`dd_last_error_message()` then says so).
+ */
+const char *dd_status_class(dd_status status);
 
 /**
  * The bytes (followed by a NUL); valid until `dd_bytes_free`. NULL for a NULL handle.
@@ -521,367 +603,12 @@ const uint8_t *dd_bytes_data(const dd_bytes *bytes);
 /**
  * How many bytes, not counting the NUL after them; 0 for a NULL handle.
  */
-uintptr_t dd_bytes_len(const dd_bytes *bytes);
+size_t dd_bytes_len(const dd_bytes *bytes);
 
 /**
  * Frees bytes; NULL does nothing.
  */
 void dd_bytes_free(dd_bytes *bytes);
-
-/**
- * The error's status (`DD_ERR_REMOTE` for a task or request that failed on the other side).
- */
-dd_status dd_error_status(const dd_error *error);
-
-/**
- * The error's message (for a remote error, the remote message); never NULL for a non-NULL
- * error. Borrowed from the error.
- */
-const char *dd_error_message(const dd_error *error);
-
-/**
- * The remote error's class (an exception class name, `Panic`...); NULL for local errors.
- */
-const char *dd_error_class(const dd_error *error);
-
-/**
- * Lines of the remote backtrace (0 if none).
- */
-uintptr_t dd_error_backtrace_len(const dd_error *error);
-
-/**
- * Line `index` of the remote backtrace; NULL past the end.
- */
-const char *dd_error_backtrace_line(const dd_error *error, uintptr_t index);
-
-/**
- * A message named `name` (UTF-8, not empty), with an empty head and a nil body.
- */
-dd_status dd_message_new(const char *name, dd_message **out);
-
-/**
- * The name; borrowed from the message, never NULL for a non-NULL message.
- */
-const char *dd_message_name(const dd_message *msg);
-
-/**
- * The body, borrowed from the message (valid until the message changes or is freed).
- */
-const dd_value *dd_message_body(const dd_message *msg);
-
-/**
- * Replaces the body, taking ownership of `body` on success.
- */
-dd_status dd_message_set_body(dd_message *msg, dd_value *body);
-
-/**
- * The head entry under a text key, borrowed from the message; `DD_ERR_NOT_FOUND` if none.
- */
-dd_status dd_message_head_get(const dd_message *msg, const char *key, const dd_value **out);
-
-/**
- * Adds a head entry with a text key, taking ownership of `val` on success.
- */
-dd_status dd_message_head_put(dd_message *msg, const char *key, dd_value *val);
-
-/**
- * The whole head as a new dict value (free it).
- */
-dd_status dd_message_head(const dd_message *msg, dd_value **out);
-
-/**
- * The message's frame: BERT of `{name, head, body}`, what a route sends.
- */
-dd_status dd_message_encode(const dd_message *msg, dd_bytes **out);
-
-/**
- * Reads a message frame (safe on hostile input).
- */
-dd_status dd_message_decode(const uint8_t *data, uintptr_t len, dd_message **out);
-
-/**
- * A copy of a message (for keeping one a callback lent).
- */
-dd_status dd_message_clone(const dd_message *msg, dd_message **out);
-
-/**
- * Frees a message; NULL does nothing.
- */
-void dd_message_free(dd_message *msg);
-
-/**
- * The default node settings.
- */
-dd_status dd_node_options_default(dd_node_options *out);
-
-/**
- * A new node; `options` may be NULL for the defaults.
- */
-dd_status dd_node_new(const dd_node_options *options, dd_node **out);
-
-/**
- * Frees a node (its routes close, its pools stop); NULL does nothing. Not while it runs.
- */
-void dd_node_free(dd_node *node);
-
-/**
- * The default route settings.
- */
-dd_status dd_route_options_default(dd_route_options *out);
-
-/**
- * Adds route `name` of `kind` (`"zmq_push"`, `"zmq_pull"`, `"zmq_publish"`, `"zmq_subscribe"`,
- * `"zmq_xreq"`, `"zmq_xrep"`, `"zmq_req"`, `"zmq_rep"`, `"zmq_pair"`), bound or connected
- * (`mode`: `"bind"` or `"connect"`) to `count` addresses. `options` may be NULL.
- */
-dd_status dd_node_route(dd_node *node,
-                        const char *name,
-                        const char *kind,
-                        const char *const *addresses,
-                        uintptr_t count,
-                        const char *mode,
-                        const dd_route_options *options);
-
-/**
- * The first endpoint route `name` bound or connected, with the port ZeroMQ picked for
- * `tcp://...:*` filled in; a new NUL-terminated `dd_bytes` (free it).
- */
-dd_status dd_node_route_endpoint(const dd_node *node, const char *name, dd_bytes **out);
-
-/**
- * Calls `cb` on the node's thread with every message route `route` receives (pub/sub,
- * push/pull, pair). The message is borrowed for the call (`dd_message_clone` keeps one).
- */
-dd_status dd_node_on_receive(dd_node *node,
-                             const char *route,
-                             dd_receive_cb cb,
-                             void *userdata,
-                             dd_free_cb userdata_free);
-
-/**
- * Calls `cb` on the node's thread with every request an xrep or rep route receives and its
- * response, which the callee owns: answer with `dd_response_send`, now or later, or free it
- * (the asker then gets an error).
- */
-dd_status dd_node_on_request(dd_node *node,
-                             const char *route,
-                             dd_request_cb cb,
-                             void *userdata,
-                             dd_free_cb userdata_free);
-
-/**
- * Answers a request and frees `response` (also when sending fails).
- */
-dd_status dd_response_send(dd_node *node, dd_response *response, const dd_message *reply);
-
-/**
- * Frees a response without answering: the asker gets an error reply. NULL does nothing.
- */
-void dd_response_free(dd_response *response);
-
-/**
- * Sends a message on a publish, push, pair, xreq or req route. Never blocks: a full route
- * refuses with `DD_ERR_BACKPRESSURE`.
- */
-dd_status dd_node_send_message(dd_node *node, const char *route, const dd_message *msg);
-
-/**
- * Sends a request on an xreq or req route; `cb` is called once on the node's thread with the
- * reply, or with the error that ended the wait (the route's request timeout...).
- */
-dd_status dd_node_send_request(dd_node *node,
-                               const char *route,
-                               const dd_message *msg,
-                               dd_reply_cb cb,
-                               void *userdata,
-                               dd_free_cb userdata_free);
-
-/**
- * Calls `cb` with every error the loop meets (a callback that failed, a frame that is not a
- * message); the default prints a line on stderr.
- */
-dd_status dd_node_on_error(dd_node *node, dd_error_cb cb, void *userdata, dd_free_cb userdata_free);
-
-/**
- * Runs the loop on this thread until `dd_node_stop` (from a callback, or a handle's stop
- * from another thread).
- */
-dd_status dd_node_run(dd_node *node);
-
-/**
- * Asks the loop to stop: it flushes queued sends for at most the stop linger and
- * `dd_node_run` returns.
- */
-dd_status dd_node_stop(const dd_node *node);
-
-/**
- * Every route's and pool's counters, as a new dict value.
- */
-dd_status dd_node_stats(const dd_node *node, dd_value **out);
-
-/**
- * A handle for other threads.
- */
-dd_status dd_node_handle(const dd_node *node, dd_handle **out);
-
-/**
- * Runs `cb` on the node's thread at its next turn (from any thread). `userdata` goes to
- * that thread.
- */
-dd_status dd_handle_post(const dd_handle *handle,
-                         dd_node_cb cb,
-                         void *userdata,
-                         dd_free_cb userdata_free);
-
-/**
- * Stops the node's loop (from any thread).
- */
-dd_status dd_handle_stop(const dd_handle *handle);
-
-/**
- * Frees a handle; NULL does nothing.
- */
-void dd_handle_free(dd_handle *handle);
-
-/**
- * `EM.defer`: runs `op` on the node's thread pool, then `cb` on the node's thread with the
- * value `op` returned (which the library frees after `cb`). `userdata` is used by both, one
- * after the other, on different threads; it is freed after `cb`.
- */
-dd_status dd_node_defer(dd_node *node,
-                        dd_op_cb op,
-                        dd_result_cb cb,
-                        void *userdata,
-                        dd_free_cb userdata_free);
-
-/**
- * The task's id: the same on every attempt, an idempotency key.
- */
-uint64_t dd_task_id(const dd_task *task);
-
-/**
- * 1 on the first run, more after a worker died under the task.
- */
-uint32_t dd_task_attempt(const dd_task *task);
-
-/**
- * The task's name, borrowed from the task.
- */
-const char *dd_task_name(const dd_task *task);
-
-/**
- * Whether the caller gave up on the task (cancel or deadline): a long handler may stop.
- */
-bool dd_task_is_cancelled(const dd_task *task);
-
-/**
- * Marks the task failed with an error class and message, which reach the caller as a
- * remote error; the handler then returns NULL.
- */
-dd_status dd_task_fail(dd_task *task, const char *class_, const char *message);
-
-/**
- * Registers a named task the node's pools run on their local threads.
- */
-dd_status dd_node_task(dd_node *node,
-                       const char *name,
-                       dd_task_cb cb,
-                       void *userdata,
-                       dd_free_cb userdata_free);
-
-/**
- * The default pool settings (remote workers, no address yet: set `bind`).
- */
-dd_status dd_pool_options_default(dd_pool_options *out);
-
-/**
- * Starts pool `name`. `endpoint_out` (may be NULL) gets the address workers connect to,
- * with the port ZeroMQ picked for `tcp://...:*`, as NUL-terminated bytes (free them).
- */
-dd_status dd_node_worker_pool(dd_node *node,
-                              const char *name,
-                              const dd_pool_options *options,
-                              dd_bytes **endpoint_out);
-
-/**
- * Runs task `task` of pool `pool` with a copy of `args`; `cb` gets the result (or error) on
- * the node's thread, once, and then `userdata_free` runs. `timeout_ms` 0 waits for ever.
- * `id_out` (may be NULL) gets the task id, for `dd_pool_cancel`.
- */
-dd_status dd_pool_defer(dd_node *node,
-                        const char *pool,
-                        const char *task,
-                        const dd_value *args,
-                        uint64_t timeout_ms,
-                        dd_result_cb cb,
-                        void *userdata,
-                        dd_free_cb userdata_free,
-                        uint64_t *id_out);
-
-/**
- * Feeds pool `pool` one task per item `next` gives, only as results free room, so a
- * producer goes exactly as fast as the workers. `on_result` gets each item's result;
- * `on_done` (may be NULL) runs after the last, then `userdata_free`. All three callbacks
- * run on the node's thread.
- */
-dd_status dd_pool_map(dd_node *node,
-                      const char *pool,
-                      const char *task,
-                      dd_next_cb next,
-                      dd_item_cb on_result,
-                      dd_node_cb on_done,
-                      void *userdata,
-                      dd_free_cb userdata_free);
-
-/**
- * Gives up on a task: its callback gets `DD_ERR_CANCELLED`. `DD_ERR_NOT_FOUND` if it
- * already finished.
- */
-dd_status dd_pool_cancel(dd_node *node, const char *pool, uint64_t id);
-
-/**
- * The message of the last call on this thread that did not return `DD_OK` (empty if none
- * failed yet). Valid until the next failing call on this thread; never NULL.
- */
-const char *dd_last_error_message(void);
-
-/**
- * A short, static name of a status (`"DD_ERR_ZMQ"`); never NULL.
- */
-const char *dd_status_name(dd_status status);
-
-/**
- * Calls `cb` on the node's thread every `period_ms` (at least 1), until cancelled or the
- * node is freed (then `userdata_free` runs). `timer_out` (may be NULL) gets the timer's id.
- */
-dd_status dd_node_every(dd_node *node,
-                        uint64_t period_ms,
-                        dd_node_cb cb,
-                        void *userdata,
-                        dd_free_cb userdata_free,
-                        uint64_t *timer_out);
-
-/**
- * Calls `cb` once on the node's thread after `delay_ms`; `userdata_free` runs after it (or
- * when the timer is cancelled).
- */
-dd_status dd_node_after(dd_node *node,
-                        uint64_t delay_ms,
-                        dd_node_cb cb,
-                        void *userdata,
-                        dd_free_cb userdata_free,
-                        uint64_t *timer_out);
-
-/**
- * Calls `cb` once on the node's thread at the loop's next turn.
- */
-dd_status dd_node_next_tick(dd_node *node, dd_node_cb cb, void *userdata, dd_free_cb userdata_free);
-
-/**
- * Cancels a timer (also from inside its own callback); `DD_ERR_NOT_FOUND` if it already
- * fired or never existed.
- */
-dd_status dd_node_cancel_timer(dd_node *node, uint64_t timer);
 
 /**
  * nil.
@@ -906,7 +633,7 @@ dd_status dd_value_float(double f, dd_value **out);
 /**
  * A binary: a copy of `len` bytes at `data` (NULL is fine when `len` is 0).
  */
-dd_status dd_value_binary(const uint8_t *data, uintptr_t len, dd_value **out);
+dd_status dd_value_binary(const uint8_t *data, size_t len, dd_value **out);
 
 /**
  * A binary holding a copy of a NUL-terminated UTF-8 string (how text travels in BERT).
@@ -967,36 +694,37 @@ dd_status dd_value_get_float(const dd_value *v, double *out);
 /**
  * Reads a binary's bytes, borrowed from the value (valid while it lives, unchanged).
  */
-dd_status dd_value_get_binary(const dd_value *v, const uint8_t **data, uintptr_t *len);
+dd_status dd_value_get_binary(const dd_value *v, const uint8_t **data, size_t *len);
 
 /**
  * Reads an atom's name, borrowed from the value; it is not NUL-terminated: use `len`.
  */
-dd_status dd_value_get_atom(const dd_value *v, const uint8_t **name, uintptr_t *len);
+dd_status dd_value_get_atom(const dd_value *v, const uint8_t **name, size_t *len);
 
 /**
  * The number of items of a list or tuple, or of entries of a dict.
  */
-dd_status dd_value_len(const dd_value *v, uintptr_t *out);
+dd_status dd_value_len(const dd_value *v, size_t *out);
 
 /**
- * Item `index` of a list or tuple, borrowed from it.
+ * Item `index` of a list or tuple, borrowed from it; `DD_ERR_NOT_FOUND` past the end.
  */
-dd_status dd_value_at(const dd_value *v, uintptr_t index, const dd_value **out);
+dd_status dd_value_at(const dd_value *v, size_t index, const dd_value **out);
 
 /**
- * Entry `index` of a dict: its key and value, borrowed from it.
+ * Entry `index` of a dict: its key and value, borrowed from it; `DD_ERR_NOT_FOUND` past the
+ * end.
  */
 dd_status dd_value_dict_entry(const dd_value *v,
-                              uintptr_t index,
+                              size_t index,
                               const dd_value **key,
                               const dd_value **val);
 
 /**
- * The value under a text key (a binary or atom key) of a dict, borrowed from it;
- * `DD_ERR_NOT_FOUND` if there is none.
+ * The value under a text key (a binary or atom key) of a dict, borrowed from it; NULL (no
+ * value) if the dict has no such key.
  */
-dd_status dd_value_dict_find(const dd_value *v, const char *key, const dd_value **out);
+dd_status dd_value_dict_find(const dd_value *v, const char *key, const dd_value **found);
 
 /**
  * Whether two values are equal (false if either is NULL).
@@ -1016,7 +744,7 @@ dd_status dd_value_encode(const dd_value *v, dd_bytes **out);
 /**
  * Reads a BERT frame (safe on hostile input: limits on depth, size and counts).
  */
-dd_status dd_value_decode(const uint8_t *data, uintptr_t len, dd_value **out);
+dd_status dd_value_decode(const uint8_t *data, size_t len, dd_value **out);
 
 /**
  * The value in Erlang term syntax (`{ok,<<"hi">>,[1,2]}`), NUL-terminated, for people.
@@ -1029,15 +757,424 @@ dd_status dd_value_to_text(const dd_value *v, dd_bytes **out);
 void dd_value_free(dd_value *v);
 
 /**
- * The default worker settings.
+ * A message named `name` (UTF-8, not empty), with an empty head and a nil body.
  */
-dd_status dd_worker_options_default(dd_worker_options *out);
+dd_status dd_message_new(const char *name, dd_message **out);
 
 /**
- * A worker for the pool at `address` (several: comma-separated); it connects when it runs.
+ * The name; borrowed from the message, never NULL for a non-NULL message.
+ */
+const char *dd_message_name(const dd_message *msg);
+
+/**
+ * The body, borrowed from the message (valid until the message changes or is freed).
+ */
+const dd_value *dd_message_body(const dd_message *msg);
+
+/**
+ * Replaces the body, taking ownership of `body` on success.
+ */
+dd_status dd_message_set_body(dd_message *msg, dd_value *body);
+
+/**
+ * The head entry under a text key, borrowed from the message; NULL (no value) if the head
+ * has no such entry.
+ */
+dd_status dd_message_head_get(const dd_message *msg, const char *key, const dd_value **found);
+
+/**
+ * Adds a head entry with a text key, taking ownership of `val` on success.
+ */
+dd_status dd_message_head_put(dd_message *msg, const char *key, dd_value *val);
+
+/**
+ * The whole head as a new dict value (free it).
+ */
+dd_status dd_message_head(const dd_message *msg, dd_value **out);
+
+/**
+ * The message's frame: BERT of `{name, head, body}`, what a route sends.
+ */
+dd_status dd_message_encode(const dd_message *msg, dd_bytes **out);
+
+/**
+ * Reads a message frame (safe on hostile input).
+ */
+dd_status dd_message_decode(const uint8_t *data, size_t len, dd_message **out);
+
+/**
+ * A copy of a message (for keeping one a callback lent).
+ */
+dd_status dd_message_clone(const dd_message *msg, dd_message **out);
+
+/**
+ * Frees a message; NULL does nothing.
+ */
+void dd_message_free(dd_message *msg);
+
+/**
+ * The error's status (`DD_ERR_REMOTE` for a task or request that failed on the other side);
+ * `DD_ERR_NULL` for a NULL error.
+ */
+dd_status dd_error_status(const dd_error *error);
+
+/**
+ * The error's class word, the same in every language (`"RemoteError"`, `"Cancelled"`,
+ * `"NoSuchPool"`: Rust's `Error::class_name()`); borrowed from the error. NULL only for a
+ * NULL error.
+ */
+const char *dd_error_class_name(const dd_error *error);
+
+/**
+ * The error's message (for a remote error, the remote message), borrowed from the error.
+ * NULL only for a NULL error.
+ */
+const char *dd_error_message(const dd_error *error);
+
+/**
+ * The remote error's class (the exception class a task raised, `"Panic"`...), borrowed from
+ * the error; NULL (no value) for an error that did not come from the other side.
+ */
+const char *dd_error_remote_class(const dd_error *error);
+
+/**
+ * The remote backtrace, innermost first: `*count` lines at `*lines`, borrowed from the
+ * error. An error without one (a local error, a peer that sent none) gives NULL and 0.
+ */
+dd_status dd_error_remote_backtrace(const dd_error *error,
+                                    const char *const **lines,
+                                    size_t *count);
+
+/**
+ * The default node settings (core's).
+ */
+dd_status dd_node_options_default(dd_node_options *options);
+
+/**
+ * A new node; `options` may be NULL for the defaults.
+ */
+dd_status dd_node_new(const dd_node_options *options, dd_node **node);
+
+/**
+ * Frees a node (its routes close, its pools stop); NULL does nothing. Not while it runs:
+ * a node freed from one of its own callbacks is left alone (it would pull the loop out from
+ * under itself), and `dd_last_error_message()` says so.
+ */
+void dd_node_free(dd_node *node);
+
+/**
+ * Runs the loop on this thread until `dd_node_stop` (from a callback, or from another
+ * thread) or `dd_node_handle_stop`. `DD_ERR_WRONG_THREAD` if the loop runs already (a call
+ * from one of its callbacks).
+ */
+dd_status dd_node_run(dd_node *node);
+
+/**
+ * Asks the loop to stop: it flushes queued sends for at most the stop linger and
+ * `dd_node_run` returns. From the node's callbacks or from any other thread, as long as the
+ * node is not freed meanwhile (a thread that may outlive the node uses a `dd_node_handle`).
+ */
+dd_status dd_node_stop(const dd_node *node);
+
+/**
+ * Every route's and pool's counters, as a new dict value.
+ */
+dd_status dd_node_stats(const dd_node *node, dd_value **stats);
+
+/**
+ * The default route settings (core's).
+ */
+dd_status dd_route_options_default(dd_route_options *options);
+
+/**
+ * Adds route `name` of `kind` (`"zmq_push"`, `"zmq_pull"`, `"zmq_publish"`, `"zmq_subscribe"`,
+ * `"zmq_xreq"`, `"zmq_xrep"`, `"zmq_req"`, `"zmq_rep"`, `"zmq_pair"`), bound or connected
+ * (`mode`: `"bind"` or `"connect"`) to `count` addresses. `options` may be NULL.
+ */
+dd_status dd_node_route(dd_node *node,
+                        const char *name,
+                        const char *kind,
+                        const char *const *addresses,
+                        size_t count,
+                        const char *mode,
+                        const dd_route_options *options);
+
+/**
+ * The first endpoint route `name` bound or connected, with the port ZeroMQ picked for
+ * `tcp://...:*` filled in; a new NUL-terminated `dd_bytes` (free it).
+ */
+dd_status dd_node_route_endpoint(const dd_node *node, const char *name, dd_bytes **endpoint);
+
+/**
+ * Calls `cb` on the node's thread with every message route `route` receives (pub/sub,
+ * push/pull, pair). The message is borrowed for the call (`dd_message_clone` keeps one).
+ */
+dd_status dd_node_on_receive(dd_node *node,
+                             const char *route,
+                             dd_receive_cb cb,
+                             void *userdata,
+                             dd_free_cb userdata_free);
+
+/**
+ * Sends a message on a publish, push or pair route (on xreq and req, a request whose reply
+ * nobody waits for). Never blocks: a full route refuses with `DD_ERR_BACKPRESSURE`.
+ */
+dd_status dd_node_send_message(dd_node *node, const char *route, const dd_message *msg);
+
+/**
+ * Calls `cb` on the node's thread with the frames of every message a raw route receives.
+ */
+dd_status dd_node_on_frames(dd_node *node,
+                            const char *route,
+                            dd_frames_cb cb,
+                            void *userdata,
+                            dd_free_cb userdata_free);
+
+/**
+ * Sends `count` frames on a raw route as one message, frame `i` being `lens[i]` bytes at
+ * `frames[i]` (copied; NULL is fine for a frame of length 0). Never blocks: a full route
+ * refuses with `DD_ERR_BACKPRESSURE`.
+ */
+dd_status dd_node_send_frames(dd_node *node,
+                              const char *route,
+                              const uint8_t *const *frames,
+                              const size_t *lens,
+                              size_t count);
+
+/**
+ * Calls `cb` on the node's thread with every request an xrep or rep route receives and its
+ * response, which the callee owns: answer with `dd_response_send`, now or later, or free it
+ * (the asker then gets an error).
+ */
+dd_status dd_node_on_request(dd_node *node,
+                             const char *route,
+                             dd_request_cb cb,
+                             void *userdata,
+                             dd_free_cb userdata_free);
+
+/**
+ * Answers a request and frees `response` (also when sending fails; not when an argument is
+ * NULL or the node cannot be reached: it is still the caller's then).
+ */
+dd_status dd_response_send(dd_node *node, dd_response *response, const dd_message *reply);
+
+/**
+ * Frees a response without answering: the asker gets an error reply. NULL does nothing.
+ */
+void dd_response_free(dd_response *response);
+
+/**
+ * Sends a request on an xreq or req route; `cb` is called once on the node's thread with the
+ * reply, or with the error that ended the wait (the route's request timeout...).
+ */
+dd_status dd_node_send_request(dd_node *node,
+                               const char *route,
+                               const dd_message *msg,
+                               dd_reply_cb cb,
+                               void *userdata,
+                               dd_free_cb userdata_free);
+
+/**
+ * Calls `cb` on the node's thread every `period_ms` (at least 1), until cancelled or the
+ * node is freed (then `userdata_free` runs). `timer_out` (may be NULL) gets the timer's id.
+ */
+dd_status dd_node_every(dd_node *node,
+                        uint64_t period_ms,
+                        dd_node_cb cb,
+                        void *userdata,
+                        dd_free_cb userdata_free,
+                        uint64_t *timer_out);
+
+/**
+ * Calls `cb` once on the node's thread after `delay_ms`; `userdata_free` runs after it (or
+ * when the timer is cancelled). `timer_out` (may be NULL) gets the timer's id.
+ */
+dd_status dd_node_after(dd_node *node,
+                        uint64_t delay_ms,
+                        dd_node_cb cb,
+                        void *userdata,
+                        dd_free_cb userdata_free,
+                        uint64_t *timer_out);
+
+/**
+ * Calls `cb` once on the node's thread at the loop's next turn, after what is ready now;
+ * `userdata_free` runs after it (or when the timer is cancelled). `timer_out` (may be NULL)
+ * gets the timer's id.
+ */
+dd_status dd_node_next_tick(dd_node *node,
+                            dd_node_cb cb,
+                            void *userdata,
+                            dd_free_cb userdata_free,
+                            uint64_t *timer_out);
+
+/**
+ * Cancels a timer (also from inside its own callback); `DD_ERR_NOT_FOUND` if it already
+ * fired or never existed.
+ */
+dd_status dd_node_cancel_timer(dd_node *node, uint64_t timer);
+
+/**
+ * `EM.defer`: runs `op` on the node's thread pool, then `cb` on the node's thread with the
+ * value `op` returned (which the library frees after `cb`). `userdata` is used by both, one
+ * after the other, on different threads; it is freed after `cb`.
+ */
+dd_status dd_node_defer(dd_node *node,
+                        dd_op_cb op,
+                        dd_result_cb cb,
+                        void *userdata,
+                        dd_free_cb userdata_free);
+
+/**
+ * Calls `cb` with every error the loop meets (a callback that failed, a frame that is not a
+ * message, an item `dd_pool_map` could not get) and every error given to
+ * `dd_node_report_error`; the default prints a line on stderr.
+ */
+dd_status dd_node_on_error(dd_node *node, dd_error_cb cb, void *userdata, dd_free_cb userdata_free);
+
+/**
+ * Hands an error a callback got (a result's or reply's `error`) to the node's error
+ * handler, as if the loop had met it: how a callback that does not deal with an error
+ * passes it on, rather than dropping it.
+ */
+dd_status dd_node_report_error(dd_node *node, const dd_error *error);
+
+/**
+ * A new handle to the node, for other threads.
+ */
+dd_status dd_node_handle_new(const dd_node *node, dd_node_handle **handle);
+
+/**
+ * Runs `cb` on the node's thread at its next turn (from any thread). `userdata` goes to
+ * that thread; it is freed after `cb`, or at once if the node is gone.
+ */
+dd_status dd_node_handle_post(const dd_node_handle *handle,
+                              dd_node_cb cb,
+                              void *userdata,
+                              dd_free_cb userdata_free);
+
+/**
+ * Stops the node's loop (from any thread).
+ */
+dd_status dd_node_handle_stop(const dd_node_handle *handle);
+
+/**
+ * Frees a handle; NULL does nothing.
+ */
+void dd_node_handle_free(dd_node_handle *handle);
+
+/**
+ * The task's id: the same on every attempt, an idempotency key. 0 for a NULL task.
+ */
+uint64_t dd_task_context_id(const dd_task_context *task);
+
+/**
+ * 1 on the first run, more after a worker died under the task. 0 for a NULL task.
+ */
+uint32_t dd_task_context_attempt(const dd_task_context *task);
+
+/**
+ * The task's name, borrowed from the task. NULL only for a NULL task.
+ */
+const char *dd_task_context_name(const dd_task_context *task);
+
+/**
+ * Whether the caller gave up on the task (cancel or deadline): a long handler may stop.
+ */
+bool dd_task_context_is_cancelled(const dd_task_context *task);
+
+/**
+ * How long until the caller's deadline, in ms (0 once it passed); -1 (no value) when the
+ * caller set none, and for a NULL task.
+ */
+int64_t dd_task_context_time_left_ms(const dd_task_context *task);
+
+/**
+ * Marks the task failed with an error class and message, which reach the caller as a
+ * remote error; the handler then returns NULL.
+ */
+dd_status dd_task_context_fail(dd_task_context *task, const char *class_, const char *message);
+
+/**
+ * Registers a named task the node's pools run on their local threads.
+ */
+dd_status dd_node_task(dd_node *node,
+                       const char *name,
+                       dd_task_cb cb,
+                       void *userdata,
+                       dd_free_cb userdata_free);
+
+/**
+ * The default pool settings (core's, with the placement inferred: set `bind`,
+ * `local_threads` or both).
+ */
+dd_status dd_pool_options_default(dd_pool_options *options);
+
+/**
+ * Starts pool `name`. `endpoint_out` (may be NULL) gets the address workers connect to,
+ * with the port ZeroMQ picked for `tcp://...:*`, as NUL-terminated bytes (free them); NULL
+ * (no value) for a pool that binds no address.
+ */
+dd_status dd_node_worker_pool(dd_node *node,
+                              const char *name,
+                              const dd_pool_options *options,
+                              dd_bytes **endpoint_out);
+
+/**
+ * Runs task `task` of pool `pool` with a copy of `args`; `cb` gets the result (or error) on
+ * the node's thread, once, and then `userdata_free` runs. `timeout_ms` 0 waits for ever.
+ * `id_out` (may be NULL) gets the task id, for `dd_pool_cancel`.
+ */
+dd_status dd_pool_defer(dd_node *node,
+                        const char *pool,
+                        const char *task,
+                        const dd_value *args,
+                        uint64_t timeout_ms,
+                        dd_result_cb cb,
+                        void *userdata,
+                        dd_free_cb userdata_free,
+                        uint64_t *id_out);
+
+/**
+ * Gives up on a task: its callback gets `DD_ERR_CANCELLED`. `DD_ERR_NOT_FOUND` if it
+ * already finished.
+ */
+dd_status dd_pool_cancel(dd_node *node, const char *pool, uint64_t id);
+
+/**
+ * Says, from a `dd_pool_map` `next` callback, that the next item cannot be had and why
+ * (copied); the callback then returns NULL. The node's error handler gets a
+ * `DD_ERR_CALLBACK` error with this message.
+ */
+dd_status dd_map_feed_fail(dd_map_feed *feed, const char *message);
+
+/**
+ * Feeds pool `pool` one task per item `next` gives, only as results free room, so a
+ * producer goes exactly as fast as the workers. `on_result` gets each item's result;
+ * `on_done` (may be NULL) runs after the last, then `userdata_free`. All three callbacks
+ * run on the node's thread.
+ */
+dd_status dd_pool_map(dd_node *node,
+                      const char *pool,
+                      const char *task,
+                      dd_next_cb next,
+                      dd_item_cb on_result,
+                      dd_node_cb on_done,
+                      void *userdata,
+                      dd_free_cb userdata_free);
+
+/**
+ * The default worker settings (core's).
+ */
+dd_status dd_worker_options_default(dd_worker_options *options);
+
+/**
+ * A worker for the pool at `count` addresses (it connects to each when it runs).
  * `options` may be NULL.
  */
-dd_status dd_worker_new(const char *address, const dd_worker_options *options, dd_worker **out);
+dd_status dd_worker_new(const char *const *addresses,
+                        size_t count,
+                        const dd_worker_options *options,
+                        dd_worker **worker);
 
 /**
  * Registers a task the worker announces and runs (before `dd_worker_run`).
@@ -1049,9 +1186,9 @@ dd_status dd_worker_task(dd_worker *worker,
                          dd_free_cb userdata_free);
 
 /**
- * A handle to stop the worker from another thread.
+ * A handle to stop the worker from another thread; make it before `dd_worker_run`.
  */
-dd_status dd_worker_handle_new(const dd_worker *worker, dd_worker_handle **out);
+dd_status dd_worker_handle_new(const dd_worker *worker, dd_worker_handle **handle);
 
 /**
  * Makes `dd_worker_run` return (it says DISCONNECT to the pool first).
@@ -1078,3 +1215,54 @@ void dd_worker_free(dd_worker *worker);
 #endif  // __cplusplus
 
 #endif  /* DRIPDROP_H */
+
+/*
+ * Deprecated names, kept so that code written against earlier versions still builds. New
+ * code uses the names they map to (the Rust types' names: NodeHandle, TaskContext).
+ */
+#ifndef DRIPDROP_H_DEPRECATED_NAMES
+#define DRIPDROP_H_DEPRECATED_NAMES
+
+/** Deprecated: dd_node_handle. */
+typedef dd_node_handle dd_handle;
+/** Deprecated: dd_node_handle_new (dd_node_handle is the handle's type now). */
+#define dd_node_handle(node, out) dd_node_handle_new((node), (out))
+/** Deprecated: dd_node_handle_post. */
+#define dd_handle_post dd_node_handle_post
+/** Deprecated: dd_node_handle_stop. */
+#define dd_handle_stop dd_node_handle_stop
+/** Deprecated: dd_node_handle_free. */
+#define dd_handle_free dd_node_handle_free
+
+/** Deprecated: dd_task_context. */
+typedef dd_task_context dd_task;
+/** Deprecated: dd_task_context_id. */
+#define dd_task_id dd_task_context_id
+/** Deprecated: dd_task_context_attempt. */
+#define dd_task_attempt dd_task_context_attempt
+/** Deprecated: dd_task_context_name. */
+#define dd_task_name dd_task_context_name
+/** Deprecated: dd_task_context_is_cancelled. */
+#define dd_task_is_cancelled dd_task_context_is_cancelled
+/** Deprecated: dd_task_context_fail. */
+#define dd_task_fail dd_task_context_fail
+
+/** Deprecated: dd_error_remote_class (dd_error_class_name is the error's own class). */
+#define dd_error_class dd_error_remote_class
+/** Deprecated: dd_error_remote_backtrace's count. */
+static inline size_t dd_error_backtrace_len(const dd_error *error) {
+  const char *const *lines = NULL;
+  size_t count = 0;
+  return dd_error_remote_backtrace(error, &lines, &count) == DD_OK ? count : 0;
+}
+/** Deprecated: dd_error_remote_backtrace's line `index`; NULL past the end. */
+static inline const char *dd_error_backtrace_line(const dd_error *error, size_t index) {
+  const char *const *lines = NULL;
+  size_t count = 0;
+  if (dd_error_remote_backtrace(error, &lines, &count) != DD_OK || index >= count) {
+    return NULL;
+  }
+  return lines[index];
+}
+
+#endif  /* DRIPDROP_H_DEPRECATED_NAMES */

@@ -1,7 +1,10 @@
 /* Every error path a C program can provoke, each checked for its status and message:
  * NULL arguments, bad addresses and kinds, garbage frames, sending on a receive-only
- * route, duplicate and unknown routes and pools, bad values, backpressure, missing keys and
- * timers. Prints "ok <check>: <status>: <message>" for each; exits 1 on the first surprise. */
+ * route, duplicate and unknown routes and pools, bad values, backpressure, missing timers,
+ * constants that name nothing, options that contradict each other, raw and DripDrop calls
+ * on the wrong kind of route, a node's loop run from its own callback; and the "no value"
+ * answers that are not errors (a missing key is NULL). Prints "ok <check>: ..." for each
+ * and counts the surprises. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,11 +31,138 @@ static void ignore_result(void *userdata, dd_node *node, const dd_value *result,
     (void)error;
 }
 
+static void expect_true(const char *check, int ok, const char *detail) {
+    if (!ok) {
+        printf("FAIL %s: %s\n", check, detail);
+        failures++;
+        return;
+    }
+    printf("ok %s: %s\n", check, detail);
+}
+
 static void must(dd_status status, const char *what) {
     if (status != DD_OK) {
         fprintf(stderr, "errors: setting up %s: %s\n", what, dd_last_error_message());
         exit(1);
     }
+}
+
+/* Route options that contradict each other or cannot be read. */
+static void check_route_options(void) {
+    dd_node *node = NULL;
+    const char *bind[] = {"tcp://127.0.0.1:*"};
+    dd_route_options options;
+    must(dd_node_new(NULL, &node), "node");
+    must(dd_route_options_default(&options), "route options");
+    expect_true("route defaults are core's", options.linger_ms == 1000 && options.send_queue == 10000 &&
+                                                  options.request_timeout_ms == -1 && !options.raw,
+                "linger 1000 ms, send queue 10000, no request timeout, not raw");
+    options.topic_prefix = "cpu.";
+    options.topic_regex = "^cpu";
+    expect("topic prefix and regex", dd_node_route(node, "s", "zmq_subscribe", bind, 1, "bind", &options),
+           DD_ERR_INVALID_ARGUMENT, "both set");
+    options.topic_prefix = NULL;
+    options.topic_regex = "(";
+    expect("bad topic regex", dd_node_route(node, "s", "zmq_subscribe", bind, 1, "bind", &options),
+           DD_ERR_INVALID_ARGUMENT, "regex");
+    dd_node_options node_options;
+    dd_node *other = NULL;
+    must(dd_node_options_default(&node_options), "node options");
+    expect_true("node defaults are core's", node_options.defer_threads == 20 && node_options.stop_linger_ms == 1000,
+                "20 defer threads, stop linger 1000 ms");
+    node_options.run_list_count = 1; /* and no names */
+    expect("run list count without names", dd_node_new(&node_options, &other), DD_ERR_NULL, "run_list is NULL");
+    dd_node_free(node);
+}
+
+/* Raw routes take frames, DripDrop routes take messages: each refuses the other's calls. */
+static void ignore_frames(void *userdata, dd_node *node, const uint8_t *const *frames, const size_t *lens,
+                          size_t count) {
+    (void)userdata;
+    (void)node;
+    (void)frames;
+    (void)lens;
+    (void)count;
+}
+
+static void ignore_message(void *userdata, dd_node *node, const dd_message *msg) {
+    (void)userdata;
+    (void)node;
+    (void)msg;
+}
+
+static void check_raw_routes(void) {
+    dd_node *node = NULL;
+    const char *bind[] = {"tcp://127.0.0.1:*"};
+    dd_route_options raw;
+    dd_message *msg = NULL;
+    const uint8_t *frames[] = {(const uint8_t *)"x"};
+    const size_t lens[] = {1};
+    must(dd_node_new(NULL, &node), "node");
+    must(dd_route_options_default(&raw), "route options");
+    raw.raw = true;
+    must(dd_node_route(node, "raw_out", "zmq_push", bind, 1, "bind", &raw), "raw push route");
+    must(dd_node_route(node, "raw_in", "zmq_pull", bind, 1, "bind", &raw), "raw pull route");
+    must(dd_node_route(node, "out", "zmq_push", bind, 1, "bind", NULL), "push route");
+    must(dd_node_route(node, "in", "zmq_pull", bind, 1, "bind", NULL), "pull route");
+    must(dd_message_new("hello", &msg), "message");
+    expect("message on a raw route", dd_node_send_message(node, "raw_out", msg), DD_ERR_WRONG_KIND, "send_frames");
+    expect("frames on a DripDrop route", dd_node_send_frames(node, "out", frames, lens, 1), DD_ERR_WRONG_KIND,
+           "msg_format raw");
+    expect("on_receive on a raw route", dd_node_on_receive(node, "raw_in", ignore_message, NULL, NULL),
+           DD_ERR_WRONG_KIND, "on_frames");
+    expect("on_frames on a DripDrop route", dd_node_on_frames(node, "in", ignore_frames, NULL, NULL),
+           DD_ERR_WRONG_KIND, "msg_format raw");
+    expect("frames with NULL lengths", dd_node_send_frames(node, "raw_out", frames, NULL, 1), DD_ERR_NULL,
+           "lens is NULL");
+    dd_message_free(msg);
+    dd_node_free(node);
+}
+
+/* From inside its own loop, a node cannot be run again, nor freed. */
+typedef struct {
+    dd_status rerun_status;
+    char rerun_message[256];
+    char free_message[256];
+} reentry;
+
+static void run_again_and_free(void *userdata, dd_node *node) {
+    reentry *r = userdata;
+    r->rerun_status = dd_node_run(node);
+    snprintf(r->rerun_message, sizeof r->rerun_message, "%s", dd_last_error_message());
+    dd_node_free(node); /* left alone: the node is running */
+    snprintf(r->free_message, sizeof r->free_message, "%s", dd_last_error_message());
+    must(dd_node_stop(node), "stop");
+}
+
+static void check_loop_from_its_own_callback(void) {
+    dd_node *node = NULL;
+    reentry r = {DD_OK, "", ""};
+    must(dd_node_new(NULL, &node), "node");
+    must(dd_node_next_tick(node, run_again_and_free, &r, NULL, NULL), "next_tick");
+    must(dd_node_run(node), "run");
+    expect_true("run from its own callback",
+                r.rerun_status == DD_ERR_WRONG_THREAD && strstr(r.rerun_message, "runs already") != NULL,
+                r.rerun_message);
+    expect_true("free from its own callback", strstr(r.free_message, "dd_node_free") != NULL, r.free_message);
+    dd_node_free(node);
+}
+
+/* Status names and class words, and numbers that name no status. */
+static void check_status_words(void) {
+    expect_true("status name", strcmp(dd_status_name(DD_ERR_ZMQ), "DD_ERR_ZMQ") == 0, dd_status_name(DD_ERR_ZMQ));
+    expect_true("class of DD_ERR_NO_SUCH_POOL", strcmp(dd_status_class(DD_ERR_NO_SUCH_POOL), "NoSuchPool") == 0,
+                "NoSuchPool");
+    expect_true("class of DD_ERR_WRONG_THREAD", strcmp(dd_status_class(DD_ERR_WRONG_THREAD), "WrongThread") == 0,
+                "WrongThread");
+    expect_true("class of DD_ERR_WRONG_KIND", strcmp(dd_status_class(DD_ERR_WRONG_KIND), "RouteError") == 0,
+                "RouteError");
+    expect_true("no class for DD_OK", dd_status_class(DD_OK) == NULL, "NULL");
+    /* (The message is read after the call: it is replaced by each failing call.) */
+    const char *name = dd_status_name(99);
+    expect_true("name of a number that is no status", name == NULL, dd_last_error_message());
+    const char *class_word = dd_status_class(99);
+    expect_true("class of a number that is no status", class_word == NULL, dd_last_error_message());
 }
 
 int main(void) {
@@ -98,9 +228,16 @@ int main(void) {
     dd_value_free(item); /* still ours: the push failed */
     dd_value_free(value);
     must(dd_value_dict(&value), "dict");
-    const dd_value *found = NULL;
-    expect("missing key", dd_value_dict_find(value, "nope", &found), DD_ERR_NOT_FOUND, "nope");
-    expect("missing head entry", dd_message_head_get(msg, "nope", &found), DD_ERR_NOT_FOUND, "nope");
+    /* A missing key is no value, not an error: DD_OK and NULL. */
+    const dd_value *found = value;
+    must(dd_value_dict_find(value, "nope", &found), "find a missing key");
+    expect_true("missing key", found == NULL, "DD_OK and NULL");
+    found = value;
+    must(dd_message_head_get(msg, "nope", &found), "get a missing head entry");
+    expect_true("missing head entry", found == NULL, "DD_OK and NULL");
+    dd_value_free(value);
+    must(dd_value_list(&value), "list");
+    expect("index past the end", dd_value_at(value, 3, &found), DD_ERR_NOT_FOUND, "no item 3 of 0");
     dd_value_free(value);
     (void)n;
 
@@ -114,6 +251,12 @@ int main(void) {
     dd_pool_options pool_options;
     must(dd_pool_options_default(&pool_options), "pool options");
     expect("pool without workers or threads", dd_node_worker_pool(node, "p", &pool_options, NULL),
+           DD_ERR_INVALID_ARGUMENT, "local_threads");
+    pool_options.placement = 7;
+    expect("placement that names nothing", dd_node_worker_pool(node, "p", &pool_options, NULL),
+           DD_ERR_INVALID_ARGUMENT, "placement 7");
+    pool_options.placement = DD_PLACEMENT_REMOTE;
+    expect("remote placement without an address", dd_node_worker_pool(node, "p", &pool_options, NULL),
            DD_ERR_INVALID_ARGUMENT, "bind address");
     expect("cancel in a missing pool", dd_pool_cancel(node, "nopool", 1), DD_ERR_NO_SUCH_POOL, "nopool");
     pool_options.placement = DD_PLACEMENT_LOCAL;
@@ -126,13 +269,18 @@ int main(void) {
     dd_worker_options worker_options;
     must(dd_worker_options_default(&worker_options), "worker options");
     worker_options.heartbeat_ms = 0;
-    expect("worker heartbeat 0", dd_worker_new("tcp://127.0.0.1:1", &worker_options, &worker),
+    expect("worker heartbeat 0", dd_worker_new((const char *[]){"tcp://127.0.0.1:1"}, 1, &worker_options, &worker),
            DD_ERR_INVALID_ARGUMENT, "heartbeat");
 
-    if (strcmp(dd_status_name(DD_ERR_ZMQ), "DD_ERR_ZMQ") != 0) {
-        printf("FAIL status names: %s\n", dd_status_name(DD_ERR_ZMQ));
-        failures++;
-    }
+    worker_options.heartbeat_ms = 1000;
+    expect("worker without addresses", dd_worker_new(NULL, 0, &worker_options, &worker), DD_ERR_INVALID_ARGUMENT,
+           "at least one address");
+
+    check_route_options();
+    check_raw_routes();
+    check_loop_from_its_own_callback();
+    check_status_words();
+
 
     dd_message_free(msg);
     dd_node_free(node);

@@ -17,13 +17,13 @@ static void check(dd_status status, const char *what) {
 }
 
 /* Task handlers run on the worker's task threads. */
-static dd_value *square(void *userdata, dd_task *task, const dd_value *args) {
+static dd_value *square(void *userdata, dd_task_context *task, const dd_value *args) {
     (void)userdata;
     (void)task;
     int64_t n = 0;
     dd_value *result = NULL;
     if (dd_value_get_int(args, &n) != DD_OK) {
-        dd_task_fail(task, "ArgumentError", "square takes an integer");
+        dd_task_context_fail(task, "ArgumentError", "square takes an integer");
         return NULL;
     }
     if (dd_value_int(n * n, &result) != DD_OK) {
@@ -32,10 +32,10 @@ static dd_value *square(void *userdata, dd_task *task, const dd_value *args) {
     return result;
 }
 
-static dd_value *always_fails(void *userdata, dd_task *task, const dd_value *args) {
+static dd_value *always_fails(void *userdata, dd_task_context *task, const dd_value *args) {
     (void)userdata;
     (void)args;
-    dd_task_fail(task, "ZeroDivisionError", "divided by 0");
+    dd_task_context_fail(task, "ZeroDivisionError", "divided by 0");
     return NULL;
 }
 
@@ -51,7 +51,8 @@ typedef struct {
     int failed_seen;
 } feed;
 
-static dd_value *next_item(void *userdata) {
+static dd_value *next_item(void *userdata, dd_map_feed *map_feed) {
+    (void)map_feed; /* every item here can be had */
     feed *f = userdata;
     if (f->next > ITEMS) {
         return NULL;
@@ -88,7 +89,7 @@ static void on_failure(void *userdata, dd_node *node, const dd_value *result, co
         fprintf(stderr, "pool: the failing task succeeded\n");
         exit(1);
     }
-    printf("failing task: %s %s: %s\n", dd_status_name(dd_error_status(error)), dd_error_class(error),
+    printf("failing task: %s %s: %s\n", dd_status_name(dd_error_status(error)), dd_error_remote_class(error),
            dd_error_message(error));
     f->failed_seen = 1;
     maybe_stop(node, f);
@@ -109,7 +110,8 @@ int main(void) {
     worker_options.concurrency = 2;
     worker_options.name = "c-worker";
     dd_worker *worker = NULL;
-    check(dd_worker_new((const char *)dd_bytes_data(endpoint), &worker_options, &worker), "worker");
+    const char *pool_addresses[] = {(const char *)dd_bytes_data(endpoint)};
+    check(dd_worker_new(pool_addresses, 1, &worker_options, &worker), "worker");
     dd_bytes_free(endpoint);
     check(dd_worker_task(worker, "square", square, NULL, NULL), "task square");
     check(dd_worker_task(worker, "fail", always_fails, NULL, NULL), "task fail");

@@ -1,6 +1,7 @@
 /* The rest of the reactor from C: xreq/xrep requests and replies (one answered, one the
  * handler drops, which the asker gets as a remote error), timers (after, a cancelled one,
- * next_tick), EM.defer, and a handle used from another thread to post work and stop. */
+ * next_tick, a cancelled next_tick), EM.defer, and a dd_node_handle used from another thread
+ * to post work and stop. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,8 @@ typedef struct {
     int posted;
     int cancelled_fired;
     int userdata_freed;
-    dd_handle *handle;
+    int tick_cancel_freed;
+    dd_node_handle *handle;
     pthread_t poster;
 } state;
 
@@ -49,7 +51,7 @@ static void maybe_finish(dd_node *node, state *s);
 static void on_reply(void *userdata, dd_node *node, const dd_message *reply, const dd_error *error) {
     state *s = userdata;
     if (error != NULL) {
-        printf("request refused: %s %s: %s\n", dd_status_name(dd_error_status(error)), dd_error_class(error),
+        printf("request refused: %s %s: %s\n", dd_status_name(dd_error_status(error)), dd_error_remote_class(error),
                dd_error_message(error));
         s->refused++;
     } else {
@@ -104,6 +106,10 @@ static void count_free(void *userdata) {
     ((state *)userdata)->userdata_freed++;
 }
 
+static void count_tick_free(void *userdata) {
+    ((state *)userdata)->tick_cancel_freed++;
+}
+
 static void on_tick(void *userdata, dd_node *node) {
     (void)node;
     state *s = userdata;
@@ -120,7 +126,7 @@ static void on_posted(void *userdata, dd_node *node) {
 /* Another thread: posts work to the loop, then the loop stops when everything is in. */
 static void *poster(void *userdata) {
     state *s = userdata;
-    check(dd_handle_post(s->handle, on_posted, s, NULL), "post");
+    check(dd_node_handle_post(s->handle, on_posted, s, NULL), "post");
     return NULL;
 }
 
@@ -128,7 +134,7 @@ static void maybe_finish(dd_node *node, state *s) {
     (void)node;
     if (s->replies == 3 && s->refused == 1 && s->deferred && s->posted) {
         /* Stopping through the handle works from any thread, this one included. */
-        check(dd_handle_stop(s->handle), "handle stop");
+        check(dd_node_handle_stop(s->handle), "handle stop");
     }
 }
 
@@ -158,20 +164,24 @@ int main(void) {
     check(dd_node_route(node, "ask", "zmq_xreq", connect, 1, "connect", NULL), "xreq route");
     dd_bytes_free(endpoint);
     check(dd_node_on_request(node, "answer", on_request, NULL, NULL), "on_request");
-    check(dd_node_handle(node, &s.handle), "handle");
+    check(dd_node_handle_new(node, &s.handle), "handle");
 
     uint64_t doomed = 0;
     check(dd_node_after(node, 50, never, &s, count_free, &doomed), "after");
     check(dd_node_cancel_timer(node, doomed), "cancel"); /* frees its userdata */
     check(dd_node_every(node, 5, on_tick, &s, NULL, NULL), "every");
-    check(dd_node_next_tick(node, start, &s, NULL), "next_tick");
+    uint64_t skipped = 0; /* a next_tick has a timer id too, and can be cancelled */
+    check(dd_node_next_tick(node, never, &s, count_tick_free, &skipped), "next_tick to cancel");
+    check(dd_node_cancel_timer(node, skipped), "cancel next_tick");
+    check(dd_node_next_tick(node, start, &s, NULL, NULL), "next_tick");
     check(dd_node_run(node), "run");
     pthread_join(s.poster, NULL);
+    printf("cancelled next_tick's userdata freed %d\n", s.tick_cancel_freed);
 
     printf("done: %d replies, %d refused, deferred %d, posted %d, cancelled timer fired %d, "
            "its userdata freed %d\n",
            s.replies, s.refused, s.deferred, s.posted, s.cancelled_fired, s.userdata_freed);
-    dd_handle_free(s.handle);
+    dd_node_handle_free(s.handle);
     dd_node_free(node);
-    return s.cancelled_fired == 0 && s.userdata_freed == 1 ? 0 : 1;
+    return s.cancelled_fired == 0 && s.userdata_freed == 1 && s.tick_cancel_freed == 1 ? 0 : 1;
 }

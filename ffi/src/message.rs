@@ -1,35 +1,45 @@
 //! `dd_message`: DripDrop messages (name, head, body), built, read, encoded and decoded.
 
 use crate::bytes::{dd_bytes, put_bytes};
-use crate::status::{
-    arg, arg_mut, byte_range, dd_status, free, guard, guard_value, put, text, Result,
-};
-use crate::value::{dd_value, lend, take_value};
+use crate::guard::{byte_range, guard, guard_value, out, text, Result};
+use crate::handle::{free, lend, put, try_mut, try_ref};
+use crate::status::dd_status;
+use crate::value::{dd_value, lend_value, put_value, take_value};
 use dripdrop::{Message, Value};
 use std::ffi::{c_char, CString};
 
 /// A message. Owned by whoever made it unless a call says it takes it; a
 /// `const dd_message *` handed to a callback is borrowed for the call.
 pub struct dd_message {
+    _private: [u8; 0],
+}
+
+/// What a `dd_message` points to: the message, and its name as a C string.
+pub(crate) struct MessageView {
     message: Message,
     /// The name as a C string, for `dd_message_name`.
     name: CString,
 }
 
-impl dd_message {
-    pub(crate) fn new(message: Message) -> dd_message {
+impl MessageView {
+    pub(crate) fn new(message: Message) -> MessageView {
         // A message name has no NUL (the core checks it).
         let name = CString::new(message.name()).unwrap_or_default();
-        dd_message { message, name }
+        MessageView { message, name }
+    }
+
+    /// The message lent to C for a call.
+    pub(crate) fn lend(&self) -> *const dd_message {
+        lend(self)
     }
 }
 
 pub(crate) fn message<'a>(pointer: *const dd_message) -> Result<&'a Message> {
-    Ok(&arg(pointer, "message")?.message)
+    Ok(&try_ref(pointer, "message")?.message)
 }
 
 fn put_message(out: *mut *mut dd_message, message: Message) -> Result<()> {
-    put::<dd_message, dd_message>(out, dd_message::new(message))
+    put(out, MessageView::new(message))
 }
 
 /// A message named `name` (UTF-8, not empty), with an empty head and a nil body.
@@ -42,7 +52,7 @@ pub extern "C" fn dd_message_new(name: *const c_char, out: *mut *mut dd_message)
 #[no_mangle]
 pub extern "C" fn dd_message_name(msg: *const dd_message) -> *const c_char {
     guard_value(std::ptr::null(), || {
-        arg(msg, "message").map_or(std::ptr::null(), |m| m.name.as_ptr())
+        try_ref(msg, "message").map_or(std::ptr::null(), |m| m.name.as_ptr())
     })
 }
 
@@ -50,7 +60,7 @@ pub extern "C" fn dd_message_name(msg: *const dd_message) -> *const c_char {
 #[no_mangle]
 pub extern "C" fn dd_message_body(msg: *const dd_message) -> *const dd_value {
     guard_value(std::ptr::null(), || {
-        message(msg).map_or(std::ptr::null(), |m| lend(m.body()))
+        message(msg).map_or(std::ptr::null(), |m| lend_value(m.body()))
     })
 }
 
@@ -58,25 +68,24 @@ pub extern "C" fn dd_message_body(msg: *const dd_message) -> *const dd_value {
 #[no_mangle]
 pub extern "C" fn dd_message_set_body(msg: *mut dd_message, body: *mut dd_value) -> dd_status {
     guard(|| {
-        let target = arg_mut(msg, "message")?;
+        let target = try_mut(msg, "message")?;
         target.message.set_body(take_value(body, "body")?);
         Ok(())
     })
 }
 
-/// The head entry under a text key, borrowed from the message; `DD_ERR_NOT_FOUND` if none.
+/// The head entry under a text key, borrowed from the message; NULL (no value) if the head
+/// has no such entry.
 #[no_mangle]
 pub extern "C" fn dd_message_head_get(
     msg: *const dd_message,
     key: *const c_char,
-    out: *mut *const dd_value,
+    found: *mut *const dd_value,
 ) -> dd_status {
     guard(|| {
         let key = text(key, "key")?;
-        let found = message(msg)?
-            .head_get(key)
-            .ok_or_else(|| crate::status::Fail::NotFound(format!("no head entry {key:?}")))?;
-        *arg_mut(out, "out")? = lend(found);
+        let entry = message(msg)?.head_get(key);
+        *out(found, "out")? = entry.map_or(std::ptr::null(), lend_value);
         Ok(())
     })
 }
@@ -90,7 +99,7 @@ pub extern "C" fn dd_message_head_put(
 ) -> dd_status {
     guard(|| {
         let key = text(key, "key")?;
-        let target = arg_mut(msg, "message")?;
+        let target = try_mut(msg, "message")?;
         let val = take_value(val, "val")?;
         let mut head = target.message.head().to_vec();
         head.push((Value::from(key), val));
@@ -104,7 +113,7 @@ pub extern "C" fn dd_message_head_put(
 pub extern "C" fn dd_message_head(msg: *const dd_message, out: *mut *mut dd_value) -> dd_status {
     guard(|| {
         let head = Value::Dict(message(msg)?.head().to_vec());
-        crate::value::put_value(out, head)
+        put_value(out, head)
     })
 }
 
@@ -133,5 +142,5 @@ pub extern "C" fn dd_message_clone(msg: *const dd_message, out: *mut *mut dd_mes
 /// Frees a message; NULL does nothing.
 #[no_mangle]
 pub extern "C" fn dd_message_free(msg: *mut dd_message) {
-    guard_value((), || free::<dd_message, dd_message>(msg))
+    guard_value((), || free(msg))
 }

@@ -2,9 +2,9 @@
 //! dicts), built, read, encoded and decoded.
 
 use crate::bytes::{dd_bytes, put_bytes};
-use crate::status::{
-    arg, arg_mut, byte_range, dd_status, free, guard, guard_value, invalid, put, text, Fail, Result,
-};
+use crate::guard::{byte_range, guard, guard_value, invalid, out, text, Fail, Result};
+use crate::handle::{free, lend, put, take, try_mut, try_ref};
+use crate::status::dd_status;
 use dripdrop::bert::{self, DecodeLimits, Value};
 use std::ffi::c_char;
 
@@ -14,62 +14,56 @@ pub struct dd_value {
     _private: [u8; 0],
 }
 
-/// What kind of value a `dd_value` is.
-#[repr(u32)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum dd_kind {
-    /// nil; also the kind of a NULL value.
-    DD_KIND_NIL = 0,
-    /// true or false (`dd_value_get_bool`).
-    DD_KIND_BOOL = 1,
-    /// An integer that fits 64 bits (`dd_value_get_int`).
-    DD_KIND_INT = 2,
-    /// An integer beyond 64 bits (read it with `dd_value_to_text`).
-    DD_KIND_BIGINT = 3,
-    /// A finite float (`dd_value_get_float`).
-    DD_KIND_FLOAT = 4,
-    /// Bytes, often UTF-8 text (`dd_value_get_binary`).
-    DD_KIND_BINARY = 5,
-    /// An atom (`dd_value_get_atom`).
-    DD_KIND_ATOM = 6,
-    /// A list (`dd_value_len`, `dd_value_at`).
-    DD_KIND_LIST = 7,
-    /// A tuple (`dd_value_len`, `dd_value_at`).
-    DD_KIND_TUPLE = 8,
-    /// A dict: key-value pairs in order (`dd_value_len`, `dd_value_dict_entry`,
-    /// `dd_value_dict_find`).
-    DD_KIND_DICT = 9,
-    /// A point in time; no accessor yet (read it with `dd_value_to_text`).
-    DD_KIND_TIME = 10,
-    /// A regular expression: source and options; no accessor yet (read it with
-    /// `dd_value_to_text`).
-    DD_KIND_REGEX = 11,
-}
+/// What kind of value a `dd_value` is: one of the `DD_KIND_*` constants.
+pub type dd_kind = u32;
+
+/// nil; also the kind of a NULL value.
+pub const DD_KIND_NIL: dd_kind = 0;
+/// true or false (`dd_value_get_bool`).
+pub const DD_KIND_BOOL: dd_kind = 1;
+/// An integer that fits 64 bits (`dd_value_get_int`).
+pub const DD_KIND_INT: dd_kind = 2;
+/// An integer beyond 64 bits (read it with `dd_value_to_text`).
+pub const DD_KIND_BIGINT: dd_kind = 3;
+/// A finite float (`dd_value_get_float`).
+pub const DD_KIND_FLOAT: dd_kind = 4;
+/// Bytes, often UTF-8 text (`dd_value_get_binary`).
+pub const DD_KIND_BINARY: dd_kind = 5;
+/// An atom (`dd_value_get_atom`).
+pub const DD_KIND_ATOM: dd_kind = 6;
+/// A list (`dd_value_len`, `dd_value_at`).
+pub const DD_KIND_LIST: dd_kind = 7;
+/// A tuple (`dd_value_len`, `dd_value_at`).
+pub const DD_KIND_TUPLE: dd_kind = 8;
+/// A dict: key-value pairs in order (`dd_value_len`, `dd_value_dict_entry`,
+/// `dd_value_dict_find`).
+pub const DD_KIND_DICT: dd_kind = 9;
+/// A point in time; no accessor yet (read it with `dd_value_to_text`).
+pub const DD_KIND_TIME: dd_kind = 10;
+/// A regular expression: source and options; no accessor yet (read it with
+/// `dd_value_to_text`).
+pub const DD_KIND_REGEX: dd_kind = 11;
 
 pub(crate) fn value<'a>(pointer: *const dd_value) -> Result<&'a Value> {
-    arg(pointer.cast::<Value>(), "value")
+    try_ref(pointer, "value")
 }
 
 fn value_mut<'a>(pointer: *mut dd_value) -> Result<&'a mut Value> {
-    arg_mut(pointer.cast::<Value>(), "value")
+    try_mut(pointer, "value")
 }
 
 pub(crate) fn put_value(out: *mut *mut dd_value, value: Value) -> Result<()> {
-    put::<Value, dd_value>(out, value)
+    put(out, value)
 }
 
 /// Takes a value the caller handed over (it must have come from this library).
 pub(crate) fn take_value(pointer: *mut dd_value, what: &'static str) -> Result<Value> {
-    if pointer.is_null() {
-        return Err(Fail::Null(what));
-    }
-    // SAFETY: a value this library boxed; the caller gives up its ownership here.
-    Ok(*unsafe { Box::from_raw(pointer.cast::<Value>()) })
+    take(pointer, what)
 }
 
-/// A borrowed value for a callback.
-pub(crate) fn lend(value: &Value) -> *const dd_value {
-    (value as *const Value).cast()
+/// A value lent to C for a call.
+pub(crate) fn lend_value(value: &Value) -> *const dd_value {
+    lend(value)
 }
 
 /// nil.
@@ -185,7 +179,6 @@ pub extern "C" fn dd_value_dict_put(
 /// The value's kind; `DD_KIND_NIL` for a NULL value.
 #[no_mangle]
 pub extern "C" fn dd_value_kind(v: *const dd_value) -> dd_kind {
-    use dd_kind::*;
     guard_value(DD_KIND_NIL, || match value(v) {
         Err(_) | Ok(Value::Nil) => DD_KIND_NIL,
         Ok(Value::Bool(_)) => DD_KIND_BOOL,
@@ -207,11 +200,14 @@ fn wrong(v: &Value, wanted: &str) -> Fail {
 }
 
 /// Writes `out` from the value read by `read`; the value must be of the kind it reads.
-fn read<T>(v: *const dd_value, out: *mut T, read: impl FnOnce(&Value) -> Result<T>) -> dd_status {
+fn read<T>(
+    v: *const dd_value,
+    out_pointer: *mut T,
+    read: impl FnOnce(&Value) -> Result<T>,
+) -> dd_status {
     guard(|| {
         let got = read(value(v)?)?;
-        let out = arg_mut(out, "out")?;
-        *out = got;
+        *out(out_pointer, "out")? = got;
         Ok(())
     })
 }
@@ -254,7 +250,7 @@ pub extern "C" fn dd_value_get_binary(
         let Value::Binary(bytes) = value(v)? else {
             return Err(wrong(value(v)?, "a binary"));
         };
-        let (data, len) = (arg_mut(data, "data")?, arg_mut(len, "len")?);
+        let (data, len) = (out(data, "data")?, out(len, "len")?);
         *data = bytes.as_ptr();
         *len = bytes.len();
         Ok(())
@@ -272,7 +268,7 @@ pub extern "C" fn dd_value_get_atom(
         let Value::Atom(atom) = value(v)? else {
             return Err(wrong(value(v)?, "an atom"));
         };
-        let (name, len) = (arg_mut(name, "name")?, arg_mut(len, "len")?);
+        let (name, len) = (out(name, "name")?, out(len, "len")?);
         *name = atom.as_str().as_ptr();
         *len = atom.as_str().len();
         Ok(())
@@ -289,7 +285,7 @@ pub extern "C" fn dd_value_len(v: *const dd_value, out: *mut usize) -> dd_status
     })
 }
 
-/// Item `index` of a list or tuple, borrowed from it.
+/// Item `index` of a list or tuple, borrowed from it; `DD_ERR_NOT_FOUND` past the end.
 #[no_mangle]
 pub extern "C" fn dd_value_at(
     v: *const dd_value,
@@ -299,13 +295,14 @@ pub extern "C" fn dd_value_at(
     read(v, out, |v| match v {
         Value::List(items) | Value::Tuple(items) => items
             .get(index)
-            .map(lend)
+            .map(lend_value)
             .ok_or_else(|| Fail::NotFound(format!("no item {index} of {}", items.len()))),
         other => Err(wrong(other, "a list or tuple")),
     })
 }
 
-/// Entry `index` of a dict: its key and value, borrowed from it.
+/// Entry `index` of a dict: its key and value, borrowed from it; `DD_ERR_NOT_FOUND` past the
+/// end.
 #[no_mangle]
 pub extern "C" fn dd_value_dict_entry(
     v: *const dd_value,
@@ -320,20 +317,20 @@ pub extern "C" fn dd_value_dict_entry(
         let (k, x) = pairs
             .get(index)
             .ok_or_else(|| Fail::NotFound(format!("no entry {index} of {}", pairs.len())))?;
-        let (key, val) = (arg_mut(key, "key")?, arg_mut(val, "val")?);
-        *key = lend(k);
-        *val = lend(x);
+        let (key, val) = (out(key, "key")?, out(val, "val")?);
+        *key = lend_value(k);
+        *val = lend_value(x);
         Ok(())
     })
 }
 
-/// The value under a text key (a binary or atom key) of a dict, borrowed from it;
-/// `DD_ERR_NOT_FOUND` if there is none.
+/// The value under a text key (a binary or atom key) of a dict, borrowed from it; NULL (no
+/// value) if the dict has no such key.
 #[no_mangle]
 pub extern "C" fn dd_value_dict_find(
     v: *const dd_value,
     key: *const c_char,
-    out: *mut *const dd_value,
+    found: *mut *const dd_value,
 ) -> dd_status {
     guard(|| {
         let key = text(key, "key")?;
@@ -341,10 +338,7 @@ pub extern "C" fn dd_value_dict_find(
         if !matches!(dict, Value::Dict(_)) {
             return Err(wrong(dict, "a dict"));
         }
-        let found = dict
-            .get(key)
-            .ok_or_else(|| Fail::NotFound(format!("no key {key:?}")))?;
-        *arg_mut(out, "out")? = lend(found);
+        *out(found, "out")? = dict.get(key).map_or(std::ptr::null(), lend_value);
         Ok(())
     })
 }
@@ -398,5 +392,5 @@ pub extern "C" fn dd_value_to_text(v: *const dd_value, out: *mut *mut dd_bytes) 
 /// Frees a value; NULL does nothing.
 #[no_mangle]
 pub extern "C" fn dd_value_free(v: *mut dd_value) {
-    guard_value((), || free::<Value, dd_value>(v))
+    guard_value((), || free(v))
 }

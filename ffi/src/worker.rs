@@ -1,9 +1,13 @@
 //! Workers from C: a process serving a pool with C task handlers.
 
 use crate::callback::{dd_free_cb, Userdata};
-use crate::pool::{dd_task_cb, register_task};
-use crate::status::{arg, arg_mut, dd_status, free, guard, guard_value, put, text, Result};
-use dripdrop::{Worker, WorkerHandle, WorkerOptions};
+use crate::guard::{
+    guard, guard_value, invalid, millis_of, optional_options, optional_text, out, texts, Result,
+};
+use crate::handle::{free, put, try_mut, try_ref};
+use crate::status::dd_status;
+use crate::task_context::{dd_task_cb, register_task};
+use dripdrop::{Worker, WorkerOptions};
 use std::ffi::{c_char, c_void};
 use std::time::Duration;
 
@@ -18,10 +22,10 @@ pub struct dd_worker_handle {
     _private: [u8; 0],
 }
 
-/// Worker settings; start from `dd_worker_options_default`.
+/// Worker settings; start from `dd_worker_options_default` (core's defaults).
 #[repr(C)]
 pub struct dd_worker_options {
-    /// Tasks run at once; 0 for one per CPU.
+    /// Tasks run at once; 0 keeps the default (one per CPU).
     pub concurrency: usize,
     /// How often the worker heartbeats the pool, in ms (not 0).
     pub heartbeat_ms: u64,
@@ -31,48 +35,52 @@ pub struct dd_worker_options {
     pub name: *const c_char,
 }
 
-/// The default worker settings.
+/// The default worker settings (core's).
 #[no_mangle]
-pub extern "C" fn dd_worker_options_default(out: *mut dd_worker_options) -> dd_status {
+pub extern "C" fn dd_worker_options_default(options: *mut dd_worker_options) -> dd_status {
     guard(|| {
         let d = WorkerOptions::default();
-        *arg_mut(out, "out")? = dd_worker_options {
-            concurrency: 0,
-            heartbeat_ms: d.heartbeat.as_millis() as u64,
+        *out(options, "options")? = dd_worker_options {
+            concurrency: d.concurrency,
+            heartbeat_ms: millis_of(d.heartbeat),
             liveness: d.liveness,
+            // Core's default names no worker: nothing to point to.
             name: std::ptr::null(),
         };
         Ok(())
     })
 }
 
-fn worker_mut<'a>(worker: *mut dd_worker) -> Result<&'a mut Worker> {
-    arg_mut(worker.cast::<Worker>(), "worker")
+fn worker_options(options: Option<&dd_worker_options>) -> Result<WorkerOptions> {
+    let mut settings = WorkerOptions::default();
+    let Some(o) = options else {
+        return Ok(settings);
+    };
+    if o.concurrency > 0 {
+        settings.concurrency = o.concurrency;
+    }
+    settings.heartbeat = Duration::from_millis(o.heartbeat_ms);
+    settings.liveness = o.liveness;
+    settings.name = optional_text(o.name, "name")?.map(str::to_owned);
+    Ok(settings)
 }
 
-/// A worker for the pool at `address` (several: comma-separated); it connects when it runs.
+/// A worker for the pool at `count` addresses (it connects to each when it runs).
 /// `options` may be NULL.
 #[no_mangle]
 pub extern "C" fn dd_worker_new(
-    address: *const c_char,
+    addresses: *const *const c_char,
+    count: usize,
     options: *const dd_worker_options,
-    out: *mut *mut dd_worker,
+    worker: *mut *mut dd_worker,
 ) -> dd_status {
     guard(|| {
-        let addresses: Vec<&str> = text(address, "address")?.split(',').collect();
-        let mut settings = WorkerOptions::default();
-        // SAFETY: NULL or a pointer to an options struct the caller filled.
-        if let Some(o) = unsafe { options.as_ref() } {
-            if o.concurrency > 0 {
-                settings.concurrency = o.concurrency;
-            }
-            settings.heartbeat = Duration::from_millis(o.heartbeat_ms);
-            settings.liveness = o.liveness;
-            if !o.name.is_null() {
-                settings.name = Some(text(o.name, "name")?.to_owned());
-            }
+        if count == 0 {
+            return Err(invalid("a worker needs at least one address"));
         }
-        put::<Worker, dd_worker>(out, Worker::new(&addresses, settings)?)
+        let addresses = texts(addresses, count, "addresses")?;
+        let settings = worker_options(optional_options(options))?;
+        put(worker, Worker::new(&addresses, settings)?)
     })
 }
 
@@ -86,18 +94,18 @@ pub extern "C" fn dd_worker_task(
     userdata_free: dd_free_cb,
 ) -> dd_status {
     let userdata = Userdata::new(userdata, userdata_free);
-    guard(|| register_task(worker_mut(worker)?.registry(), name, cb, userdata))
+    guard(|| register_task(try_mut(worker, "worker")?.registry(), name, cb, userdata))
 }
 
-/// A handle to stop the worker from another thread.
+/// A handle to stop the worker from another thread; make it before `dd_worker_run`.
 #[no_mangle]
 pub extern "C" fn dd_worker_handle_new(
     worker: *const dd_worker,
-    out: *mut *mut dd_worker_handle,
+    handle: *mut *mut dd_worker_handle,
 ) -> dd_status {
     guard(|| {
-        let handle = arg(worker.cast::<Worker>(), "worker")?.handle();
-        put::<WorkerHandle, dd_worker_handle>(out, handle)
+        let made = try_ref(worker, "worker")?.handle();
+        put(handle, made)
     })
 }
 
@@ -105,7 +113,7 @@ pub extern "C" fn dd_worker_handle_new(
 #[no_mangle]
 pub extern "C" fn dd_worker_handle_stop(handle: *const dd_worker_handle) -> dd_status {
     guard(|| {
-        arg(handle.cast::<WorkerHandle>(), "handle")?.stop();
+        try_ref(handle, "handle")?.stop();
         Ok(())
     })
 }
@@ -113,17 +121,17 @@ pub extern "C" fn dd_worker_handle_stop(handle: *const dd_worker_handle) -> dd_s
 /// Frees a worker handle; NULL does nothing.
 #[no_mangle]
 pub extern "C" fn dd_worker_handle_free(handle: *mut dd_worker_handle) {
-    guard_value((), || free::<WorkerHandle, dd_worker_handle>(handle))
+    guard_value((), || free(handle))
 }
 
 /// Serves the pool until a handle's stop: connects, reconnects with backoff, runs tasks.
 #[no_mangle]
 pub extern "C" fn dd_worker_run(worker: *mut dd_worker) -> dd_status {
-    guard(|| Ok(worker_mut(worker)?.run()?))
+    guard(|| Ok(try_mut(worker, "worker")?.run()?))
 }
 
 /// Frees a worker (not while it runs); NULL does nothing.
 #[no_mangle]
 pub extern "C" fn dd_worker_free(worker: *mut dd_worker) {
-    guard_value((), || free::<Worker, dd_worker>(worker))
+    guard_value((), || free(worker))
 }
