@@ -37,7 +37,9 @@ thread_local! {
 
 /// Sets this thread's last error message.
 pub(crate) fn set_last_error(message: &str) {
-    LAST_ERROR.with(|last| *last.borrow_mut() = c_text(message));
+    // `try_with`: this runs outside the panic guard, so it must not panic, even on a thread
+    // being torn down (the message is then lost).
+    let _ = LAST_ERROR.try_with(|last| *last.borrow_mut() = c_text(message));
 }
 
 /// A C string of `text`; interior NULs, which C strings cannot hold, become spaces.
@@ -49,7 +51,10 @@ pub(crate) fn c_text(text: &str) -> CString {
 /// failed yet). Valid until the next failing call on this thread; never NULL.
 #[no_mangle]
 pub extern "C" fn dd_last_error_message() -> *const c_char {
-    LAST_ERROR.with(|last| last.borrow().as_ptr())
+    // `try_with`: a thread being torn down has no thread-locals left, and must not panic.
+    LAST_ERROR
+        .try_with(|last| last.borrow().as_ptr())
+        .unwrap_or(c"".as_ptr())
 }
 
 /// Runs an exported call's body: an error becomes its status and the thread's last error
