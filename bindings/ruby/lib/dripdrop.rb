@@ -15,31 +15,6 @@
 #     out.send_message(name: 'hello', body: [1, 2])
 #   end
 #   node.start!
-module DripDrop
-end
-
 require "dripdrop/version"
-require "dripdrop/error"
-require "dripdrop/tuple"
-require "dripdrop/message"
-require "dripdrop/dripdrop_native"
-require "dripdrop/timer"
-require "dripdrop/route"
-require "dripdrop/task_threads"
-require "dripdrop/defer_pool"
-require "dripdrop/pool"
-require "dripdrop/nodelet"
+require "dripdrop/codec"
 require "dripdrop/node"
-require "dripdrop/worker"
-
-module DripDrop
-  # Any value as BERT (what a route would put on the wire for it).
-  def self.encode(value)
-    Native.encode(value)
-  end
-
-  # BERT bytes as a Ruby value.
-  def self.decode(bytes)
-    Native.decode(bytes)
-  end
-end

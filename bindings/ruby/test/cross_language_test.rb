@@ -244,7 +244,7 @@ class CrossLanguageTest < Minitest::Test
       pool.defer(:double, 2**40) { |r, e| finish.call(:double, e || r) }
       pool.defer(:pid, "args") { |r, e| finish.call(:pid, e || r) }
       pool.defer(:fail, nil, errback: ->(e) { finish.call(:fail, e) }) { |r| finish.call(:fail, r) }
-      pool.map(:double, 1..50, done: -> { finish.call(:map, :done) }) do |result, index, error|
+      pool.map(:double, 1..50, done: -> { finish.call(:map, :done) }) do |index, result, error|
         doubled[index] = error || result
       end
     end

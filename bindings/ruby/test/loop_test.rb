@@ -190,7 +190,7 @@ class LoopTest < Minitest::Test
   end
 
   def test_nodelets_and_the_run_list
-    klass = Class.new(DripDrop::Nodelet) do
+    klass = Class.new(DripDrop::Node::Nodelet) do
       def run
         @ran = true
       end
@@ -198,17 +198,17 @@ class LoopTest < Minitest::Test
     end
     addresses = { a: inproc("a"), b: inproc("b") }
     node = DripDrop::Node.new(run_list: [:a]) do
-      nodelet(:a, klass) { |n| n.route :a_out, :zmq_push, addresses[:a], :bind }
-      nodelet(:b) { |n| n.route :b_out, :zmq_push, addresses[:b], :bind }
+      made = nodelet(:a, klass) { |n| n.route :out, :zmq_push, addresses[:a], :bind }
+      left_out = nodelet(:b) { |n| n.route :out, :zmq_push, addresses[:b], :bind }
+      next_tick { stop if made && left_out.nil? }
     end
-    node.start # sets up and runs; stop at once
-    node.stop
-    node.join
+    run_node(node)
     assert_equal [:a], node.nodelets.keys
-    assert node.nodelets[:a].ran
-    assert_same node.a_out, node.nodelets[:a].a_out
+    refute node.nodelets[:a].ran, "run is the app's to call, as in the original gem"
+    assert_same node.a_out, node.nodelets[:a].out
+    assert_same node.a, node.nodelets[:a]
     refute node.respond_to?(:b_out)
-    node.post { nil } # a running-or-not node still takes posts
+    node.post { nil } # a stopped node still takes posts
     assert_equal "a", node.stats["routes"]["a_out"]["nodelet"]
   ensure
     node&.close

@@ -62,6 +62,11 @@ module DripDrop
   # No connected worker can run the task.
   class NoWorkerForTask < Error; end
 
-  # A running node was used from another thread than its loop's: use Node#post.
+  # A running node was used from another thread than its loop's (use Node#post), or from
+  # code that runs inside one of its own methods (a map's Enumerator).
   class WrongThread < Error; end
+
+  # A received message's head names a class that is neither the route's message class nor a
+  # subclass of it (the original gem's error; Ruby only).
+  class WrongMessageClassError < Error; end
 end

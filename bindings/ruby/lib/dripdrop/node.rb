@@ -1,6 +1,17 @@
 # frozen_string_literal: true
 
-require "etc"
+# The original gem's programs start with require 'dripdrop/node': this file loads everything
+# a node uses.
+require "dripdrop/native"
+require "dripdrop/message"
+require "dripdrop/timer"
+require "dripdrop/route"
+require "dripdrop/task"
+require "dripdrop/task_threads"
+require "dripdrop/defer_pool"
+require "dripdrop/pool"
+require "dripdrop/nodelet"
+require "dripdrop/worker"
 
 module DripDrop
   # A DripDrop node: routes, timers, defer and worker pools on one reactor loop.
@@ -16,16 +27,19 @@ module DripDrop
   #   end
   #   Echo.new.start!
   #
+  # A node may also be set up from outside (routes, timers, pools) and started with neither.
   # Callbacks run on the thread running the loop (+start!+'s caller, or +start+'s thread).
   # While it runs, other threads reach the node through +post+ and +stop+ only.
   class Node
-    # Threads of EM.defer's pool, as EventMachine's default.
-    DEFER_THREADS = 20
+    # The route kinds. Each is also a method making a route without a name, as in the
+    # original gem: zmq_pull(address, :connect).on_receive { |message| }.
+    ROUTE_KINDS = %i[zmq_publish zmq_subscribe zmq_push zmq_pull zmq_xrep zmq_xreq zmq_req
+                     zmq_rep zmq_pair].freeze
 
     class << self
       # Registers a task for this class's pools' local threads and for its workers
-      # (Class.worker): the block gets the task's arguments (and, if it takes two, a Hash
-      # with the task's :id, :attempt and :name).
+      # (MyNode.worker): the block gets the task's arguments (and, if it takes two, the task:
+      # a DripDrop::Task).
       def task(name, &block)
         raise ArgumentError, "task needs a block" unless block
 
@@ -54,29 +68,42 @@ module DripDrop
     end
 
     attr_reader :routing, :nodelets, :run_list
+    # The original gem's debug flag (option :debug): kept, not used.
+    attr_accessor :debug
 
-    # Options: +run_list+ (names of the nodelets to set up; all without one),
-    # +defer_threads+ (threads of +defer+, default 20).
+    # Options (symbol or string keys): +run_list+ (names of the nodelets to set up; all
+    # without one), and core's node options: +defer_threads+ (threads of +defer+),
+    # +stop_linger+ (seconds), +receive_batch+; core's defaults for what is not given.
     def initialize(opts = {}, &block)
+      opts = opts.transform_keys(&:to_sym)
+      @debug = opts.delete(:debug)
       @block = block
-      @run_list = opts[:run_list]&.map(&:to_s)
-      @native = Native::Node.new(@run_list)
+      @run_list = opts[:run_list]&.map(&:to_sym)
+      @native = Native::Node.new(opts)
       @routing = {}
       @pools = {}
       @nodelets = {}
+      @setting_up = nil
+      @unnamed_routes = 0
       @task_handlers = {}
       @task_threads = []
       @recipients_for = {}
-      @defer = DeferPool.new(@native, opts[:defer_threads] || DEFER_THREADS)
+      @defer = DeferPool.new(@native, @native.defer_threads)
       @acted = false
       @thread = nil
       @native.on_error(method(:error_handler).to_proc)
     end
 
     # The node's set-up: the block given to +new+, run with the node as self. Subclasses
-    # define their own.
+    # define their own. Without either it raises, as in the original gem (+start+ does not
+    # call it then: a node set up from outside starts as it is).
     def action
-      instance_eval(&@block) if @block
+      unless @block
+        raise Error, "Could not start, no block or action specified: give DripDrop::Node.new " \
+                     "a block, or define action in a subclass"
+      end
+
+      instance_eval(&@block)
     end
 
     # Runs the loop on this thread until +stop+ (first running +action+). Ctrl-C, Timeout
@@ -115,30 +142,46 @@ module DripDrop
       @native.running?
     end
 
-    # Defines route +name+: a ZeroMQ socket of +kind+ (:zmq_publish, :zmq_subscribe,
-    # :zmq_push, :zmq_pull, :zmq_xrep, :zmq_xreq, :zmq_req, :zmq_rep, :zmq_pair) bound or
-    # connected (+socket_ctype+ :bind or :connect) to one address or an Array of them. The
-    # route is returned and reachable as a method of the node. Options: topic_filter (a
-    # String prefix or a Regexp), message_class, send_hwm, recv_hwm, linger, identity,
-    # reconnect_ivl, reconnect_ivl_max, send_queue, request_timeout (seconds).
+    # Defines route +name+: a ZeroMQ socket of +kind+ (see ROUTE_KINDS) bound or connected
+    # (+socket_ctype+ :bind or :connect) to one address or an Array of them. The route is
+    # returned and reachable as a method of the node. Options: +message_class+ (received
+    # messages' class; DripDrop.default_message_class when not given), and core's route
+    # options: topic_filter (a String prefix or a Regexp), raw (true: frames untouched, for
+    # peers that do not speak DripDrop; or msg_format: :raw), send_hwm, recv_hwm, linger,
+    # identity, reconnect_ivl, reconnect_ivl_max, send_queue, request_timeout (seconds).
     def route(name, kind, address, socket_ctype = :bind, opts = {}, **kwopts)
+      route_full(nil, name, kind, address, socket_ctype, opts, **kwopts)
+    end
+
+    # +route+ for a nodelet (Nodelet#route calls it; nil: the node's own): the node's method
+    # for it is "#{nodelet.name}_#{name}", as in the original gem.
+    def route_full(nodelet, name, kind, address, socket_ctype = :bind, opts = {}, **kwopts)
       if socket_ctype.is_a?(Hash)
         opts = socket_ctype
         socket_ctype = :bind
       end
-      opts = opts.merge(kwopts)
-      name = name.to_sym
+      name = nodelet ? :"#{nodelet.name}_#{name}" : name.to_sym
       if respond_to?(name) && !@routing.key?(name)
         raise ArgumentError, "route name #{name} is taken by a method of #{self.class}"
       end
 
-      message_class = opts[:message_class] || Message
-      endpoints = @native.route(name.to_s, kind.to_s, Array(address).map(&:to_s),
-                                socket_ctype.to_s, opts)
-      route = Route.new(@native, name.to_s, kind.to_s, endpoints, message_class)
+      route = in_nodelet(nodelet) do
+        make_route(name.to_s, kind, address, socket_ctype, opts.merge(kwopts))
+      end
       @routing[name] = route
       define_singleton_method(name) { route }
       route
+    end
+
+    ROUTE_KINDS.each do |kind|
+      define_method(kind) do |address, socket_ctype = :bind, opts = {}, **kwopts|
+        if socket_ctype.is_a?(Hash)
+          opts = socket_ctype
+          socket_ctype = :bind
+        end
+        @unnamed_routes += 1
+        make_route("#{kind}-#{@unnamed_routes}", kind, address, socket_ctype, opts.merge(kwopts))
+      end
     end
 
     # Sends on the route named +route_name+ (see Route#send_message).
@@ -150,17 +193,18 @@ module DripDrop
       @routing.fetch(name.to_sym) { raise NoSuchRoute, %(no route named "#{name}") }
     end
 
-    # Sets up nodelet +name+ (an instance of +klass+, a DripDrop::Nodelet) unless the run
-    # list leaves it out: the block defines its routes, then its +run+ is called. Returns the
-    # nodelet, or nil when the run list left it out.
-    def nodelet(name, klass = Nodelet, &block)
-      made = nil
-      @native.nodelet(name.to_s, lambda {
-        made = klass.new(self, name.to_sym)
-        block&.call(made)
-        made.run
-      })
-      @nodelets[name.to_sym] = made if made
+    # Sets up nodelet +name+ unless the run list leaves it out (then it returns nil): an
+    # instance of +klass+ (a Node::Nodelet) made once, with +configure_args+ going to its
+    # +configure+, and reachable as a method of the node named +name+. Calls the block with
+    # the nodelet if given, else the nodelet's +action+; never its +run+, which is the app's
+    # to call. Routes it makes belong to it (node.stats names the nodelet of each route).
+    def nodelet(name, klass = Nodelet, *configure_args, &block)
+      name = name.to_sym
+      return nil if @run_list && !@run_list.include?(name)
+
+      made = @nodelets[name] ||= klass.new(self, name, *configure_args)
+      define_singleton_method(name) { made } unless respond_to?(name)
+      in_nodelet(made) { block ? block.call(made) : made.action }
       made
     end
 
@@ -212,22 +256,24 @@ module DripDrop
     # Starts a worker pool: bound at +address+ for remote workers
     # (worker_pool(:fetchers, 'tcp://0.0.0.0:2100', :bind)), with +local+ threads running
     # this node's tasks (worker_pool(:fetchers, local: 8)), or both (local first, spilling
-    # over). Options: placement (:local, :remote, :local_first), max_pending, heartbeat,
-    # liveness, max_attempts, no_worker_timeout (nil waits for ever), prefetch.
-    def worker_pool(name, address = nil, _socket_ctype = :bind, local: 0, **options)
+    # over). Options are core's pool options: local, placement (:local, :remote,
+    # :local_first; inferred from the address and local when not given), max_pending,
+    # heartbeat, liveness, max_attempts, no_worker_timeout (nil waits for ever), prefetch.
+    def worker_pool(name, address = nil, _socket_ctype = :bind, **options)
       name = name.to_s
-      register_class_tasks if local.positive?
-      endpoints = @native.worker_pool(name, options.merge(bind: address, local: local))
+      options[:bind] = address unless address.nil?
+      register_class_tasks
+      endpoints, local = @native.worker_pool(name, options)
       if local.positive?
-        @task_threads << [@native.task_queue,
-                          TaskThreads.start(@native.task_queue, @task_handlers, local, "dripdrop-#{name}")]
+        queue = @native.task_queue
+        @task_threads << [queue, TaskThreads.start(queue, @task_handlers, local, "dripdrop-#{name}")]
       end
       @pools[name] = Pool.new(@native, name, endpoints)
     end
 
-    # The worker pool named +name+.
+    # The worker pool named +name+; DripDrop::NoSuchPool if there is none.
     def pool(name)
-      @pools.fetch(name.to_s) { raise NoSuchRoute, %(no worker pool named "#{name}") }
+      @pools.fetch(name.to_s) { raise NoSuchPool, %(no worker pool named "#{name}") }
     end
 
     # Every route's (and pool's) counters, as a Hash.
@@ -241,8 +287,15 @@ module DripDrop
       @native.on_error(block)
     end
 
-    # The default error handler; subclasses may override it.
+    # The default error handler: the class's (see Node.error_handler); subclasses may
+    # override either.
     def error_handler(error)
+      self.class.error_handler(error)
+    end
+
+    # Prints class, message and backtrace. The original gem's error handler, shared by the
+    # nodes of a class.
+    def self.error_handler(error)
       warn error.full_message
     end
 
@@ -277,11 +330,38 @@ module DripDrop
 
     private
 
+    # Runs +action+ once, if there is one to run.
     def act
       return if @acted
 
       @acted = true
-      action
+      action if @block || method(:action).owner != Node
+    end
+
+    def make_route(name, kind, address, socket_ctype, opts)
+      opts = opts.transform_keys(&:to_sym)
+      message_class = opts.delete(:message_class) || DripDrop.default_message_class
+      endpoints, raw = @native.route(name, kind.to_s, Array(address).map(&:to_s),
+                                     socket_ctype.to_s, opts)
+      Route.new(@native, name, kind.to_s, endpoints, message_class, raw)
+    end
+
+    # Runs the block with what it makes belonging to +nodelet+ (nil: to none), in the core
+    # node's books.
+    def in_nodelet(nodelet, &block)
+      return yield if nodelet.nil? || @setting_up.equal?(nodelet)
+
+      outer = @setting_up
+      @setting_up = nodelet
+      begin
+        made = nil
+        ran = @native.nodelet(nodelet.name.to_s, -> { made = block.call })
+        raise Error, "nodelet #{nodelet.name} is not in the run list" unless ran
+
+        made
+      ensure
+        @setting_up = outer
+      end
     end
 
     # The class's tasks (Node.task) become this node's, for its local threads.

@@ -22,7 +22,8 @@ module DripDrop
     alias address endpoint
 
     # Runs task +task+ with +args+; the block gets the result. A task's exception arrives as
-    # DripDrop::RemoteError (its class, message and backtrace): passed to +errback+, or to a
+    # DripDrop::RemoteError (its class, message and backtrace), and any other failure
+    # (DripDrop::TimeoutError, DripDrop::Cancelled...) as itself: passed to +errback+, or to a
     # block taking (result, error), else raised into the node's on_error. Past the pool's
     # +max_pending+ raises DripDrop::Backpressure. Returns the task's id (for +cancel+).
     #
@@ -42,22 +43,20 @@ module DripDrop
 
     # Runs +task+ once per item of +items+ (any Enumerable, endless ones too), submitting
     # items only as results free room, so the producer goes exactly as fast as the workers
-    # and memory stays flat. The block gets (result, index) or (result, index, error) as
-    # each comes; +done+ is called after the last.
+    # and memory stays flat. The block gets each item's outcome as it comes:
+    #
+    #   { |index, result, error| }   three parameters (or a splat): every outcome, the error
+    #                                (nil on success) here
+    #   { |result, index| }          two, as this gem always had: results only
+    #   { |result| }                 one: results only
+    #
+    # With one or two parameters (or no block), a task's error goes to the node's on_error.
+    # An item the Enumerable cannot produce (it raises) ends the submitting: the items before
+    # it still run and come back, its exception goes to on_error. +done+ is called after the
+    # last outcome.
     def map(task, items, done: nil, &block)
-      on_result =
-        if block.nil?
-          ->(_index, _result, error) { raise error if error }
-        elsif block.arity >= 3 || block.arity < -1
-          ->(index, result, error) { block.call(result, index, error) }
-        else
-          lambda do |index, result, error|
-            raise error if error
-
-            block.call(result, index)
-          end
-        end
-      @native.pool_map(@name, task.to_s, items.to_enum(:each), on_result, done || -> {})
+      @native.pool_map(@name, task.to_s, items.to_enum(:each), Pool.item_handler(block),
+                       done || -> {})
     end
 
     # Gives up on a task (its block gets DripDrop::Cancelled); false if it finished.
@@ -70,20 +69,40 @@ module DripDrop
       @native.pool_stats(@name)
     end
 
+    # A defer's callback and errback as the engine calls them: (result, error).
     def self.result_handler(callback, errback)
-      if callback && (callback.arity >= 2 || callback.arity < -1)
-        callback
-      else
-        lambda do |result, error|
-          if error
-            raise error unless errback
+      return callback if callback && (callback.arity >= 2 || callback.arity < -1)
 
-            errback.call(error)
-          else
-            callback&.call(result)
-          end
+      lambda do |result, error|
+        if error
+          raise error unless errback
+
+          errback.call(error)
+        else
+          callback&.call(result)
         end
       end
+    end
+
+    # A map's block as the engine calls it: (index, result, error).
+    def self.item_handler(block)
+      count = block ? Pool.parameter_count(block) : 0
+      return block if count >= 3
+
+      lambda do |index, result, error|
+        raise error if error
+        return block&.call(result) if count < 2
+
+        block.call(result, index)
+      end
+    end
+
+    # How many arguments a block takes, a splat counting as any number.
+    def self.parameter_count(block)
+      kinds = block.parameters.map(&:first)
+      return Float::INFINITY if kinds.include?(:rest)
+
+      kinds.count { |kind| kind == :req || kind == :opt }
     end
   end
 end

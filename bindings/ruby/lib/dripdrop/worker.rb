@@ -1,6 +1,8 @@
 # frozen_string_literal: true
 
-require "etc"
+require "dripdrop/native"
+require "dripdrop/task"
+require "dripdrop/task_threads"
 
 module DripDrop
   # A worker process for a pool on any machine:
@@ -12,16 +14,17 @@ module DripDrop
   # Tasks run on +concurrency+ Ruby threads; heartbeats run on a Rust thread, so a long
   # task never makes the worker look dead.
   class Worker
-    def initialize(address, concurrency: nil, heartbeat: 1.0, liveness: 3, name: nil)
-      @concurrency = concurrency || Etc.nprocessors
-      @native = Native::Worker.new(Array(address).map(&:to_s), @concurrency, heartbeat.to_f,
-                                   liveness, name)
+    # Options are core's worker options: concurrency (tasks at once; the machine's CPUs when
+    # not given), heartbeat (seconds), liveness, reconnect_min, reconnect_max (seconds), name.
+    def initialize(address, **options)
+      @native = Native::Worker.new(Array(address).map(&:to_s), options)
+      @concurrency = @native.concurrency
       @handlers = {}
       @threads = nil
     end
 
-    # Registers a task: the block gets the task's arguments (and, if it takes two, a Hash
-    # with the task's :id, :attempt and :name).
+    # Registers a task: the block gets the task's arguments (and, if it takes two, the task:
+    # a DripDrop::Task).
     def task(name, &block)
       raise ArgumentError, "task needs a block" unless block
 

@@ -3,6 +3,7 @@
 //! lookup keeps the classes where Ruby users read them.
 
 use magnus::{prelude::*, Error, ExceptionClass, RArray, RModule, Ruby};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// `DripDrop::<name>`, an exception class defined in lib/dripdrop/error.rb.
 pub fn error_class(ruby: &Ruby, name: &str) -> Result<ExceptionClass, Error> {
@@ -44,4 +45,19 @@ pub fn to_rb_error(ruby: &Ruby, e: dripdrop::Error) -> Error {
 /// Maps a core result's error.
 pub fn rb_result<T>(ruby: &Ruby, r: Result<T, dripdrop::Error>) -> Result<T, Error> {
     r.map_err(|e| to_rb_error(ruby, e))
+}
+
+/// Runs `f`, a call into the engine from a Ruby method, turning a panic into a
+/// `DripDrop::Error` here: left to magnus, it would become Ruby's `fatal` and end the process.
+pub fn without_panic<T>(ruby: &Ruby, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        Err(error(
+            ruby,
+            "Error",
+            format!(
+                "internal error: {}",
+                dripdrop::panic_message(payload.as_ref())
+            ),
+        ))
+    })
 }

@@ -94,9 +94,55 @@ pub fn message_of(ruby: &Ruby, value: Value) -> Result<Message, Error> {
     ))
 }
 
+/// Whether the head names the message's class: under `msg_class` (the BERT-era original's
+/// `head[:msg_class]`) or `message_class` (its later versions).
+fn names_a_class(message: &Message) -> bool {
+    message.head_get("msg_class").is_some() || message.head_get("message_class").is_some()
+}
+
+/// A message received for a route (or decoded) whose message class is `class`. When the head
+/// names no class and `class` makes its messages as DripDrop::Message does (`direct`, which
+/// the Ruby layer works out once per route), it is an instance of `class` made here; else it
+/// is what `class.recreate_message({name:, head:, body:})` makes, as in the original gem: the
+/// class the head names (if it is `class` or a subclass) through its own `from_hash`.
+pub fn received(
+    ruby: &Ruby,
+    class: RClass,
+    direct: bool,
+    message: &Message,
+) -> Result<Value, Error> {
+    if direct && !names_a_class(message) {
+        return message_to_ruby(ruby, class, message);
+    }
+    let hash = ruby.hash_new();
+    hash.aset(
+        LazyId::get_inner_with(&NAME_KEY.0, ruby),
+        ruby.str_new(message.name()),
+    )?;
+    hash.aset(
+        LazyId::get_inner_with(&HEAD_KEY.0, ruby),
+        head_of(ruby, message)?,
+    )?;
+    hash.aset(
+        LazyId::get_inner_with(&BODY_KEY.0, ruby),
+        to_ruby(ruby, message.body())?,
+    )?;
+    class.funcall(LazyId::get_inner_with(&RECREATE, ruby), (hash,))
+}
+
+static RECREATE: LazyId = LazyId::new("recreate_message");
+
+fn head_of(ruby: &Ruby, message: &Message) -> Result<RHash, Error> {
+    let head = ruby.hash_new();
+    for (k, v) in message.head() {
+        head.aset(to_ruby(ruby, k)?, to_ruby(ruby, v)?)?;
+    }
+    Ok(head)
+}
+
 /// A core message as an instance of `class` (DripDrop::Message or a subclass), made without
 /// calling `initialize`, as `Marshal` does.
-pub fn message_to_ruby(ruby: &Ruby, class: RClass, message: &Message) -> Result<Value, Error> {
+fn message_to_ruby(ruby: &Ruby, class: RClass, message: &Message) -> Result<Value, Error> {
     let object: Value = class.obj_alloc()?;
     let object = RObject::from_value(object).ok_or_else(|| {
         error(
@@ -106,11 +152,7 @@ pub fn message_to_ruby(ruby: &Ruby, class: RClass, message: &Message) -> Result<
         )
     })?;
     object.ivar_set(ivar(ruby, &NAME), ruby.str_new(message.name()))?;
-    let head = ruby.hash_new();
-    for (k, v) in message.head() {
-        head.aset(to_ruby(ruby, k)?, to_ruby(ruby, v)?)?;
-    }
-    object.ivar_set(ivar(ruby, &HEAD), head)?;
+    object.ivar_set(ivar(ruby, &HEAD), head_of(ruby, message)?)?;
     object.ivar_set(ivar(ruby, &BODY), to_ruby(ruby, message.body())?)?;
     Ok(object.as_value())
 }
@@ -127,11 +169,17 @@ pub fn encode_message(ruby: &Ruby, message: Value) -> Result<RString, Error> {
     Ok(ruby.str_from_slice(&frame))
 }
 
-/// `DripDrop::Native.decode_message(class, frame)`: a frame as an instance of `class`.
-pub fn decode_message(ruby: &Ruby, class: RClass, frame: RString) -> Result<Value, Error> {
+/// `DripDrop::Native.decode_message(class, direct, frame)`: a frame as a message of `class`
+/// (see [`received`]).
+pub fn decode_message(
+    ruby: &Ruby,
+    class: RClass,
+    direct: bool,
+    frame: RString,
+) -> Result<Value, Error> {
     // SAFETY: decoding copies out of the bytes before any Ruby code runs.
     let message = rb_result(ruby, Message::decode(unsafe { frame.as_slice() }))?;
-    message_to_ruby(ruby, class, &message)
+    received(ruby, class, direct, &message)
 }
 
 /// `DripDrop::Native.encode(value)`: any value as BERT.

@@ -1,29 +1,43 @@
-//! What a node's callbacks share with the node object, and how they call Ruby.
+//! What a node's callbacks share with the node object: the lender through which they lend the
+//! loop's node to the methods they call (core's `Lender`), the Ruby values they hold, where
+//! their exceptions go, and how they call Ruby.
 
 use crate::errors::to_rb_error;
 use crate::retained::{Key, Retained};
-use dripdrop::{Node, NodeHandle};
+use dripdrop::{Lender, Node, NodeHandle};
 use magnus::{
     error::ErrorType, prelude::*, value::LazyId, ArgList, Error, Ruby, TryConvert, Value,
 };
 use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+
+/// The context of the error core reports for a `map` item that could not be read; the Ruby
+/// exception itself waits in `Shared::item_errors`.
+const MAP_ITEM: &str = "map item";
 
 pub struct Shared {
     /// Stops the loop when a callback hits a fatal error.
     handle: NodeHandle,
-    /// The node a callback is running with (the loop's own `&mut Node`), lent to the methods
-    /// the callback calls; null outside callbacks.
-    pub active: Cell<*mut Node>,
+    lender: Lender,
+    /// A method of the node holds it and has lent it to no callback since: Ruby code that
+    /// runs inside that method without a callback (a `map`'s Enumerator) must not reach the
+    /// node, which the method is using.
+    in_method: Cell<bool>,
     pub retained: Retained,
-    pub on_error: Cell<Option<Key>>,
+    /// Timers' blocks by timer id, until cancelled or fired for the last time.
+    timers: RefCell<HashMap<u64, Key>>,
+    on_error: Cell<Option<Key>>,
     /// What must end `run`: an exception that is not a StandardError (Interrupt, SystemExit)
     /// or a jump (Thread#kill, Timeout's throw). Its exception stays retained until raised.
     fatal: RefCell<Option<(Error, Option<Key>)>>,
+    /// The exceptions of `map` items, in the order core reports them (None: a fatal one,
+    /// handled already), so `on_error` gets the Ruby exception with its class and backtrace.
+    item_errors: RefCell<VecDeque<Option<Key>>>,
 }
 
 /// Whether `e` must stop the loop rather than go to `on_error`: what a `rescue => e` would
 /// not catch.
-fn is_fatal(ruby: &Ruby, e: &Error) -> bool {
+pub fn is_fatal(ruby: &Ruby, e: &Error) -> bool {
     match e.error_type() {
         ErrorType::Jump(_) => true,
         ErrorType::Exception(x) => !x.is_kind_of(ruby.exception_standard_error()),
@@ -42,15 +56,56 @@ pub fn exception_of(e: Error) -> Result<Value, Error> {
     }
 }
 
+/// Marks the node as held by a method until dropped.
+pub struct InMethod<'a>(&'a Cell<bool>);
+
+impl Drop for InMethod<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
+}
+
 impl Shared {
-    pub fn new(handle: NodeHandle) -> Self {
+    pub fn new(handle: NodeHandle, lender: Lender) -> Self {
         Shared {
             handle,
-            active: Cell::new(std::ptr::null_mut()),
+            lender,
+            in_method: Cell::new(false),
             retained: Retained::default(),
+            timers: RefCell::new(HashMap::new()),
             on_error: Cell::new(None),
             fatal: RefCell::new(None),
+            item_errors: RefCell::new(VecDeque::new()),
         }
+    }
+
+    /// Marks the node as held by a method; None if a method holds it already.
+    pub fn enter_method(&self) -> Option<InMethod<'_>> {
+        (!self.in_method.replace(true)).then_some(InMethod(&self.in_method))
+    }
+
+    /// Keeps timer `id`'s block until `forget_timer`.
+    pub fn remember_timer(&self, id: u64, key: Key) {
+        self.timers.borrow_mut().insert(id, key);
+    }
+
+    /// Lets timer `id`'s block go.
+    pub fn forget_timer(&self, id: u64) {
+        let key = self.timers.borrow_mut().remove(&id);
+        if let Some(key) = key {
+            self.retained.forget(key);
+        }
+    }
+
+    /// Lets every retained value go (the node closed).
+    pub fn clear(&self) {
+        self.timers.borrow_mut().clear();
+        self.retained.clear();
+    }
+
+    /// Sets the block that gets callbacks' exceptions; returns the one it replaces.
+    pub fn set_on_error(&self, key: Key) -> Option<Key> {
+        self.on_error.replace(Some(key))
     }
 
     /// Keeps the first fatal error for `run` to raise.
@@ -70,22 +125,30 @@ impl Shared {
         Some(e)
     }
 
-    /// Runs `f` (a call into Ruby) with the loop's node lent to the node object. An
-    /// exception goes to `on_error` (default: printed); a fatal one stops the loop.
+    /// Runs `f` (a call into Ruby) with the loop's node lent to the node object's methods,
+    /// and returns what it returned.
+    pub fn lend<T>(&self, node: &mut Node, f: impl FnOnce() -> T) -> T {
+        let outer = self.in_method.replace(false);
+        let out = self.lender.lend(node, f);
+        self.in_method.set(outer);
+        out
+    }
+
+    /// Runs callback `f` with the node lent. An exception goes to `on_error` (default:
+    /// printed); a fatal one stops the loop.
     pub fn invoke(&self, node: &mut Node, f: impl FnOnce(&Ruby) -> Result<(), Error>) {
         let Ok(ruby) = Ruby::get() else { return };
-        let previous = self.active.replace(node as *mut Node);
-        if let Err(e) = f(&ruby) {
-            self.report(&ruby, e);
-        }
-        self.active.set(previous);
+        self.lend(node, || {
+            if let Err(e) = f(&ruby) {
+                self.report(&ruby, e);
+            }
+        });
     }
 
     /// Passes an exception to `on_error`, or stops the loop with a fatal one.
     pub fn report(&self, ruby: &Ruby, e: Error) {
         if is_fatal(ruby, &e) {
-            self.set_fatal(e);
-            self.handle.stop();
+            self.stop_with(e);
             return;
         }
         let handler = self
@@ -98,17 +161,75 @@ impl Shared {
         });
         if let Err(inner) = outcome {
             if is_fatal(ruby, &inner) {
-                self.set_fatal(inner);
-                self.handle.stop();
+                self.stop_with(inner);
             } else if let Ok(exception) = exception_of(inner) {
                 let _ = print_exception(exception);
             }
         }
     }
 
-    /// Calls `on_error` with a core error (a frame that did not decode...).
+    fn stop_with(&self, fatal: Error) {
+        self.set_fatal(fatal);
+        self.handle.stop();
+    }
+
+    /// Calls `on_error` with an error core reports (a frame that did not decode, a `map`
+    /// item that could not be read...).
     pub fn report_core(&self, node: &mut Node, e: &dripdrop::Error) {
-        self.invoke(node, |ruby| Err(to_rb_error(ruby, e.clone())));
+        let item = match e {
+            dripdrop::Error::Callback { context, .. } if context == MAP_ITEM => {
+                self.item_errors.borrow_mut().pop_front()
+            }
+            _ => None,
+        };
+        self.invoke(node, |ruby| match item {
+            Some(Some(key)) => match self
+                .retained
+                .take(ruby, key)
+                .and_then(magnus::Exception::from_value)
+            {
+                Some(exception) => Err(exception.into()),
+                None => Ok(()),
+            },
+            // A fatal exception: `run` raises it.
+            Some(None) => Ok(()),
+            None => Err(to_rb_error(ruby, e.clone())),
+        });
+    }
+
+    /// The error core reports for a `map` item whose Enumerator raised `e` (or that could not
+    /// be converted); the exception itself is kept for `report_core`. A fatal one stops the
+    /// loop instead.
+    pub fn item_error(&self, ruby: &Ruby, e: Error) -> dripdrop::Error {
+        let message = e.to_string();
+        let kept = if is_fatal(ruby, &e) {
+            self.stop_with(e);
+            None
+        } else {
+            exception_of(e).ok().map(|x| self.retained.keep(x))
+        };
+        self.item_errors.borrow_mut().push_back(kept);
+        dripdrop::Error::Callback {
+            context: MAP_ITEM.into(),
+            message,
+        }
+    }
+
+    /// Calls a retained block that may run again (if it is still there: a cancelled timer's
+    /// is not).
+    pub fn call_kept<A: ArgList>(&self, ruby: &Ruby, key: Key, args: A) -> Result<(), Error> {
+        match self.retained.get(ruby, key) {
+            Some(block) => call(ruby, block, args),
+            None => Ok(()),
+        }
+    }
+
+    /// Calls a one-shot retained block, letting it go.
+    pub fn call_once<A: ArgList>(&self, ruby: &Ruby, key: Key, args: A) -> Result<(), Error> {
+        match self.retained.take(ruby, key) {
+            Some(block) => call(ruby, block, args),
+            None => Ok(()),
+        }
     }
 }
 

@@ -3,7 +3,8 @@
 
 use crate::convert::{from_ruby, to_ruby};
 use crate::gvl;
-use crate::shared::call_for;
+use crate::shared::{call_for, is_fatal};
+use crate::task::RbTask;
 use dripdrop::pool::{HostJob, HostQueue, Next, TaskError};
 use magnus::{error::ErrorType, prelude::*, Error, RHash, Ruby, Value};
 use std::sync::Arc;
@@ -62,15 +63,6 @@ fn class_name(class: Value) -> Option<String> {
         .flatten()
 }
 
-/// What `rescue => e` would not catch: such an error ends the serving thread.
-fn is_fatal(ruby: &Ruby, e: &Error) -> bool {
-    match e.error_type() {
-        ErrorType::Jump(_) => true,
-        ErrorType::Exception(x) => !x.is_kind_of(ruby.exception_standard_error()),
-        ErrorType::Error(..) => false,
-    }
-}
-
 fn run(ruby: &Ruby, handlers: RHash, job: &HostJob) -> Result<Value, Error> {
     let handler: Option<Value> = handlers.get(ruby.str_new(job.context.name()));
     let Some(handler) = handler else {
@@ -83,10 +75,7 @@ fn run(ruby: &Ruby, handlers: RHash, job: &HostJob) -> Result<Value, Error> {
     let arity: i64 = handler.funcall("arity", ())?;
     // Two parameters, or one and a splat: the handler wants the task too.
     if !(-1..=1).contains(&arity) {
-        let task = ruby.hash_new();
-        task.aset(ruby.to_symbol("id"), job.context.id())?;
-        task.aset(ruby.to_symbol("attempt"), job.context.attempt())?;
-        task.aset(ruby.to_symbol("name"), job.context.name())?;
+        let task = ruby.obj_wrap(RbTask::new(job.context.clone()));
         call_for(ruby, handler, (args, task))
     } else {
         call_for(ruby, handler, (args,))
@@ -95,8 +84,9 @@ fn run(ruby: &Ruby, handlers: RHash, job: &HostJob) -> Result<Value, Error> {
 
 impl RbTaskQueue {
     /// Runs jobs until the queue closes, on this (Ruby) thread: `handlers` maps task names
-    /// (Strings) to callables; one that takes two arguments also gets the task (id, attempt,
-    /// name). The GVL is released while waiting.
+    /// (Strings) to callables; one that takes two arguments also gets the task, a
+    /// `DripDrop::Task`. The GVL is released while waiting. An exception that `rescue => e`
+    /// would not catch fails its task and ends the thread.
     fn serve(ruby: &Ruby, rb_self: &Self, handlers: RHash) -> Result<(), Error> {
         loop {
             let queue = &rb_self.queue;

@@ -1,15 +1,15 @@
 //! `DripDrop::Native::Worker`: a worker process's connection to a pool, run on a Rust thread
 //! (its I/O thread: heartbeats never wait for Ruby) while Ruby threads serve its task queue.
 
-use crate::errors::{error, rb_result};
+use crate::errors::{error, rb_result, to_rb_error};
 use crate::gvl;
-use crate::options::seconds;
+use crate::options::{named, seconds};
 use crate::tasks::RbTaskQueue;
 use dripdrop::pool::HostQueue;
 use dripdrop::{Worker, WorkerHandle, WorkerOptions};
 use magnus::{
-    gc, prelude::*, typed_data::Obj, value::Opaque, DataTypeFunctions, Error, Ruby, TypedData,
-    Value,
+    gc, prelude::*, typed_data::Obj, value::Opaque, DataTypeFunctions, Error, RHash, Ruby,
+    TypedData, Value,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 #[derive(TypedData)]
 #[magnus(class = "DripDrop::Native::Worker", mark)]
 pub struct RbWorker {
+    /// Tasks it runs at once: the number of Ruby threads to serve its queue.
+    concurrency: usize,
     worker: Mutex<Option<Worker>>,
     handle: WorkerHandle,
     queue: Opaque<Value>,
@@ -46,28 +48,18 @@ fn poisoned(ruby: &Ruby) -> Error {
 }
 
 impl RbWorker {
-    /// `Native::Worker.new(addresses, concurrency, heartbeat, liveness, name)`.
-    fn new(
-        ruby: &Ruby,
-        addresses: Vec<String>,
-        concurrency: usize,
-        heartbeat: f64,
-        liveness: u32,
-        name: Option<String>,
-    ) -> Result<Self, Error> {
-        let options = WorkerOptions {
-            heartbeat: seconds(ruby, heartbeat)?,
-            liveness,
-            name,
-            concurrency,
-            ..WorkerOptions::default()
-        };
+    /// `Native::Worker.new(addresses, options)`: core's worker options by name.
+    fn new(ruby: &Ruby, addresses: Vec<String>, options: Option<RHash>) -> Result<Self, Error> {
+        let options =
+            WorkerOptions::from_named(named(ruby, options)?).map_err(|e| to_rb_error(ruby, e))?;
+        let concurrency = options.concurrency;
         let addresses: Vec<&str> = addresses.iter().map(String::as_str).collect();
         let worker = rb_result(ruby, Worker::new(&addresses, options))?;
         let queue = RbTaskQueue::new();
         let host_queue = queue.host_queue();
         let queue = ruby.obj_wrap(queue);
         Ok(RbWorker {
+            concurrency,
             host_queue,
             handle: worker.handle(),
             worker: Mutex::new(Some(worker)),
@@ -85,6 +77,10 @@ impl RbWorker {
             .ok_or_else(|| error(ruby, "Error", "the worker already runs"))?;
         worker.host_task(&name, &queue.host_queue());
         Ok(())
+    }
+
+    fn concurrency(&self) -> usize {
+        self.concurrency
     }
 
     /// The queue its Ruby threads serve.
@@ -157,7 +153,8 @@ impl RbWorker {
 pub fn define(ruby: &Ruby, native: &magnus::RModule) -> Result<(), Error> {
     use magnus::{function, method};
     let class = native.define_class("Worker", ruby.class_object())?;
-    class.define_singleton_method("new", function!(RbWorker::new, 5))?;
+    class.define_singleton_method("new", function!(RbWorker::new, 2))?;
+    class.define_method("concurrency", method!(RbWorker::concurrency, 0))?;
     class.define_method("task", method!(RbWorker::task, 1))?;
     class.define_method("queue", method!(RbWorker::queue, 0))?;
     class.define_method("start", method!(RbWorker::start, 0))?;
