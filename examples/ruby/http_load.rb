@@ -175,7 +175,7 @@ module HttpLoad
     puts "control listening on #{pool.endpoint}"
     $stdout.flush
 
-    on_result = lambda do |result, _index, error|
+    on_result = lambda do |_index, result, error|
       if error
         failed << error.message
         next
