@@ -4,9 +4,9 @@ require_relative "test_helper"
 require_relative "support/cross_language"
 
 # Ruby beside Python and Rust: messages both ways between a Ruby and a Python node, every
-# value arriving as DESIGN.md maps it; a Ruby xreq answered by the Rust xreq_xrep example; a
-# Ruby pool served by a Rust and by a Python worker; a Python pool served by a Rust and a Ruby
-# worker at once.
+# value arriving as docs/design.md ("Values") maps it; a Ruby xreq answered by the Rust
+# xreq_xrep example; a Ruby pool served by a Rust and by a Python worker; a Python pool served
+# by a Rust and a Ruby worker at once.
 class CrossLanguageTest < Minitest::Test
   include DripDropTest
   include CrossLanguage
@@ -104,7 +104,7 @@ class CrossLanguageTest < Minitest::Test
     }
   end
 
-  # How Python must see ruby_values (DESIGN.md, "Wire format").
+  # How Python must see ruby_values (docs/design.md, "Values").
   PYTHON_VIEW = {
     "int" => ["int", "42"],
     "negative" => ["int", "-7"],

@@ -1,6 +1,6 @@
-//! Ruby values to BERT `Value`s and back, as DESIGN.md maps them (and as the `bert` gem
-//! does): nil, true/false, Integer (bignums too), Float, String (a binary reads back UTF-8
-//! tagged when it is valid UTF-8, else binary), Symbol, Array, DripDrop::Tuple (and
+//! Ruby values to BERT `Value`s and back, as docs/design.md ("Values") maps them (and as the
+//! `bert` gem does): nil, true/false, Integer (bignums too), Float, String (a binary reads
+//! back UTF-8 tagged when it is valid UTF-8, else binary), Symbol, Array, DripDrop::Tuple (and
 //! BERT::Tuple when that gem is loaded), Hash, Time and Regexp.
 
 use crate::errors::error;
