@@ -931,9 +931,9 @@ dd_status dd_node_on_frames(dd_node *node,
                             dd_free_cb userdata_free);
 
 /**
- * Sends `count` frames on a raw route as one message, frame `i` being `lens[i]` bytes at
- * `frames[i]` (copied; NULL is fine for a frame of length 0). Never blocks: a full route
- * refuses with `DD_ERR_BACKPRESSURE`.
+ * Sends `count` frames (at least one) on a raw route as one message, frame `i` being
+ * `lens[i]` bytes at `frames[i]` (copied; NULL is fine for a frame of length 0). Never
+ * blocks: a full route refuses with `DD_ERR_BACKPRESSURE`.
  */
 dd_status dd_node_send_frames(dd_node *node,
                               const char *route,

@@ -115,6 +115,8 @@ static void check_raw_routes(void) {
            DD_ERR_WRONG_KIND, "msg_format raw");
     expect("frames with NULL lengths", dd_node_send_frames(node, "raw_out", frames, NULL, 1), DD_ERR_NULL,
            "lens is NULL");
+    expect("a message of no frames", dd_node_send_frames(node, "raw_out", NULL, NULL, 0), DD_ERR_INVALID_ARGUMENT,
+           "at least one frame");
     dd_message_free(msg);
     dd_node_free(node);
 }

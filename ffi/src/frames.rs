@@ -4,7 +4,7 @@
 //! it is.
 
 use crate::callback::{dd_free_cb, Userdata};
-use crate::guard::{byte_range, callback, guard, items, text};
+use crate::guard::{byte_range, callback, guard, invalid, items, text};
 use crate::node::{dd_node, with_node, NodeLoan};
 use crate::status::dd_status;
 use std::ffi::{c_char, c_void};
@@ -56,9 +56,9 @@ pub extern "C" fn dd_node_on_frames(
     })
 }
 
-/// Sends `count` frames on a raw route as one message, frame `i` being `lens[i]` bytes at
-/// `frames[i]` (copied; NULL is fine for a frame of length 0). Never blocks: a full route
-/// refuses with `DD_ERR_BACKPRESSURE`.
+/// Sends `count` frames (at least one) on a raw route as one message, frame `i` being
+/// `lens[i]` bytes at `frames[i]` (copied; NULL is fine for a frame of length 0). Never
+/// blocks: a full route refuses with `DD_ERR_BACKPRESSURE`.
 #[no_mangle]
 pub extern "C" fn dd_node_send_frames(
     node: *mut dd_node,
@@ -69,6 +69,10 @@ pub extern "C" fn dd_node_send_frames(
 ) -> dd_status {
     guard(|| {
         let route = text(route, "route")?;
+        // ZeroMQ has no message of no frames: core would count one sent and send nothing.
+        if count == 0 {
+            return Err(invalid("a message needs at least one frame"));
+        }
         let data = items(frames, count, "frames")?;
         let lens = items(lens, count, "lens")?;
         let copies = data
