@@ -291,3 +291,20 @@ fn raw_and_dripdrop_calls_do_not_mix() {
     wrong(node.send_request("raw_out", &message, |_, _| {}));
     wrong(node.send_frames("raw_in", vec![b"x".to_vec()]));
 }
+
+#[test]
+fn a_raw_message_of_no_frames_is_refused_and_not_counted() {
+    let mut node = Node::new().unwrap();
+    node.route_with(
+        "out",
+        RouteKind::Push,
+        &["tcp://127.0.0.1:*"],
+        Mode::Bind,
+        raw(),
+    )
+    .unwrap();
+    let error = node.send_frames("out", Vec::new()).unwrap_err();
+    assert_eq!(error.class_name(), "InvalidArgument");
+    let stats = node.get_route("out").unwrap().stats();
+    assert_eq!((stats.messages_out, stats.queue_depth), (0, 0));
+}

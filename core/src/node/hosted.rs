@@ -104,17 +104,29 @@ impl HostedNode {
                 "the node is in use by the call that called this one".into(),
             ));
         }
+        // Free again when `f` returns or unwinds.
+        struct Release<'a>(&'a Cell<bool>);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                self.0.set(false);
+            }
+        }
+        let _release = Release(&self.busy);
         // SAFETY: the loop does not run and no other `with` holds the node (`busy`), so this
         // is the only reference; `HostedNode` is not `Sync`, so no other thread races here.
-        let out = f(unsafe { &mut *self.node.get() });
-        self.busy.set(false);
-        Ok(out)
+        Ok(f(unsafe { &mut *self.node.get() }))
+    }
+
+    /// Whether something holds the node now: the loop, a `with`, or a callback's loan. A skin
+    /// refuses to drop its node then.
+    pub fn is_in_use(&self) -> bool {
+        self.running.get() || self.busy.get() || !self.lender.lent().is_null()
     }
 
     /// Runs the loop (see [`Node::run_with`]); the node's callbacks must lend it through
     /// [`HostedNode::lender`] to reach it. `Err(WrongThread)` if it runs already.
     pub fn run_with(&self, around_wait: &mut dyn FnMut(&mut dyn FnMut())) -> Result<(), Error> {
-        if self.running.get() || self.busy.get() || !self.lender.lent().is_null() {
+        if self.is_in_use() {
             return Err(Error::WrongThread("the node's loop runs already".into()));
         }
         self.running.set(true);
@@ -167,5 +179,16 @@ mod tests {
         );
         let nested = hosted.with(|_| hosted.with(|_| ()));
         assert!(matches!(nested, Ok(Err(Error::WrongThread(_)))));
+    }
+
+    #[test]
+    fn a_panic_inside_with_leaves_the_node_free() {
+        let hosted = HostedNode::new(Node::new().unwrap());
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            hosted.with(|_| panic!("a host method failed"))
+        }));
+        assert!(unwound.is_err());
+        assert!(!hosted.is_in_use());
+        assert!(hosted.with(|_| ()).is_ok());
     }
 }

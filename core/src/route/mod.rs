@@ -185,6 +185,12 @@ impl Route {
         if !abilities.sends && !abilities.answers {
             return Err(self.wrong_kind("send_frames on a route that does not send"));
         }
+        if frames.is_empty() {
+            return Err(Error::InvalidArgument(format!(
+                "route {}: a message needs at least one frame",
+                self.name
+            )));
+        }
         self.io.send_frames(frames, &mut self.stats)
     }
 
