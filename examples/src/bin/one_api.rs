@@ -2,6 +2,7 @@
 //! in Rust. It prints four JSON lines that must equal examples/one_api/expected.txt, as the
 //! C, Ruby and Python versions' must: the cross-language test compares them.
 
+use clap::Parser;
 use dripdrop::{Error, Node, PoolOptions, TaskError, Value};
 use std::cell::RefCell;
 use std::process::ExitCode;
@@ -11,7 +12,16 @@ use std::time::{Duration, Instant};
 /// The most a step may take before the program gives up on it.
 const STEP_LIMIT: Duration = Duration::from_secs(30);
 
+/// The scenario every DripDrop language runs the same way (examples/one_api/README.md): an
+/// unknown pool, a task error without an errback, a map with an item that cannot be read,
+/// cancel by id. Prints one JSON line per step.
+#[derive(Debug, Parser)]
+#[command(name = "one_api")]
+struct Args {}
+
 fn main() -> ExitCode {
+    // No flags: clap gives --help and refuses anything else.
+    Args::parse();
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
