@@ -5,6 +5,8 @@ mod convert;
 mod errors;
 mod message;
 mod node;
+mod options;
+mod task;
 mod tasks;
 mod worker;
 
@@ -17,6 +19,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<node::PyResponse>()?;
     m.add_class::<node::PyNodeHandle>()?;
     m.add_class::<tasks::PyTaskQueue>()?;
+    m.add_class::<task::PyTask>()?;
     m.add_class::<worker::PyWorker>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -1,7 +1,7 @@
 //! `dripdrop.Message`: name, head, body; `encode` and `decode`.
 
 use crate::convert::{from_py, to_py};
-use crate::errors::py_result;
+use crate::errors::{catching, py_result};
 use dripdrop::Value;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -23,14 +23,16 @@ impl PyMessage {
         head: Option<&Bound<'_, PyAny>>,
         body: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let mut inner = py_result(py, dripdrop::Message::new(name))?;
-        if let Some(head) = head.filter(|h| !h.is_none()) {
-            py_result(py, inner.set_head(from_py(head)?))?;
-        }
-        if let Some(body) = body {
-            inner.set_body(from_py(body)?);
-        }
-        Ok(PyMessage { inner })
+        catching(py, "Message()", || {
+            let mut inner = py_result(py, dripdrop::Message::new(name))?;
+            if let Some(head) = head.filter(|h| !h.is_none()) {
+                py_result(py, inner.set_head(from_py(head)?))?;
+            }
+            if let Some(body) = body {
+                inner.set_body(from_py(body)?);
+            }
+            Ok(PyMessage { inner })
+        })
     }
 
     #[getter]
@@ -40,52 +42,66 @@ impl PyMessage {
 
     #[getter]
     fn head<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &Value::Dict(self.inner.head().to_vec()))
+        catching(py, "Message.head", || {
+            to_py(py, &Value::Dict(self.inner.head().to_vec()))
+        })
     }
 
     #[setter]
     fn set_head(&mut self, py: Python<'_>, head: &Bound<'_, PyAny>) -> PyResult<()> {
-        py_result(py, self.inner.set_head(from_py(head)?))
+        catching(py, "Message.head", || {
+            py_result(py, self.inner.set_head(from_py(head)?))
+        })
     }
 
     #[getter]
     fn body<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, self.inner.body())
+        catching(py, "Message.body", || to_py(py, self.inner.body()))
     }
 
     #[setter]
     fn set_body(&mut self, body: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.inner.set_body(from_py(body)?);
-        Ok(())
+        catching(body.py(), "Message.body", || {
+            self.inner.set_body(from_py(body)?);
+            Ok(())
+        })
     }
 
     /// The message's frame: BERT of `{name, head, body}`.
     fn encode<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let frame = py_result(py, self.inner.encode())?;
-        Ok(PyBytes::new(py, &frame))
+        catching(py, "Message.encode", || {
+            let frame = py_result(py, self.inner.encode())?;
+            Ok(PyBytes::new(py, &frame))
+        })
     }
 
     /// Reads a message frame (safe on hostile input); `DecodeError` if it is not one.
     #[staticmethod]
     fn decode(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
-        let inner = py_result(py, dripdrop::Message::decode(data))?;
-        Ok(PyMessage { inner })
+        catching(py, "Message.decode", || {
+            let inner = py_result(py, dripdrop::Message::decode(data))?;
+            Ok(PyMessage { inner })
+        })
     }
 
     /// The message as a dict `{"name", "head", "body"}` (the original gem's `to_hash`).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let dict = PyDict::new(py);
-        dict.set_item("name", self.inner.name())?;
-        dict.set_item("head", self.head(py)?)?;
-        dict.set_item("body", self.body(py)?)?;
-        Ok(dict)
+        catching(py, "Message.to_dict", || {
+            let dict = PyDict::new(py);
+            dict.set_item("name", self.inner.name())?;
+            dict.set_item("head", self.head(py)?)?;
+            dict.set_item("body", self.body(py)?)?;
+            Ok(dict)
+        })
     }
 
     /// A message from a dict with `name`, and optionally `head` and `body`.
     #[staticmethod]
     fn from_dict(py: Python<'_>, dict: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let inner = py_result(py, dripdrop::Message::from_value(from_py(dict)?))?;
-        Ok(PyMessage { inner })
+        catching(py, "Message.from_dict", || {
+            let inner = py_result(py, dripdrop::Message::from_value(from_py(dict)?))?;
+            Ok(PyMessage { inner })
+        })
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {

@@ -2,6 +2,8 @@
 //! (`TaskQueue.serve`), since Python may only be called from threads Python made.
 
 use crate::convert::{from_py, to_py};
+use crate::errors::catching;
+use crate::task::PyTask;
 use dripdrop::pool::{HostQueue, Next, TaskError};
 use dripdrop::Value;
 use pyo3::prelude::*;
@@ -19,15 +21,9 @@ pub struct PyTaskQueue {
 const CLOSE_CHECK: Duration = Duration::from_millis(100);
 
 impl PyTaskQueue {
-    pub fn new() -> PyTaskQueue {
-        PyTaskQueue {
-            queue: Arc::new(HostQueue::default()),
-        }
-    }
-
-    /// The queue itself, to register tasks on (`Node::host_task`, `Worker::host_task`).
-    pub fn queue(&self) -> &Arc<HostQueue> {
-        &self.queue
+    /// Python's side of `queue`, which a node or worker hands its Python tasks' jobs to.
+    pub fn serving(queue: Arc<HostQueue>) -> PyTaskQueue {
+        PyTaskQueue { queue }
     }
 }
 
@@ -54,9 +50,20 @@ fn task_error(py: Python<'_>, e: PyErr) -> TaskError {
 #[pymethods]
 impl PyTaskQueue {
     /// Runs jobs until the queue closes, on this (Python) thread: `handlers` maps task names
-    /// to callables; a callable that takes two arguments also gets the task (its id and
-    /// attempt). The GIL is released while waiting.
+    /// to callables; a callable whose `__dripdrop_takes_task__` is true also gets the `Task`.
+    /// What a handler raises is the task's error. The GIL is released while waiting.
     fn serve(&self, py: Python<'_>, handlers: &Bound<'_, PyDict>) -> PyResult<()> {
+        catching(py, "TaskQueue.serve", || self.serve_jobs(py, handlers))
+    }
+
+    /// Ends `serve` on every thread (within a tenth of a second) once no job is waiting.
+    fn close(&self) {
+        self.queue.close();
+    }
+}
+
+impl PyTaskQueue {
+    fn serve_jobs(&self, py: Python<'_>, handlers: &Bound<'_, PyDict>) -> PyResult<()> {
         loop {
             let queue = &self.queue;
             let job = match py.detach(|| queue.next(CLOSE_CHECK)) {
@@ -77,10 +84,7 @@ impl PyTaskQueue {
                             .and_then(|v| v.extract())
                             .unwrap_or(false);
                         let out = if wants_task {
-                            let task = PyDict::new(py);
-                            task.set_item("id", job.context.id())?;
-                            task.set_item("attempt", job.context.attempt())?;
-                            task.set_item("name", job.context.name())?;
+                            let task = PyTask::new(job.context.clone());
                             handler.call1((args, task))?
                         } else {
                             handler.call1((args,))?
@@ -92,10 +96,5 @@ impl PyTaskQueue {
             };
             job.finish(result);
         }
-    }
-
-    /// Ends `serve` on every thread (within a tenth of a second) once no job is waiting.
-    fn close(&self) {
-        self.queue.close();
     }
 }

@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import traceback
 
 import pytest
 
@@ -36,6 +37,23 @@ def test_defer_with_callbacks_and_futures(node):
     assert future.result() == "via future"
 
 
+def test_a_defer_error_with_a_callback_but_no_errback_goes_to_on_error(node):
+    errors, results = [], []
+    node.on_error(errors.append)
+    futures = [
+        node.defer(lambda: 1 / 0, callback=results.append),
+        node.defer(lambda: 1 / 0),
+        node.defer(lambda: "fine", callback=results.append),
+    ]
+    assert all(isinstance(f, dripdrop.Future) for f in futures)
+    node.every(0.005, lambda: all(f.done() for f in futures) and node.stop())
+    run(node)
+    assert [type(e) for e in errors] == [ZeroDivisionError]
+    assert results == ["fine"]
+    assert all(isinstance(f.exception(), ZeroDivisionError) for f in futures[:2])
+    assert futures[2].result() == "fine"
+
+
 def test_an_exception_in_a_callback_goes_to_on_error_and_the_loop_goes_on(node):
     errors = []
     node.on_error(errors.append)
@@ -47,6 +65,35 @@ def test_an_exception_in_a_callback_goes_to_on_error_and_the_loop_goes_on(node):
     node.after(0.02, node.stop)
     run(node)
     assert len(errors) == 1 and isinstance(errors[0], KeyError)
+
+
+def test_an_exception_in_a_callback_is_counted_and_keeps_its_traceback(node):
+    errors = []
+    node.on_error(errors.append)
+
+    def deep():
+        raise ValueError("from deep down")
+
+    node.next_tick(deep)
+    node.after(0.02, node.stop)
+    run(node)
+    assert isinstance(errors[0], ValueError)
+    assert "deep" in [frame.name for frame in traceback.extract_tb(errors[0].__traceback__)]
+    assert node.stats()["errors"] == 1
+
+
+def test_an_idle_loop_has_no_timer_of_its_own(node):
+    seen = []
+    node.next_tick(lambda: (seen.append(node.stats()["timers"]), node.stop()))
+    run(node)  # which sets one safety timer
+    assert seen == [1]
+
+
+def test_node_options_are_read_by_the_engine():
+    assert dripdrop.Node(defer_threads=3)._defer_threads() == 3
+    assert dripdrop.Node()._defer_threads() > 3
+    with pytest.raises(dripdrop.InvalidArgument, match="stop_linger"):
+        dripdrop.Node(stop_linger=-1)
 
 
 def test_a_subclass_sets_itself_up_in_action():
@@ -100,6 +147,35 @@ def test_ctrl_c_stops_run_with_keyboard_interrupt():
     )
     try:
         assert child.stdout.readline().strip() == "running"
+        child.send_signal(signal.SIGINT)
+        out, _ = child.communicate(timeout=10)
+    finally:
+        child.kill()
+    assert "interrupted" in out
+    assert child.returncode == 0
+
+
+def test_ctrl_c_stops_run_while_python_task_threads_wait():
+    script = textwrap.dedent(
+        """
+        import dripdrop
+        node = dripdrop.Node()
+
+        @node.task
+        def nothing(args):
+            return None
+
+        node.worker_pool("p", local=4)
+        node.next_tick(lambda: print("running", node.stats()["timers"], flush=True))
+        try:
+            node.run()
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+        """
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "running 0"
         child.send_signal(signal.SIGINT)
         out, _ = child.communicate(timeout=10)
     finally:

@@ -139,3 +139,55 @@ def test_route_errors_are_dripdrop_errors(node):
     out.send_message(Message("queued"))
     with pytest.raises(dripdrop.Backpressure):
         out.send_message(Message("refused"))
+
+
+def test_raw_push_pull_carries_frames_untouched(node):
+    out = node.route("out", "zmq_push", ANY, raw=True)
+    inbox = node.route("in", "zmq_pull", out.endpoint, "connect", msg_format="raw")
+    got = []
+
+    @inbox.on_frames
+    def receive(frames):
+        got.append(frames)
+        node.stop()
+
+    out.send_frames([b"\x00not bert", bytearray(b"two"), "three"])
+    run(node)
+    assert got == [[b"\x00not bert", b"two", b"three"]]
+    with pytest.raises(dripdrop.RouteError):
+        out.send_message(Message("x"))
+    with pytest.raises(dripdrop.InvalidArgument, match="int"):
+        out.send_frames([1])
+
+
+def test_a_raw_xrep_answers_with_send_frames_envelope_first(node):
+    router = node.route("router", "zmq_xrep", ANY, raw=True)
+    dealer = node.route("dealer", "zmq_xreq", router.endpoint, "connect", raw=True, identity="dealer-7")
+    at_router, at_dealer = [], []
+
+    @router.on_frames
+    def answer(frames):
+        at_router.append(frames)
+        envelope, body = frames[:1], frames[1:]
+        router.send_frames(envelope + body[::-1])
+
+    @dealer.on_frames
+    def reply(frames):
+        at_dealer.append(frames)
+        node.stop()
+
+    dealer.send_frames([b"one", b"two"])
+    run(node)
+    assert at_router == [[b"dealer-7", b"one", b"two"]]
+    assert at_dealer == [[b"two", b"one"]]
+
+
+def test_route_options_are_read_by_the_engine(node):
+    with pytest.raises(dripdrop.InvalidArgument, match="lingr"):
+        node.route("a", "zmq_push", ANY, lingr=1)
+    with pytest.raises(dripdrop.InvalidArgument, match="linger"):
+        node.route("b", "zmq_push", ANY, linger=-1)
+    with pytest.raises(dripdrop.InvalidArgument, match="topic"):
+        node.route("c", "zmq_subscribe", ANY, topic=re.compile("a(?=b)"))
+    caseless = node.route("d", "zmq_subscribe", ANY, topic=re.compile("^news", re.IGNORECASE), linger=0.5)
+    assert caseless.kind == "zmq_subscribe"

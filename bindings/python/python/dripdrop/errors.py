@@ -59,14 +59,20 @@ class TimeoutError(Error, builtins.TimeoutError):
 class RemoteError(Error):
     """The peer, or a task on a worker, failed.
 
-    ``remote_class``, ``remote_message`` and ``remote_traceback`` (a list of lines) say how.
+    ``remote_class``, ``remote_message`` and ``remote_backtrace`` (a list of lines; also
+    readable as ``remote_traceback``) say how.
     """
 
-    def __init__(self, message, remote_class="", remote_message="", remote_traceback=()):
+    def __init__(self, message, remote_class="", remote_message="", remote_backtrace=()):
         super().__init__(message)
         self.remote_class = remote_class
         self.remote_message = remote_message
-        self.remote_traceback = list(remote_traceback)
+        self.remote_backtrace = list(remote_backtrace)
+
+    @property
+    def remote_traceback(self):
+        """The older name of ``remote_backtrace``."""
+        return self.remote_backtrace
 
 
 class CallbackError(Error):

@@ -1,238 +1,131 @@
-//! `dripdrop._native.Node`: the reactor from Python. The loop runs with the GIL released and
-//! takes it back for each callback; every callback runs on the thread that called `run` (a
-//! Python thread). A 50 ms timer checks for signals, so Ctrl-C stops `run` with
-//! KeyboardInterrupt.
+//! `dripdrop._native.Node`: the reactor from Python.
+//!
+//! The node belongs to the Python object and may be used from any Python thread, one at a
+//! time (`one_thread`): the thread that runs the loop holds it for the whole run, and every
+//! callback runs there. The loop keeps the GIL except while it waits, and looks for signals
+//! after each wait, so Ctrl-C stops `run` with KeyboardInterrupt. Callbacks reach the node
+//! through core's `Lender`; the Python objects they hold are visible to the garbage collector
+//! (`python_refs`). The methods are thin: each file beside this one does one part.
+
+mod handle;
+mod one_thread;
+mod pools;
+mod python_refs;
+mod response;
+mod routes;
+mod running;
+mod shared;
+mod timers;
+
+pub use handle::PyNodeHandle;
+pub use response::PyResponse;
 
 use crate::convert::{from_py, to_py};
-use crate::errors::{py_result, to_py_err};
-use crate::message::{message_of, PyMessage};
+use crate::errors::{catching, py_result};
+use crate::options::named;
 use crate::tasks::PyTaskQueue;
-use dripdrop::{
-    Error, Mode, Node, NodeHandle, NodeOptions, Response, RouteKind, RouteOptions, TimerId,
-    TopicFilter,
-};
-use dripdrop::{Placement, PoolOptions, TaskOptions};
-use pyo3::exceptions::{PyException, PyRuntimeError};
+use dripdrop::pool::HostQueue;
+use dripdrop::{Error, HostedNode, Node, NodeHandle, NodeOptions};
+use one_thread::{Entered, OneThreadAtATime};
+use pyo3::gc::{PyTraverseError, PyVisit};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use std::cell::{Cell, RefCell, UnsafeCell};
+use shared::Shared;
 use std::rc::Rc;
-use std::time::Duration;
+use std::sync::Arc;
 
-/// How often the loop looks for signals (Ctrl-C) while it waits.
-const SIGNAL_CHECK: Duration = Duration::from_millis(50);
-
-/// What callbacks share with the node object.
-#[derive(Default)]
-struct Shared {
-    /// The node a callback is running with (the loop's own `&mut Node`), for the methods the
-    /// callback calls; null outside callbacks.
-    active: Cell<*mut Node>,
-    on_error: RefCell<Option<Py<PyAny>>>,
-    /// An exception that must end `run` (KeyboardInterrupt, SystemExit).
-    fatal: RefCell<Option<PyErr>>,
-}
-
-/// Lets the node cross into `py.detach`: it never leaves the thread that runs it.
-struct OnThisThread<T>(T);
-// SAFETY: `detach` runs its closure on the calling thread; the value never moves elsewhere.
-unsafe impl<T> Send for OnThisThread<T> {}
-
-/// A node: routes, handlers, timers, run and stop.
-#[pyclass(module = "dripdrop._native", name = "Node", unsendable, subclass)]
-pub struct PyNode {
-    node: UnsafeCell<Node>,
+/// What only the thread using the node may touch.
+struct Inner {
+    hosted: HostedNode,
     shared: Rc<Shared>,
-    running: Cell<bool>,
-    /// The jobs of this node's Python tasks (its pools' local threads hand them over).
-    queue: RefCell<Option<Py<PyTaskQueue>>>,
 }
 
-impl PyNode {
-    /// Runs `f` with the node: the callback's while one runs, else the node's own.
-    fn with_node<T>(&self, f: impl FnOnce(&mut Node) -> T) -> T {
-        let active = self.shared.active.get();
-        let node = if active.is_null() {
-            self.node.get()
-        } else {
-            active
-        };
-        // SAFETY: the node lives on this thread (unsendable); `active` is the loop's own
-        // reference, lent for the callback's duration, and nothing else uses the node then.
-        f(unsafe { &mut *node })
-    }
-
-    fn call<T>(
+impl Inner {
+    /// Runs `f` with the node (the loop's own inside a callback); `WrongThread` while the
+    /// loop waits on this thread and nobody lent it (a signal handler).
+    fn with<T>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&mut Node) -> Result<T, Error>,
     ) -> PyResult<T> {
-        py_result(py, self.with_node(f))
+        py_result(py, self.hosted.with(f).and_then(|result| result))
     }
 }
 
-/// Calls a Python callback with the loop's node lent to the node object; an exception goes to
-/// `on_error` (default: its traceback on stderr), except KeyboardInterrupt and SystemExit,
-/// which stop the loop and are raised by `run`.
-fn invoke(shared: &Rc<Shared>, node: &mut Node, call: impl FnOnce(Python<'_>) -> PyResult<()>) {
-    let previous = shared.active.replace(node as *mut Node);
-    Python::attach(|py| {
-        if let Err(e) = call(py) {
-            if !e.is_instance_of::<PyException>(py) {
-                shared.fatal.borrow_mut().get_or_insert(e);
-                node.stop();
-            } else {
-                let handler = shared.on_error.borrow().as_ref().map(|h| h.clone_ref(py));
-                match handler {
-                    Some(handler) => {
-                        if let Err(inner) = handler.call1(py, (e.value(py),)) {
-                            inner.print(py);
-                        }
-                    }
-                    None => e.print(py),
-                }
-            }
-        }
-    });
-    shared.active.set(previous);
-}
-
-/// Calls `callback(*leading, result, error)` with a task's value or exception.
-fn deliver(
-    py: Python<'_>,
-    callback: &Py<PyAny>,
-    mut args: Vec<Py<PyAny>>,
-    result: Result<dripdrop::Value, Error>,
-) -> PyResult<()> {
-    let (value, error) = match result {
-        Ok(v) => (to_py(py, &v)?.unbind(), py.None()),
-        Err(e) => (
-            py.None(),
-            to_py_err(py, e).value(py).clone().into_any().unbind(),
-        ),
-    };
-    args.push(value);
-    args.push(error);
-    callback
-        .call1(py, pyo3::types::PyTuple::new(py, args)?)
-        .map(drop)
-}
-
-fn seconds(s: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(s).map_err(|_| PyRuntimeError::new_err(format!("bad duration {s}")))
-}
-
-fn route_options(options: Option<&Bound<'_, PyDict>>) -> PyResult<RouteOptions> {
-    let mut o = RouteOptions::default();
-    let Some(options) = options else { return Ok(o) };
-    for (key, value) in options.iter() {
-        let key: String = key.extract()?;
-        match key.as_str() {
-            "send_hwm" => o.send_hwm = Some(value.extract()?),
-            "recv_hwm" => o.recv_hwm = Some(value.extract()?),
-            "linger" => o.linger = seconds(value.extract()?)?,
-            "identity" => o.identity = Some(value.extract::<String>()?.into_bytes()),
-            "reconnect_ivl" => o.reconnect_ivl = Some(seconds(value.extract()?)?),
-            "reconnect_ivl_max" => o.reconnect_ivl_max = Some(seconds(value.extract()?)?),
-            "topic" | "topic_filter" => {
-                if let Ok(prefix) = value.extract::<String>() {
-                    o.topic_filter = Some(TopicFilter::Prefix(prefix.into_bytes()));
-                } else {
-                    let source: String = value.getattr("pattern")?.extract()?;
-                    let regex = dripdrop_regex(&source)?;
-                    o.topic_filter = Some(TopicFilter::Regex(regex));
-                }
-            }
-            "send_queue" => o.send_queue = value.extract()?,
-            "request_timeout" => o.request_timeout = Some(seconds(value.extract()?)?),
-            other => {
-                return Err(pyo3::exceptions::PyTypeError::new_err(format!(
-                    "unknown route option {other:?}"
-                )))
-            }
-        }
-    }
-    Ok(o)
-}
-
-fn dripdrop_regex(source: &str) -> PyResult<regex::Regex> {
-    regex::Regex::new(source)
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("topic regex: {e}")))
-}
-
-/// The answer to one xrep/rep request: `send_message(reply)` once.
-#[pyclass(module = "dripdrop._native", name = "Response", unsendable)]
-pub struct PyResponse {
-    response: Option<Response>,
-    node: Py<PyNode>,
-}
-
-#[pymethods]
-impl PyResponse {
-    /// Sends the reply back to the asker.
-    fn send_message(&mut self, py: Python<'_>, reply: &Bound<'_, PyAny>) -> PyResult<()> {
-        let reply = message_of(reply)?;
-        let response = self
-            .response
-            .take()
-            .ok_or_else(|| PyRuntimeError::new_err("this request was answered already"))?;
-        let node = self.node.bind(py).borrow();
-        node.call(py, |n| response.send_message(n, &reply))
-    }
-}
-
-/// Posts work to a node's loop, or stops it, from any thread.
-#[pyclass(module = "dripdrop._native", name = "NodeHandle", frozen)]
-pub struct PyNodeHandle {
+/// A node: routes, handlers, timers, pools; run, start on a thread, stop.
+#[pyclass(module = "dripdrop._native", name = "Node", subclass, frozen, weakref)]
+pub struct PyNode {
+    inner: OneThreadAtATime<Inner>,
+    /// The Python objects the node's callbacks hold (also reachable from `inner`, but the
+    /// garbage collector, which may run on any thread, must not go through it).
+    refs: Arc<python_refs::PythonRefs>,
+    /// Stop and post, from any thread.
     handle: NodeHandle,
+    /// The jobs of this node's Python tasks, for the Python threads its local pools start.
+    tasks: Arc<HostQueue>,
+    defer_threads: usize,
 }
 
-#[pymethods]
-impl PyNodeHandle {
-    /// Runs `callback()` on the node's thread at its next turn.
-    fn post(&self, py: Python<'_>, callback: Py<PyAny>) -> PyResult<()> {
-        let result = self.handle.post(move |_node| {
-            Python::attach(|py| {
-                if let Err(e) = callback.call0(py) {
-                    e.print(py);
-                }
-            })
-        });
-        py_result(py, result)
+impl PyNode {
+    fn enter(&self, py: Python<'_>) -> PyResult<Entered<'_, Inner>> {
+        py_result(py, self.inner.enter())
     }
 
-    /// Stops the node's loop.
-    fn stop(&self) {
-        self.handle.stop();
+    /// Runs `f` with the node on this thread (see `Inner::with`).
+    fn with<T>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut Node) -> Result<T, Error>,
+    ) -> PyResult<T> {
+        self.enter(py)?.with(py, f)
+    }
+}
+
+impl Drop for PyNode {
+    /// The Python threads serving this node's tasks end with it.
+    fn drop(&mut self) {
+        self.tasks.close();
     }
 }
 
 #[pymethods]
 impl PyNode {
+    /// A node; options by name (`run_list`, `defer_threads`, `stop_linger`,
+    /// `receive_batch`), read by core.
     #[new]
-    #[pyo3(signature = (defer_threads=None, run_list=None))]
-    fn new(
-        py: Python<'_>,
-        defer_threads: Option<usize>,
-        run_list: Option<Vec<String>>,
-    ) -> PyResult<Self> {
-        let mut options = NodeOptions {
-            run_list,
-            ..NodeOptions::default()
-        };
-        if let Some(n) = defer_threads {
-            options.defer_threads = n;
-        }
-        let node = py_result(py, Node::with_options(options))?;
-        Ok(PyNode {
-            node: UnsafeCell::new(node),
-            shared: Rc::new(Shared::default()),
-            running: Cell::new(false),
-            queue: RefCell::new(None),
+    #[pyo3(signature = (**options))]
+    fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        catching(py, "Node()", || {
+            let options = py_result(py, NodeOptions::from_named(named(options)?))?;
+            let defer_threads = options.defer_threads;
+            let hosted = HostedNode::new(py_result(py, Node::with_options(options))?);
+            let handle = hosted.handle().clone();
+            let shared = Rc::new(Shared::new(hosted.lender(), handle.clone()));
+            let errors = Rc::clone(&shared);
+            py_result(
+                py,
+                hosted.with(|n| n.on_error(move |node, error| errors.on_core_error(node, error))),
+            )?;
+            Ok(PyNode {
+                refs: Arc::clone(&shared.refs),
+                inner: OneThreadAtATime::new(Inner { hosted, shared }),
+                handle,
+                tasks: Arc::new(HostQueue::default()),
+                defer_threads,
+            })
         })
     }
 
-    /// Adds a route; returns the first endpoint (with the port ZeroMQ picked for `:*`).
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        self.refs.traverse(&visit)
+    }
+
+    fn __clear__(&self) {
+        self.refs.clear();
+    }
+
+    /// Adds a route (options by name, read by core); returns its first endpoint (with the
+    /// port ZeroMQ picked for `:*`).
     #[pyo3(signature = (name, kind, addresses, mode="bind", options=None))]
     fn _route(
         &self,
@@ -243,66 +136,51 @@ impl PyNode {
         mode: &str,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<String> {
-        let kind = py_result(py, RouteKind::from_name(kind))?;
-        let mode = py_result(py, Mode::from_name(mode))?;
-        let options = route_options(options)?;
-        let addresses: Vec<&str> = addresses.iter().map(String::as_str).collect();
-        self.call(py, |n| {
-            n.route_with(name, kind, &addresses, mode, options)
-                .map(|r| r.endpoint().to_owned())
+        catching(py, "Node.route", || {
+            routes::add(&*self.enter(py)?, py, name, kind, &addresses, mode, options)
         })
     }
 
     /// The route's kind (`zmq_push`...).
     fn _route_kind(&self, py: Python<'_>, name: &str) -> PyResult<String> {
-        self.call(py, |n| {
-            n.get_route(name).map(|r| r.kind().name().to_owned())
+        catching(py, "Node.route", || {
+            self.with(py, |n| {
+                n.get_route(name).map(|r| r.kind().name().to_owned())
+            })
         })
     }
 
     /// The route's endpoints.
     fn _endpoints(&self, py: Python<'_>, name: &str) -> PyResult<Vec<String>> {
-        self.call(py, |n| n.get_route(name).map(|r| r.endpoints().to_vec()))
+        catching(py, "Route.endpoints", || {
+            self.with(py, |n| n.get_route(name).map(|r| r.endpoints().to_vec()))
+        })
+    }
+
+    /// The names of the routes.
+    fn _route_names<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        catching(py, "Node.routes", || {
+            let names: Vec<String> = self.with(py, |n| {
+                Ok(n.routes().map(|r| r.name().to_owned()).collect())
+            })?;
+            PyList::new(py, names)
+        })
     }
 
     /// Calls `callback(message)` (xrep/rep: `callback(message, response)`) for what the
     /// route receives.
-    fn _on_receive(
-        slf: &Bound<'_, Self>,
-        py: Python<'_>,
-        name: &str,
-        callback: Py<PyAny>,
-    ) -> PyResult<()> {
-        let this = slf.borrow();
-        let kind = this.call(py, |n| n.get_route(name).map(|r| r.kind()))?;
-        let shared = Rc::clone(&this.shared);
-        if kind.answers() {
-            let owner: Py<PyNode> = slf.clone().unbind();
-            this.call(py, |n| {
-                n.on_request(name, move |node, message, response| {
-                    invoke(&shared, node, |py| {
-                        let msg = Py::new(py, PyMessage { inner: message })?;
-                        let response = Py::new(
-                            py,
-                            PyResponse {
-                                response: Some(response),
-                                node: owner.clone_ref(py),
-                            },
-                        )?;
-                        callback.call1(py, (msg, response)).map(drop)
-                    })
-                })
-            })
-        } else {
-            this.call(py, |n| {
-                n.on_receive(name, move |node, message| {
-                    invoke(&shared, node, |py| {
-                        let msg = Py::new(py, PyMessage { inner: message })?;
-                        callback.call1(py, (msg,)).map(drop)
-                    })
-                })
-            })
-        }
+    fn _on_receive(slf: &Bound<'_, Self>, name: &str, callback: Py<PyAny>) -> PyResult<()> {
+        let py = slf.py();
+        catching(py, "Route.on_receive", || {
+            routes::on_receive(slf, &*slf.get().enter(py)?, name, callback)
+        })
+    }
+
+    /// Calls `callback(frames)` (a list of bytes) for what a raw route receives.
+    fn _on_frames(&self, py: Python<'_>, name: &str, callback: Py<PyAny>) -> PyResult<()> {
+        catching(py, "Route.on_frames", || {
+            routes::on_frames(&*self.enter(py)?, py, name, callback)
+        })
     }
 
     /// Sends a message (a Message, or a dict with name/head/body).
@@ -312,8 +190,16 @@ impl PyNode {
         name: &str,
         message: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        let message = message_of(message)?;
-        self.call(py, |n| n.send_message(name, &message))
+        catching(py, "Route.send_message", || {
+            routes::send_message(&*self.enter(py)?, py, name, message)
+        })
+    }
+
+    /// Sends frames untouched on a raw route.
+    fn _send_frames(&self, py: Python<'_>, name: &str, frames: &Bound<'_, PyAny>) -> PyResult<()> {
+        catching(py, "Route.send_frames", || {
+            routes::send_frames(&*self.enter(py)?, py, name, frames)
+        })
     }
 
     /// Sends a request; `callback(reply, error)` gets the reply or the exception.
@@ -324,226 +210,142 @@ impl PyNode {
         message: &Bound<'_, PyAny>,
         callback: Py<PyAny>,
     ) -> PyResult<()> {
-        let message = message_of(message)?;
-        let shared = Rc::clone(&self.shared);
-        self.call(py, |n| {
-            n.send_request(name, &message, move |node, reply| {
-                invoke(&shared, node, |py| match reply {
-                    Ok(reply) => {
-                        let msg = Py::new(py, PyMessage { inner: reply })?;
-                        callback.call1(py, (msg, py.None())).map(drop)
-                    }
-                    Err(e) => {
-                        let error = to_py_err(py, e);
-                        callback.call1(py, (py.None(), error.value(py))).map(drop)
-                    }
-                })
-            })
+        catching(py, "Route.send_message", || {
+            routes::send_request(&*self.enter(py)?, py, name, message, callback)
         })
     }
 
     /// Calls `callback()` every `seconds`; returns the timer's id.
-    fn every(&self, seconds_: f64, callback: Py<PyAny>) -> PyResult<u64> {
-        let period = seconds(seconds_)?;
-        let shared = Rc::clone(&self.shared);
-        Ok(self
-            .with_node(|n| {
-                n.every(period, move |node| {
-                    invoke(&shared, node, |py| callback.call0(py).map(drop))
-                })
-            })
-            .to_raw())
+    fn every(&self, py: Python<'_>, seconds: f64, callback: Py<PyAny>) -> PyResult<u64> {
+        catching(py, "Node.every", || {
+            timers::every(&*self.enter(py)?, py, seconds, callback)
+        })
     }
 
     /// Calls `callback()` once after `seconds`; returns the timer's id.
-    fn after(&self, seconds_: f64, callback: Py<PyAny>) -> PyResult<u64> {
-        let delay = seconds(seconds_)?;
-        let shared = Rc::clone(&self.shared);
-        Ok(self
-            .with_node(|n| {
-                n.after(delay, move |node| {
-                    invoke(&shared, node, |py| callback.call0(py).map(drop))
-                })
-            })
-            .to_raw())
+    fn after(&self, py: Python<'_>, seconds: f64, callback: Py<PyAny>) -> PyResult<u64> {
+        catching(py, "Node.after", || {
+            timers::after(&*self.enter(py)?, py, seconds, callback)
+        })
     }
 
-    /// Calls `callback()` at the loop's next turn.
-    fn next_tick(&self, callback: Py<PyAny>) -> u64 {
-        let shared = Rc::clone(&self.shared);
-        self.with_node(|n| {
-            n.next_tick(move |node| invoke(&shared, node, |py| callback.call0(py).map(drop)))
+    /// Calls `callback()` at the loop's next turn; returns the timer's id.
+    fn next_tick(&self, py: Python<'_>, callback: Py<PyAny>) -> PyResult<u64> {
+        catching(py, "Node.next_tick", || {
+            timers::next_tick(&*self.enter(py)?, py, callback)
         })
-        .to_raw()
     }
 
     /// Cancels a timer; False if it already fired or never was.
-    fn cancel_timer(&self, timer: u64) -> bool {
-        self.with_node(|n| n.cancel_timer(TimerId::from_raw(timer)))
+    fn cancel_timer(&self, py: Python<'_>, timer: u64) -> PyResult<bool> {
+        catching(py, "Node.cancel_timer", || {
+            timers::cancel(&*self.enter(py)?, py, timer)
+        })
     }
 
-    /// Sets the handler of errors in callbacks and bad frames: `handler(exception)`.
-    fn on_error(&self, handler: Py<PyAny>) {
-        *self.shared.on_error.borrow_mut() = Some(handler);
-        let shared = Rc::clone(&self.shared);
-        self.with_node(|n| {
-            n.on_error(move |node, error| {
-                let error = error.clone();
-                invoke(&shared, node, |py| Err(to_py_err(py, error)))
-            })
-        });
+    /// Sets the handler of what callbacks raise and of the node's errors (bad frames, a map
+    /// item that could not be read...): `handler(exception)`. Without one, each is printed
+    /// with its traceback.
+    fn on_error(&self, py: Python<'_>, handler: Py<PyAny>) -> PyResult<()> {
+        catching(py, "Node.on_error", || {
+            self.enter(py)?.shared.set_on_error(handler);
+            Ok(())
+        })
     }
 
     /// Runs `setup(self)` as nodelet `name` if the run list allows it; True if it ran.
-    fn _nodelet(
-        slf: &Bound<'_, Self>,
-        py: Python<'_>,
-        name: &str,
-        setup: Py<PyAny>,
-    ) -> PyResult<bool> {
-        let this = slf.borrow();
-        let shared = Rc::clone(&this.shared);
-        let object = slf.clone().unbind();
-        let mut failure = None;
-        let ran = this.with_node(|n| {
-            n.nodelet(name, |node| {
-                let previous = shared.active.replace(node as *mut Node);
-                if let Err(e) = setup.call1(py, (object.clone_ref(py),)) {
-                    failure = Some(e);
-                }
-                shared.active.set(previous);
-                Ok(())
-            })
-        });
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        py_result(py, ran)
+    fn _nodelet(slf: &Bound<'_, Self>, name: &str, setup: Py<PyAny>) -> PyResult<bool> {
+        let py = slf.py();
+        catching(py, "Node.nodelet", || {
+            running::nodelet(slf, &*slf.get().enter(py)?, name, setup)
+        })
     }
 
-    /// Runs the loop until `stop`; the GIL is released while it waits.
-    fn run(slf: &Bound<'_, Self>, py: Python<'_>) -> PyResult<()> {
-        let this = slf.borrow();
-        if this.running.replace(true) {
-            return Err(PyRuntimeError::new_err("the node is already running"));
-        }
-        let shared = Rc::clone(&this.shared);
-        let checker = this.with_node(|n| {
-            n.every(SIGNAL_CHECK, move |node| {
-                let previous = shared.active.replace(node as *mut Node);
-                Python::attach(|py| {
-                    if let Err(e) = py.check_signals() {
-                        shared.fatal.borrow_mut().get_or_insert(e);
-                        node.stop();
-                    }
-                });
-                shared.active.set(previous);
-            })
-        });
-        let node = OnThisThread(this.node.get());
-        let result = py.detach(move || {
-            let node = node;
-            // SAFETY: the node lives on this thread; callbacks reach it only through the
-            // reference the loop lends them.
-            unsafe { (*node.0).run() }
-        });
-        this.with_node(|n| n.cancel_timer(checker));
-        this.running.set(false);
-        if let Some(fatal) = this.shared.fatal.borrow_mut().take() {
-            return Err(fatal);
-        }
-        py_result(py, result)
+    /// Runs the loop on this thread until `stop`: the GIL is released while it waits, and
+    /// a signal handler that raises (Ctrl-C) stops it and is raised here.
+    fn run(&self, py: Python<'_>) -> PyResult<()> {
+        catching(py, "Node.run", || running::run(py, &*self.enter(py)?))
     }
 
-    /// Asks the loop to stop (`run` returns once queued sends went out).
+    /// Keeps the node for a thread about to start (`start()`); returns the token that
+    /// thread claims it with.
+    fn _reserve_thread(&self, py: Python<'_>) -> PyResult<u64> {
+        catching(py, "Node.start", || py_result(py, self.inner.reserve()))
+    }
+
+    /// Runs the loop on this thread, which `_reserve_thread` kept the node for.
+    fn _run_reserved(&self, py: Python<'_>, token: u64) -> PyResult<()> {
+        catching(py, "Node.start", || {
+            running::run(py, &*py_result(py, self.inner.claim(token))?)
+        })
+    }
+
+    /// Gives back a reservation whose thread never started.
+    fn _release_thread(&self, token: u64) -> bool {
+        self.inner.release(token)
+    }
+
+    /// Asks the loop to stop (`run` returns once queued sends went out); from any thread.
     fn stop(&self) {
-        self.with_node(|n| n.stop());
+        self.handle.stop();
     }
 
     /// A handle for other threads: `post(callable)`, `stop()`.
-    fn handle(&self) -> PyNodeHandle {
-        PyNodeHandle {
-            handle: self.with_node(|n| n.handle()),
-        }
+    fn handle(slf: &Bound<'_, Self>) -> PyResult<PyNodeHandle> {
+        catching(slf.py(), "Node.handle", || PyNodeHandle::new(slf))
     }
 
     /// Every route's (and pool's) counters, as a dict.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let stats = self.with_node(|n| n.stats());
-        to_py(py, &stats)
+        catching(py, "Node.stats", || {
+            let stats = self.with(py, |n| Ok(n.stats()))?;
+            to_py(py, &stats)
+        })
     }
 
-    /// The names of the routes.
-    fn _route_names<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let names: Vec<String> =
-            self.with_node(|n| n.routes().map(|r| r.name().to_owned()).collect());
-        PyList::new(py, names)
+    /// How many threads the node's `defer` runs on (core's default unless given).
+    fn _defer_threads(&self) -> usize {
+        self.defer_threads
     }
 
-    /// The queue the node's Python task threads serve.
-    fn _task_queue(&self, py: Python<'_>) -> PyResult<Py<PyTaskQueue>> {
-        let mut queue = self.queue.borrow_mut();
-        if queue.is_none() {
-            *queue = Some(Py::new(py, PyTaskQueue::new())?);
-        }
-        Ok(queue.as_ref().map(|q| q.clone_ref(py)).expect("made above"))
+    /// A queue the node's Python task threads serve.
+    fn _task_queue(&self) -> PyTaskQueue {
+        PyTaskQueue::serving(Arc::clone(&self.tasks))
     }
 
     /// Registers task `name` for this node's pools, run by the threads serving `_task_queue`.
     fn _task(&self, py: Python<'_>, name: &str) -> PyResult<()> {
-        let queue = self._task_queue(py)?;
-        self.with_node(|n| {
-            n.host_task(name, queue.get().queue());
-        });
-        Ok(())
+        catching(py, "Node.task", || {
+            self.with(py, |n| {
+                n.host_task(name, &self.tasks);
+                Ok(())
+            })
+        })
     }
 
-    /// Starts a worker pool; returns the endpoints it bound.
-    #[pyo3(signature = (name, bind=None, local=0, placement=None, max_pending=10_000,
-        heartbeat=1.0, liveness=3, max_attempts=3, no_worker_timeout=Some(30.0), prefetch=1))]
-    #[allow(clippy::too_many_arguments)]
+    /// Starts a worker pool (options by name, read by core); returns the endpoints it bound
+    /// and how many local threads it runs tasks on.
+    #[pyo3(signature = (name, options=None))]
     fn _worker_pool(
         &self,
         py: Python<'_>,
         name: &str,
-        bind: Option<String>,
-        local: usize,
-        placement: Option<&str>,
-        max_pending: usize,
-        heartbeat: f64,
-        liveness: u32,
-        max_attempts: u32,
-        no_worker_timeout: Option<f64>,
-        prefetch: usize,
-    ) -> PyResult<Vec<String>> {
-        let placement = match placement {
-            Some("local") => Placement::Local,
-            Some("remote") => Placement::Remote,
-            Some("local_first") => Placement::LocalFirst,
-            None if bind.is_none() => Placement::Local,
-            None if local > 0 => Placement::LocalFirst,
-            None => Placement::Remote,
-            Some(other) => {
-                return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                    "placement {other:?}: local, remote or local_first"
-                )))
-            }
-        };
-        let options = PoolOptions {
-            bind: bind.into_iter().collect(),
-            local_threads: local,
-            placement,
-            max_pending,
-            heartbeat: seconds(heartbeat)?,
-            liveness,
-            max_attempts,
-            no_worker_timeout: no_worker_timeout.map(seconds).transpose()?,
-            prefetch,
-        };
-        self.call(py, |n| n.worker_pool(name, options))
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<(Vec<String>, usize)> {
+        catching(py, "Node.worker_pool", || {
+            pools::start(&*self.enter(py)?, py, name, options)
+        })
+    }
+
+    /// The endpoints of pool `pool` (`NoSuchPool` if there is none).
+    fn _pool_endpoints(&self, py: Python<'_>, pool: &str) -> PyResult<Vec<String>> {
+        catching(py, "Node.pool", || {
+            self.with(py, |n| Ok(n.pool(pool)?.endpoints().to_vec()))
+        })
     }
 
     /// Runs task `task` of pool `pool`; `callback(result, error)` on the loop's thread.
+    /// Returns the task's id.
     #[pyo3(signature = (pool, task, args, callback, timeout=None))]
     fn _pool_defer(
         &self,
@@ -554,23 +356,14 @@ impl PyNode {
         callback: Py<PyAny>,
         timeout: Option<f64>,
     ) -> PyResult<u64> {
-        let args = from_py(args)?;
-        let options = TaskOptions {
-            timeout: timeout.map(seconds).transpose()?,
-        };
-        let shared = Rc::clone(&self.shared);
-        self.call(py, |n| {
-            n.pool(pool)?
-                .defer_with(task, args, options, move |node, result| {
-                    invoke(&shared, node, |py| {
-                        deliver(py, &callback, Vec::new(), result)
-                    })
-                })
+        catching(py, "Pool.defer", || {
+            pools::defer(&*self.enter(py)?, py, pool, task, args, callback, timeout)
         })
     }
 
-    /// Feeds `items` to task `task` of pool `pool` as results free room:
-    /// `on_result(index, result, error)` for each, then `on_done()`.
+    /// Feeds `items` (an iterable) to task `task` of pool `pool` as results free room:
+    /// `on_result(index, result, error)` for each, then `on_done()` after the last. An
+    /// exception raised by the iterable ends the feeding and goes to `on_error`.
     fn _pool_map(
         &self,
         py: Python<'_>,
@@ -580,53 +373,34 @@ impl PyNode {
         on_result: Py<PyAny>,
         on_done: Py<PyAny>,
     ) -> PyResult<()> {
-        let iterator: Py<PyAny> = items.try_iter()?.into_any().unbind();
-        let values = std::iter::from_fn(move || {
-            Python::attach(|py| {
-                let next = iterator.bind(py).call_method0("__next__");
-                match next {
-                    Ok(item) => match from_py(&item) {
-                        Ok(value) => Some(value),
-                        Err(e) => {
-                            e.print(py);
-                            None
-                        }
-                    },
-                    Err(e) if e.is_instance_of::<pyo3::exceptions::PyStopIteration>(py) => None,
-                    Err(e) => {
-                        e.print(py);
-                        None
-                    }
-                }
-            })
-        });
-        let (for_results, for_done) = (Rc::clone(&self.shared), Rc::clone(&self.shared));
-        self.call(py, |n| {
-            n.pool(pool)?.map(
-                task,
-                values,
-                move |node, index, result| {
-                    invoke(&for_results, node, |py| {
-                        let index = index.into_pyobject(py)?.into_any().unbind();
-                        deliver(py, &on_result, vec![index], result)
-                    })
-                },
-                move |node| invoke(&for_done, node, |py| on_done.call0(py).map(drop)),
-            )
+        catching(py, "Pool.map", || {
+            pools::map(&*self.enter(py)?, py, pool, task, items, on_result, on_done)
         })
     }
 
     /// Gives up on a task; False if it already finished.
     fn _pool_cancel(&self, py: Python<'_>, pool: &str, id: u64) -> PyResult<bool> {
-        self.call(py, |n| Ok(n.pool(pool)?.cancel(id)))
+        catching(py, "Pool.cancel", || {
+            self.with(py, |n| Ok(n.pool(pool)?.cancel(id)))
+        })
+    }
+
+    /// The pool's counters.
+    fn _pool_stats<'py>(&self, py: Python<'py>, pool: &str) -> PyResult<Bound<'py, PyAny>> {
+        catching(py, "Pool.stats", || {
+            let stats = self.with(py, |n| Ok(n.pool(pool)?.stats()))?;
+            to_py(py, &stats)
+        })
     }
 
     /// A Python value converted to BERT and back (what a peer would see).
     #[staticmethod]
     fn _roundtrip<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let v = from_py(value)?;
-        let bytes = py_result(py, dripdrop::bert::encode(&v).map_err(Error::from))?;
-        let back = py_result(py, dripdrop::bert::decode(&bytes).map_err(Error::from))?;
-        to_py(py, &back)
+        catching(py, "roundtrip", || {
+            let v = from_py(value)?;
+            let bytes = py_result(py, dripdrop::bert::encode(&v).map_err(Error::from))?;
+            let back = py_result(py, dripdrop::bert::decode(&bytes).map_err(Error::from))?;
+            to_py(py, &back)
+        })
     }
 }

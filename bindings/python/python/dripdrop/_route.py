@@ -1,0 +1,72 @@
+"""`Route`: one named route of a node."""
+
+from ._futures import Future, resolve
+from .errors import InvalidArgument
+
+# Routes whose sends are requests, answered by a reply.
+_ASKING = ("zmq_xreq", "zmq_req")
+
+
+class Route:
+    """A named route of a node: ``kind`` (e.g. ``"zmq_push"``), ``endpoint``,
+    ``on_receive``/``send_message`` for messages, ``on_frames``/``send_frames`` on a raw
+    route (``raw=True``)."""
+
+    def __init__(self, node, name):
+        self._node = node
+        self.name = name
+        # A route's kind never changes; send_message consults it on every send.
+        self.kind = node._route_kind(name)
+
+    @property
+    def endpoint(self):
+        """The first address bound or connected (with the port ZeroMQ picked for ``:*``)."""
+        return self._node._endpoints(self.name)[0]
+
+    @property
+    def endpoints(self):
+        """Every address bound or connected."""
+        return self._node._endpoints(self.name)
+
+    def on_receive(self, handler):
+        """Calls ``handler(message)`` for each message the route receives; on zmq_xrep and
+        zmq_rep routes ``handler(message, response)``, where ``response.send_message(reply)``
+        answers (now or later). Usable as a decorator."""
+        self._node._on_receive(self.name, handler)
+        return handler
+
+    def on_frames(self, handler):
+        """Calls ``handler(frames)`` (a list of bytes) for what a raw route receives. On a
+        raw xrep or rep route the frames start with the asker's envelope; answer with
+        `send_frames` on this route, envelope first. Usable as a decorator."""
+        self._node._on_frames(self.name, handler)
+        return handler
+
+    def send_frames(self, frames):
+        """Sends ``frames`` (bytes, or str as UTF-8) untouched on a raw route."""
+        self._node._send_frames(self.name, frames)
+
+    def send_message(self, message, callback=None):
+        """Sends a `Message` (or a dict with name/head/body). Never blocks: a full route
+        raises `Backpressure`. On zmq_xreq/zmq_req routes this is a request and returns a
+        `Future` of the reply; ``callback(reply)`` also gets it (an error then goes to the
+        node's ``on_error``)."""
+        if self.kind not in _ASKING:
+            if callback is not None:
+                raise InvalidArgument(f"route {self.name} ({self.kind}) gets no replies")
+            self._node._send_message(self.name, message)
+            return None
+        future = Future()
+
+        def on_reply(reply, error):
+            resolve(future, reply, error)
+            if callback is not None:
+                if error is not None:
+                    raise error
+                callback(reply)
+
+        self._node._send_request(self.name, message, on_reply)
+        return future
+
+    def __repr__(self):
+        return f"<Route {self.name} {self.kind} {self.endpoints}>"

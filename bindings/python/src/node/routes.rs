@@ -1,0 +1,145 @@
+//! Routes: made with core's options by name; receiving (messages, requests with their
+//! response, raw frames) and sending (messages, requests, raw frames).
+
+use super::response::PyResponse;
+use super::{Inner, PyNode};
+use crate::errors::{py_result, to_py_err};
+use crate::message::{message_of, PyMessage};
+use crate::options::named;
+use dripdrop::{Error, Mode, RouteKind, RouteOptions};
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString, PyWeakrefReference};
+
+pub(super) fn add(
+    inner: &Inner,
+    py: Python<'_>,
+    name: &str,
+    kind: &str,
+    addresses: &[String],
+    mode: &str,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<String> {
+    let kind = py_result(py, RouteKind::from_name(kind))?;
+    let mode = py_result(py, Mode::from_name(mode))?;
+    let options = py_result(py, RouteOptions::from_named(named(options)?))?;
+    let addresses: Vec<&str> = addresses.iter().map(String::as_str).collect();
+    inner.with(py, |n| {
+        n.route_with(name, kind, &addresses, mode, options)
+            .map(|r| r.endpoint().to_owned())
+    })
+}
+
+pub(super) fn on_receive(
+    node: &Bound<'_, PyNode>,
+    inner: &Inner,
+    name: &str,
+    callback: Py<PyAny>,
+) -> PyResult<()> {
+    let py = node.py();
+    let kind = inner.with(py, |n| n.get_route(name).map(|r| r.kind()))?;
+    let callback = inner.shared.callback(callback);
+    if !kind.answers() {
+        return inner.with(py, |n| {
+            n.on_receive(name, move |node, message| {
+                callback.call(node, |py, f| {
+                    f.call1((Py::new(py, PyMessage { inner: message })?,))
+                        .map(drop)
+                })
+            })
+        });
+    }
+    // A weak reference: the handler lives inside the node, and must not keep it alive.
+    let owner = PyWeakrefReference::new(node)?.unbind();
+    inner.with(py, |n| {
+        n.on_request(name, move |node, message, response| {
+            callback.call(node, |py, f| {
+                let message = Py::new(py, PyMessage { inner: message })?;
+                let response = PyResponse::answering(py, response, &owner)?;
+                f.call1((message, response)).map(drop)
+            })
+        })
+    })
+}
+
+pub(super) fn on_frames(
+    inner: &Inner,
+    py: Python<'_>,
+    name: &str,
+    callback: Py<PyAny>,
+) -> PyResult<()> {
+    let callback = inner.shared.callback(callback);
+    inner.with(py, |n| {
+        n.on_frames(name, move |node, frames| {
+            callback.call(node, |py, f| {
+                let frames = frames.iter().map(|frame| PyBytes::new(py, frame));
+                f.call1((PyList::new(py, frames)?,)).map(drop)
+            })
+        })
+    })
+}
+
+pub(super) fn send_message(
+    inner: &Inner,
+    py: Python<'_>,
+    name: &str,
+    message: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    let message = message_of(message)?;
+    inner.with(py, |n| n.send_message(name, &message))
+}
+
+pub(super) fn send_frames(
+    inner: &Inner,
+    py: Python<'_>,
+    name: &str,
+    frames: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    let frames = frames
+        .try_iter()?
+        .map(|frame| frame_bytes(&frame?))
+        .collect::<PyResult<Vec<_>>>()?;
+    inner.with(py, |n| n.send_frames(name, frames))
+}
+
+/// A frame given from Python: bytes, a bytearray, or text (sent as UTF-8).
+fn frame_bytes(frame: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(bytes) = frame.cast::<PyBytes>() {
+        return Ok(bytes.as_bytes().to_vec());
+    }
+    if let Ok(bytes) = frame.cast::<PyByteArray>() {
+        return Ok(bytes.to_vec());
+    }
+    if let Ok(text) = frame.cast::<PyString>() {
+        return Ok(text.to_cow()?.as_bytes().to_vec());
+    }
+    let kind = frame.get_type().name()?;
+    Err(to_py_err(
+        frame.py(),
+        Error::InvalidArgument(format!(
+            "a frame is bytes, a bytearray or a str, not a {kind}"
+        )),
+    ))
+}
+
+pub(super) fn send_request(
+    inner: &Inner,
+    py: Python<'_>,
+    name: &str,
+    message: &Bound<'_, PyAny>,
+    callback: Py<PyAny>,
+) -> PyResult<()> {
+    let message = message_of(message)?;
+    let callback = inner.shared.callback(callback);
+    inner.with(py, |n| {
+        n.send_request(name, &message, move |node, reply| {
+            callback.call(node, |py, f| match reply {
+                Ok(reply) => f
+                    .call1((Py::new(py, PyMessage { inner: reply })?, py.None()))
+                    .map(drop),
+                Err(e) => f
+                    .call1((py.None(), to_py_err(py, e).into_value(py)))
+                    .map(drop),
+            })
+        })
+    })
+}
