@@ -94,6 +94,25 @@ fn a_paced_demo_keeps_to_its_rate() {
     );
 }
 
+/// A timed run stops making requests when its time is up, and ends soon after (the batches
+/// out when time is up finish); it once made the whole run's batches in its first instant.
+#[test]
+fn a_timed_demo_ends_on_time() {
+    let started = std::time::Instant::now();
+    let out = run(HTTP_LOAD, &["demo", "--duration", "0.5", "--json"]);
+    out.assert_clean("http_load demo --duration");
+    let report = json_report(&out.stdout);
+    assert!(report["requests"].as_u64().unwrap() > 0);
+    let seconds = report["seconds"].as_f64().unwrap();
+    assert!(seconds >= 0.5, "ended before its time: {seconds} s");
+    // Generous: a loaded machine runs the last batches slowly, but not for ten times the run.
+    assert!(
+        seconds < 5.0,
+        "overran its time: {seconds} s for a 0.5 s run"
+    );
+    assert!(started.elapsed().as_secs_f64() < 30.0);
+}
+
 #[test]
 fn a_control_and_two_worker_processes_count_every_request() {
     let (target, url) = target(&[]);

@@ -66,12 +66,15 @@ fn demo(args: DemoArgs) -> Fallible<()> {
     };
     node.worker_pool("http", control::pool_options(&load, options, threads))?;
     if !args.json {
+        let how_much = match (load.requests, load.duration) {
+            (Some(requests), _) => format!("{requests} requests"),
+            (None, Some(duration)) => format!("{:.1} s of requests", duration.as_secs_f64()),
+            (None, None) => "no requests".to_owned(),
+        };
         println!(
-            "http_load demo: {} requests to http://{}/ (an embedded target), {threads} local \
+            "http_load demo: {how_much} to http://{}/ (an embedded target), {threads} local \
              workers, {} connections each",
-            load.requests.unwrap_or(0),
-            target.address,
-            load.connections
+            target.address, load.connections
         );
     }
     let report = control::run(&mut node, "http", &load)?;
