@@ -182,3 +182,34 @@ def test_ctrl_c_stops_run_while_python_task_threads_wait():
         child.kill()
     assert "interrupted" in out
     assert child.returncode == 0
+
+
+def test_a_signal_handler_reaches_a_waiting_loop_only_through_stop():
+    script = textwrap.dedent(
+        """
+        import signal
+        import dripdrop
+        node = dripdrop.Node()
+
+        def handler(signum, frame):
+            try:
+                node.stats()
+            except dripdrop.WrongThread:
+                print("refused", flush=True)
+            node.stop()
+
+        signal.signal(signal.SIGUSR1, handler)
+        node.next_tick(lambda: print("running", flush=True))
+        node.run()
+        print("stopped", flush=True)
+        """
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "running"
+        child.send_signal(signal.SIGUSR1)
+        out, _ = child.communicate(timeout=10)
+    finally:
+        child.kill()
+    assert out.split() == ["refused", "stopped"]
+    assert child.returncode == 0

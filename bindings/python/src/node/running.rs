@@ -28,17 +28,40 @@ pub(super) fn run(py: Python<'_>, inner: &Inner) -> PyResult<()> {
     let shared = &inner.shared;
     let result = inner.hosted.run_with(&mut |wait| {
         let wait = WaitHere(wait);
-        py.detach(move || wait.call());
+        let errno = py.detach(move || {
+            wait.call();
+            errno()
+        });
         // Ctrl-C interrupts the wait; Python's handler runs here, on the main thread
         // (elsewhere this does nothing).
         if let Err(raised) = py.check_signals() {
             shared.fail(raised);
         }
+        // Core reads the wait's errno (EINTR after a signal) once this returns; the Python
+        // code run since may have changed it.
+        set_errno(errno);
     });
     if let Some(fatal) = shared.take_fatal() {
         return Err(fatal);
     }
     py_result(py, result)
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+fn set_errno(value: i32) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    // SAFETY: the calling thread's errno, a plain thread-local int.
+    unsafe {
+        *libc::__errno_location() = value;
+    }
+    #[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+    // SAFETY: as above.
+    unsafe {
+        *libc::__error() = value;
+    }
 }
 
 /// Runs `setup(node)` as nodelet `name` (if the run list has it), with the node lent to it.
