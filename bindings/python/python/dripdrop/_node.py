@@ -239,11 +239,13 @@ class Node(_native.Node):
         return True
 
     def close(self):
-        """Stops the loop if `start` runs it (and waits for it), and the defer and task
-        threads (the node's sockets close when it is collected)."""
+        """Stops the loop if `start` runs it (and, called from another thread, waits for
+        it), and the defer and task threads (the node's sockets close when it is
+        collected)."""
         if self._thread is not None:
             self.stop()
-            self.join()
+            if self._thread is not threading.current_thread():
+                self.join()
         if self._executor is not None:
             self._executor.shutdown(wait=False)
             self._executor = None
