@@ -13,6 +13,8 @@ use pyo3::types::{PyWeakrefMethods, PyWeakrefReference};
 pub struct PyNodeHandle {
     handle: NodeHandle,
     /// Weak: a handle kept by another thread does not keep the node alive.
+    // (And no cycle passes through a handle, since a weak reference holds nothing: it needs
+    // no `__traverse__`.)
     node: Py<PyWeakrefReference>,
 }
 

@@ -97,8 +97,8 @@ impl<T> OneThreadAtATime<T> {
         {
             Ok(_) => Ok(token),
             Err(owner) if owner == this_thread() => Err(Error::WrongThread(
-                "the node is in use by this thread (its loop runs here): it cannot start \
-                 on another"
+                "the node is in use by this thread (its loop runs here, or a call on it has \
+                 not returned): it cannot start on another"
                     .into(),
             )),
             Err(_) => Err(Error::WrongThread(IN_USE_ELSEWHERE.into())),
