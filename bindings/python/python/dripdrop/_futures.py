@@ -12,7 +12,7 @@ class Future(concurrent.futures.Future):
     """
 
     def __await__(self):
-        return asyncio.wrap_future(self).__await__()
+        return asyncio.wrap_future(self, loop=asyncio.get_running_loop()).__await__()
 
 
 class TaskFuture(Future):
