@@ -228,6 +228,28 @@ class LoopTest < Minitest::Test
     node&.close
   end
 
+  def test_a_running_node_cannot_be_closed
+    refused = []
+    node = DripDrop::Node.new do
+      next_tick do
+        close
+      rescue DripDrop::Error => e
+        refused << e
+        # The engine refuses too, whoever asks.
+        begin
+          @native.close
+        rescue DripDrop::Error => e
+          refused << e
+        end
+        stop
+      end
+    end
+    run_node(node)
+    assert_equal 2, refused.size
+    assert(refused.all? { |e| e.message.include?("stop it first") }, refused.inspect)
+    node.close
+  end
+
   def test_a_closed_node_says_so
     node = DripDrop::Node.new
     node.route :out, :zmq_push, inproc("closed"), :bind

@@ -320,8 +320,10 @@ module DripDrop
     end
 
     # Stops the defer and task threads and closes the sockets now, rather than when the node
-    # is collected.
+    # is collected. A running node is refused (stop it first).
     def close
+      raise Error, "the node runs: stop it first" if running?
+
       @defer.stop
       @task_threads.each { |queue, threads| TaskThreads.stop(queue, threads) }
       @task_threads.clear

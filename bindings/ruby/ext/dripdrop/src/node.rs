@@ -233,11 +233,12 @@ impl RbNode {
 
     /// Closes the node's sockets and threads now (rather than when it is collected).
     fn close(ruby: &Ruby, rb_self: &Self) -> Result<(), Error> {
+        let in_use = || error(ruby, "Error", "the node runs or is in use: stop it first");
         let Ok(mut hosted) = rb_self.hosted.try_borrow_mut() else {
-            return Err(error(ruby, "Error", "the node is in use: stop it first"));
+            return Err(in_use());
         };
-        if hosted.as_ref().is_some_and(HostedNode::is_running) {
-            return Err(error(ruby, "Error", "the node is running: stop it first"));
+        if hosted.as_ref().is_some_and(HostedNode::is_in_use) {
+            return Err(in_use());
         }
         drop(hosted.take());
         rb_self.shared.clear();
