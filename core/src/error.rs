@@ -172,6 +172,18 @@ impl Error {
         }
     }
 
+    /// libzmq's error number `errno` as an error, with libzmq's own words for it. Unlike
+    /// `zmq::Error::from_raw`, which panics on a number the `zmq` crate does not list, any
+    /// number is fine.
+    pub(crate) fn zmq_errno(context: impl Into<String>, errno: i32) -> Self {
+        // SAFETY: zmq_strerror returns a static, NUL-terminated string for any number.
+        let text = unsafe { std::ffi::CStr::from_ptr(zmq_sys::zmq_strerror(errno)) };
+        Error::Zmq {
+            context: context.into(),
+            message: text.to_string_lossy().into_owned(),
+        }
+    }
+
     pub(crate) fn zmq(context: impl Into<String>, e: zmq::Error) -> Self {
         Error::Zmq {
             context: context.into(),

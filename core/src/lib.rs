@@ -20,7 +20,10 @@ mod threads;
 pub use bert::{Atom, DecodeLimits, Value};
 pub use error::{Error, MessageError};
 pub use message::Message;
-pub use node::{HostedNode, Lender, Node, NodeHandle, NodeOptions, PoolRef, Response, TaskOptions};
+pub use node::{
+    HostedNode, Lender, Node, NodeHandle, NodeOptions, PoolRef, Response, TaskOptions,
+    DEFER_THREADS,
+};
 pub use panic_message::panic_message;
 pub use pool::{
     Placement, PoolOptions, TaskContext, TaskError, TaskResult, Worker, WorkerHandle, WorkerOptions,

@@ -130,11 +130,17 @@ impl HostedNode {
             return Err(Error::WrongThread("the node's loop runs already".into()));
         }
         self.running.set(true);
+        // Not running any more when the loop returns or unwinds.
+        struct Stopped<'a>(&'a Cell<bool>);
+        impl Drop for Stopped<'_> {
+            fn drop(&mut self) {
+                self.0.set(false);
+            }
+        }
+        let _stopped = Stopped(&self.running);
         // SAFETY: nothing else holds the node (checked above); callbacks reach it only through
         // the loop's own reference, which they lend.
-        let result = unsafe { (*self.node.get()).run_with(around_wait) };
-        self.running.set(false);
-        result
+        unsafe { (*self.node.get()).run_with(around_wait) }
     }
 }
 

@@ -238,16 +238,21 @@ impl<K: Copy, T> Reactor<K, T> {
             polled.revents = 0;
         }
         let (items, count) = (self.items.as_mut_ptr(), self.items.len());
-        let mut rc = 0;
+        let (mut rc, mut errno) = (0, 0);
         around_wait(&mut || {
             // SAFETY: every item names an open socket (its SharedSocket is held in `sources`)
             // or a descriptor (or -1, which poll skips); the array outlives the call.
             rc = unsafe { zmq_sys::zmq_poll(items, count as std::os::raw::c_int, timeout_ms) };
+            // Read here: what the host runs after the wait (a signal handler) may change
+            // errno before `around_wait` returns.
+            if rc < 0 {
+                errno = unsafe { zmq_sys::zmq_errno() };
+            }
         });
         if rc < 0 {
-            return match zmq::Error::from_raw(unsafe { zmq_sys::zmq_errno() }) {
-                zmq::Error::EINTR => Ok(()),
-                e => Err(Error::zmq("poll", e)),
+            return match errno {
+                zmq_sys::errno::EINTR => Ok(()),
+                errno => Err(Error::zmq_errno("poll", errno)),
             };
         }
         if rc == 0 {

@@ -327,14 +327,17 @@ impl<P: Pattern> ZmqRoute<P> {
         let bytes = message.iter().map(|f| f.len()).sum();
         let last = message.len().saturating_sub(1);
         for (i, frame) in message.iter_mut().enumerate() {
-            let failed = match frame.send(&self.socket, i < last) {
+            let errno = match frame.send(&self.socket, i < last) {
                 Ok(true) => continue,
                 Ok(false) if i == 0 => return Ok(false),
-                Ok(false) => zmq::Error::EAGAIN,
-                Err(e) => e,
+                Ok(false) => zmq_sys::errno::EAGAIN,
+                Err(errno) => errno,
             };
             stats.send_errors += 1;
-            return Err(Error::zmq(format!("route {}: send", self.name), failed));
+            return Err(Error::zmq_errno(
+                format!("route {}: send", self.name),
+                errno,
+            ));
         }
         stats.sent(bytes);
         self.pattern.sent();

@@ -33,8 +33,8 @@ impl OutFrame {
     }
 
     /// Hands the frame to ZeroMQ without blocking. `Ok(false)` when the socket would block:
-    /// the frame is still ours and may be sent again.
-    pub(crate) fn send(&mut self, socket: &SharedSocket, more: bool) -> Result<bool, zmq::Error> {
+    /// the frame is still ours and may be sent again. `Err` holds libzmq's error number.
+    pub(crate) fn send(&mut self, socket: &SharedSocket, more: bool) -> Result<bool, i32> {
         let flags =
             zmq_sys::ZMQ_DONTWAIT as i32 | if more { zmq_sys::ZMQ_SNDMORE as i32 } else { 0 };
         // SAFETY: the message is initialised and the socket is open; on success libzmq
@@ -43,9 +43,9 @@ impl OutFrame {
         if rc >= 0 {
             return Ok(true);
         }
-        match zmq::Error::from_raw(unsafe { zmq_sys::zmq_errno() }) {
-            zmq::Error::EAGAIN => Ok(false),
-            e => Err(e),
+        match unsafe { zmq_sys::zmq_errno() } {
+            zmq_sys::errno::EAGAIN => Ok(false),
+            errno => Err(errno),
         }
     }
 }
