@@ -189,6 +189,39 @@ class LoopTest < Minitest::Test
     io&.close
   end
 
+  def test_a_trap_handler_that_changes_errno_leaves_the_waiting_loop_running
+    # The handler runs when the signal cuts the loop's wait short, before the engine reads
+    # the wait's errno (EINTR): a failing call in it (ENOENT) must not look like the wait's.
+    script = <<~RUBY
+      require "dripdrop"
+      $stdout.sync = true
+      node = DripDrop::Node.new do
+        route :inbox, :zmq_pull, "inproc://trap-\#{Process.pid}", :bind
+        next_tick { puts "waiting" }
+      end
+      signals = 0
+      trap("USR1") do
+        signals += 1
+        File.exist?("/nonexistent/\#{signals}")
+        puts "signal \#{signals}"
+        node.stop if signals == 3
+      end
+      node.start!
+      puts "stopped"
+    RUBY
+    io = ruby_process(script)
+    assert_equal "waiting", next_line(io)
+    3.times do |i|
+      Process.kill("USR1", io.pid)
+      assert_equal "signal #{i + 1}", next_line(io)
+    end
+    assert_equal "stopped", next_line(io)
+    _, status = Process.wait2(io.pid)
+    assert status.success?
+  ensure
+    io&.close
+  end
+
   def test_nodelets_and_the_run_list
     klass = Class.new(DripDrop::Node::Nodelet) do
       def run

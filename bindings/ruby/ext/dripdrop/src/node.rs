@@ -189,10 +189,21 @@ impl RbNode {
         let wake = move || waker.wake();
         let result = without_panic(ruby, || {
             let ran = hosted.run_with(&mut |wait| {
-                let _ = gvl::without_gvl(wait, &wake);
+                let waited = gvl::without_gvl(
+                    || {
+                        wait();
+                        errno::errno()
+                    },
+                    &wake,
+                );
                 if let Err(e) = gvl::check_interrupts() {
                     shared.set_fatal(e);
                     rb_self.handle.stop();
+                }
+                // Core reads the wait's errno (EINTR when a signal cut it short) once this
+                // returns; a trap handler the interrupt check ran may have changed it.
+                if let Some(errno) = waited {
+                    errno::set_errno(errno);
                 }
             });
             ran.map_err(|e| to_rb_error(ruby, e))
