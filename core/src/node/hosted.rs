@@ -9,36 +9,83 @@
 //! is not running, and an error (`WrongThread`) otherwise (the loop is waiting and a host
 //! method was called from elsewhere: a signal handler, an interrupt, another host thread):
 //! only the node's handle reaches it then.
+//!
+//! A `with` holds the node until it returns. Host code it runs meanwhile (an iterator `map`
+//! pulls items from, a value converted back) must not reach the node again through another
+//! `with`: that would be a second `&mut Node`. So a nested `with` is `WrongThread` too, unless
+//! a callback in between lent the node afresh (a nodelet's set-up, a callback the node ran
+//! inside the call), which starts a new loan.
 
 use super::{Node, NodeHandle};
 use crate::error::Error;
 use std::cell::{Cell, UnsafeCell};
 use std::rc::Rc;
 
+/// Where the node stands with the host: lent by a callback, or held by a `with`.
+struct Loan {
+    /// The node a callback lent, or null.
+    lent: Cell<*mut Node>,
+    /// A `with` holds the node (the lent one, or the node itself).
+    held: Cell<bool>,
+}
+
+impl Default for Loan {
+    fn default() -> Self {
+        Loan {
+            lent: Cell::new(std::ptr::null_mut()),
+            held: Cell::new(false),
+        }
+    }
+}
+
 /// Lends the loop's node to host code for the duration of a callback. Cheap to clone: every
 /// callback closure a skin registers holds one.
 #[derive(Clone, Default)]
 pub struct Lender {
-    lent: Rc<Cell<*mut Node>>,
+    loan: Rc<Loan>,
+}
+
+/// Puts a loan back as it was when dropped (on return or unwind).
+struct Restore<'a> {
+    loan: &'a Loan,
+    lent: *mut Node,
+    held: bool,
+}
+
+impl Drop for Restore<'_> {
+    fn drop(&mut self) {
+        self.loan.lent.set(self.lent);
+        self.loan.held.set(self.held);
+    }
 }
 
 impl Lender {
     /// Runs `f` with `node` (the loop's, as a callback got it) lent to the host object's
-    /// methods; the previous loan (an outer callback's) is restored after, even on a panic.
+    /// methods, as a fresh loan nobody holds yet; the previous loan (an outer callback's, or
+    /// the `with` that ran this callback) is restored after, even on a panic.
     pub fn lend<T>(&self, node: &mut Node, f: impl FnOnce() -> T) -> T {
-        struct Restore<'a>(&'a Cell<*mut Node>, *mut Node);
-        impl Drop for Restore<'_> {
-            fn drop(&mut self) {
-                self.0.set(self.1);
-            }
-        }
-        let previous = self.lent.replace(node as *mut Node);
-        let _restore = Restore(&self.lent, previous);
+        let _restore = Restore {
+            loan: &self.loan,
+            lent: self.loan.lent.replace(node as *mut Node),
+            held: self.loan.held.replace(false),
+        };
         f()
     }
 
     fn lent(&self) -> *mut Node {
-        self.lent.get()
+        self.loan.lent.get()
+    }
+
+    /// Takes hold of the node for a `with`; `None` if a `with` holds it already.
+    fn hold(&self) -> Option<Restore<'_>> {
+        if self.loan.held.replace(true) {
+            return None;
+        }
+        Some(Restore {
+            loan: &self.loan,
+            lent: self.loan.lent.get(),
+            held: false,
+        })
     }
 }
 
@@ -49,8 +96,6 @@ pub struct HostedNode {
     lender: Lender,
     /// The loop runs (`run_with` holds the node).
     running: Cell<bool>,
-    /// A `with` outside the loop holds the node.
-    busy: Cell<bool>,
     handle: NodeHandle,
 }
 
@@ -62,7 +107,6 @@ impl HostedNode {
             node: UnsafeCell::new(node),
             lender: Lender::default(),
             running: Cell::new(false),
-            busy: Cell::new(false),
             handle,
         }
     }
@@ -83,44 +127,37 @@ impl HostedNode {
     }
 
     /// Runs `f` with the node: inside a callback, the loop's own (lent); outside the loop,
-    /// the node itself. `Err(WrongThread)` while the loop runs and lends it to no callback.
+    /// the node itself. `Err(WrongThread)` while the loop runs and lends it to no callback, or
+    /// while another `with` holds it (host code that `f` runs calling back in).
     pub fn with<T>(&self, f: impl FnOnce(&mut Node) -> T) -> Result<T, Error> {
         let lent = self.lender.lent();
-        if !lent.is_null() {
-            // SAFETY: the loop lent its own `&mut Node` for the callback that is running on
-            // this thread (`Lender` is not `Send`), and that callback is the only user of it
-            // until it returns.
-            return Ok(f(unsafe { &mut *lent }));
-        }
-        if self.running.get() {
+        if lent.is_null() && self.running.get() {
             return Err(Error::WrongThread(
                 "the node's loop is waiting: reach the node from its callbacks, or through \
                  its handle (post, stop)"
                     .into(),
             ));
         }
-        if self.busy.replace(true) {
+        let Some(_held) = self.lender.hold() else {
             return Err(Error::WrongThread(
                 "the node is in use by the call that called this one".into(),
             ));
-        }
-        // Free again when `f` returns or unwinds.
-        struct Release<'a>(&'a Cell<bool>);
-        impl Drop for Release<'_> {
-            fn drop(&mut self) {
-                self.0.set(false);
-            }
-        }
-        let _release = Release(&self.busy);
-        // SAFETY: the loop does not run and no other `with` holds the node (`busy`), so this
-        // is the only reference; `HostedNode` is not `Sync`, so no other thread races here.
-        Ok(f(unsafe { &mut *self.node.get() }))
+        };
+        let node = if lent.is_null() {
+            self.node.get()
+        } else {
+            lent
+        };
+        // SAFETY: either the loop lent its own `&mut Node` for the callback running on this
+        // thread (`Lender` is not `Send`), or the loop does not run; and no other `with`
+        // holds it (`hold`), so this is the only reference until `f` returns.
+        Ok(f(unsafe { &mut *node }))
     }
 
     /// Whether something holds the node now: the loop, a `with`, or a callback's loan. A skin
     /// refuses to drop its node then.
     pub fn is_in_use(&self) -> bool {
-        self.running.get() || self.busy.get() || !self.lender.lent().is_null()
+        self.running.get() || self.lender.loan.held.get() || !self.lender.lent().is_null()
     }
 
     /// Runs the loop (see [`Node::run_with`]); the node's callbacks must lend it through
@@ -185,6 +222,34 @@ mod tests {
         );
         let nested = hosted.with(|_| hosted.with(|_| ()));
         assert!(matches!(nested, Ok(Err(Error::WrongThread(_)))));
+    }
+
+    #[test]
+    fn inside_a_with_only_a_fresh_loan_reaches_the_node_again() {
+        let hosted = Rc::new(HostedNode::new(Node::new().unwrap()));
+        let lender = hosted.lender();
+        let inner = Rc::clone(&hosted);
+        // A nodelet's set-up is a callback the node runs inside the `with`: it lends afresh.
+        let set_up = hosted
+            .with(|node| {
+                node.nodelet("n", |node| {
+                    lender.lend(node, || inner.with(|n| n.nodelets().len()).unwrap());
+                    Ok(())
+                })
+            })
+            .unwrap();
+        assert_eq!(set_up, Ok(true));
+        // Inside a callback's loan, a `with` whose host code calls back in is refused.
+        let (lender, inner) = (hosted.lender(), Rc::clone(&hosted));
+        let refused = hosted
+            .with(|node| {
+                lender.lend(node, || {
+                    inner.with(|_| inner.with(|_| ()).is_err()).unwrap()
+                })
+            })
+            .unwrap();
+        assert!(refused);
+        assert!(!hosted.is_in_use());
     }
 
     #[test]
