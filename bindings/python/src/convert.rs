@@ -1,4 +1,4 @@
-//! Python values to BERT `Value`s and back, as DESIGN.md maps them: None, bool, int (big
+//! Python values to BERT `Value`s and back, as docs/design.md maps them: None, bool, int (big
 //! too), float, str/bytes (a binary reads back as str when it is UTF-8), `dripdrop.Atom`,
 //! list, tuple, dict, datetime (UTC) and `re.Pattern`.
 

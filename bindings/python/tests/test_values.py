@@ -1,4 +1,4 @@
-"""Python values through BERT and back, as DESIGN.md maps them."""
+"""Python values through BERT and back, as docs/design.md maps them."""
 
 import datetime
 import math
