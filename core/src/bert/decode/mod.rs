@@ -2,8 +2,12 @@
 //!
 //! Every length read from the input is checked against the bytes that remain and against the
 //! element budget before anything is allocated for it, nesting is bounded, and every failure
-//! is a [`DecodeError`] naming the byte offset. No input makes it panic, abort or allocate
-//! more than a small multiple of the input's own size.
+//! is a [`DecodeError`] naming the byte offset. No input makes it panic or abort. What it
+//! allocates is bounded by what the input holds, not by what it claims: each element that
+//! arrives takes at most twice the size of a `Value` (a container grows by doubling), a
+//! binary takes its own bytes, and each container still open reserves room for at most 64
+//! elements ahead of those that arrived; so a frame of `n` bytes nested `d` deep takes at most
+//! about `64 n + 64 · 64 · d` bytes besides its binaries.
 
 mod cursor;
 mod message_frame;

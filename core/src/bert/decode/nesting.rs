@@ -41,12 +41,22 @@ enum Open<B> {
     Pair { key: Option<B> },
 }
 
+/// Elements a container reserves room for before they arrive. A count read from the input
+/// is checked against the bytes that remain, but nested containers each claim those same bytes:
+/// reserving every claim at once would let a small frame reserve its size times its depth.
+/// Past this many, a container grows as its elements really arrive.
+pub(super) const RESERVE_AHEAD: usize = 64;
+
+/// Room to reserve for `count` claimed elements.
+fn reserve_for(count: usize) -> usize {
+    count.min(RESERVE_AHEAD)
+}
+
 impl<B> Open<B> {
-    /// `count` was checked by `claim` against the input, so the allocation is bounded.
     fn items(shape: Shape, count: usize, left: usize) -> Self {
         Open::Items {
             shape,
-            items: Vec::with_capacity(count),
+            items: Vec::with_capacity(reserve_for(count)),
             left,
         }
     }
@@ -192,7 +202,7 @@ impl<'a> Decoder<'a> {
             items: header,
             left: 1,
         });
-        let mut entries = Vec::with_capacity(pairs.len() + left);
+        let mut entries = Vec::with_capacity(pairs.len() + reserve_for(left));
         entries.extend(pairs.into_iter().map(|(k, v)| B::tuple(vec![k, v])));
         stack.open.push(Open::Items {
             shape: Shape::List,
@@ -241,7 +251,7 @@ impl<'a> Decoder<'a> {
                 let len = u64::from(self.u32()?);
                 let len = self.claim("list", len, 1, list_at)?;
                 Ok(Some(Open::Dict {
-                    pairs: Vec::with_capacity(len),
+                    pairs: Vec::with_capacity(reserve_for(len)),
                     left: len,
                     has_list: true,
                 }))
