@@ -333,6 +333,28 @@ typedef struct {
    * Tasks a worker is sent beyond its concurrency.
    */
   size_t prefetch;
+  /**
+   * Most tasks one remote worker holds at once, whatever concurrency it announces.
+   */
+  size_t max_worker_credit;
+  /**
+   * How long a remote worker may hold a task without answering (tasks without a
+   * deadline), in ms; past it the worker is removed as stalled. 0 waits as long as it
+   * heartbeats.
+   */
+  uint64_t lease_timeout_ms;
+  /**
+   * Most remote workers connected at once.
+   */
+  size_t max_workers;
+  /**
+   * The largest frame a worker may send, in bytes (`ZMQ_MAXMSGSIZE`).
+   */
+  size_t max_frame_bytes;
+  /**
+   * Most terms in one result value; a bigger one ends its task with a DecodeError.
+   */
+  size_t max_result_elements;
 } dd_pool_options;
 
 /**
@@ -374,6 +396,10 @@ typedef struct {
    * The name the pool shows in its stats, or NULL for `worker-<pid>`.
    */
   const char *name;
+  /**
+   * The largest frame the pool may send, in bytes (`ZMQ_MAXMSGSIZE`).
+   */
+  size_t max_frame_bytes;
 } dd_worker_options;
 
 /**

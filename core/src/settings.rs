@@ -230,7 +230,8 @@ impl PoolOptions {
     /// for none), `local` (threads running the node's tasks), `placement` (`local`, `remote`,
     /// `local_first`; inferred from `bind` and `local` when not given), `max_pending`,
     /// `heartbeat` (seconds), `liveness`, `max_attempts`, `no_worker_timeout` (seconds, nil
-    /// waits for ever), `prefetch`.
+    /// waits for ever), `prefetch`, `max_worker_credit`, `lease_timeout` (seconds, nil for
+    /// none), `max_workers`, `max_frame_bytes`, `max_result_elements`.
     pub fn from_named<K: AsRef<str>>(
         options: impl IntoIterator<Item = (K, Value)>,
     ) -> Result<PoolOptions, Error> {
@@ -252,6 +253,11 @@ impl PoolOptions {
                 "max_attempts" => o.max_attempts = s.number()?,
                 "no_worker_timeout" => o.no_worker_timeout = s.optional_seconds()?,
                 "prefetch" => o.prefetch = s.number()?,
+                "max_worker_credit" => o.max_worker_credit = s.number()?,
+                "lease_timeout" => o.lease_timeout = s.optional_seconds()?,
+                "max_workers" => o.max_workers = s.number()?,
+                "max_frame_bytes" => o.max_frame_bytes = s.number()?,
+                "max_result_elements" => o.max_result_elements = s.number()?,
                 _ => return Err(s.unknown("worker_pool")),
             }
             Ok(())
@@ -264,7 +270,8 @@ impl PoolOptions {
 
 impl WorkerOptions {
     /// Worker options by name, the rest at their defaults: `concurrency`, `heartbeat`
-    /// (seconds), `liveness`, `reconnect_min`, `reconnect_max` (seconds), `name`.
+    /// (seconds), `liveness`, `reconnect_min`, `reconnect_max` (seconds), `name`,
+    /// `max_frame_bytes`.
     pub fn from_named<K: AsRef<str>>(
         options: impl IntoIterator<Item = (K, Value)>,
     ) -> Result<WorkerOptions, Error> {
@@ -280,6 +287,7 @@ impl WorkerOptions {
                 "liveness" => o.liveness = s.number()?,
                 "reconnect_min" => o.reconnect_min = s.seconds()?,
                 "reconnect_max" => o.reconnect_max = s.seconds()?,
+                "max_frame_bytes" => o.max_frame_bytes = s.number()?,
                 "name" => {
                     o.name = match s.value {
                         Value::Nil => None,
@@ -397,6 +405,25 @@ mod tests {
         assert_eq!(remote.max_pending, defaults.max_pending);
         let forever = PoolOptions::from_named(named(&[("no_worker_timeout", Value::Nil)]));
         assert_eq!(forever.unwrap().no_worker_timeout, None);
+        let bounded = PoolOptions::from_named(named(&[
+            ("max_worker_credit", Value::Int(8)),
+            ("lease_timeout", Value::Float(2.5)),
+            ("max_workers", Value::Int(3)),
+            ("max_frame_bytes", Value::Int(4096)),
+            ("max_result_elements", Value::Int(100)),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (
+                bounded.max_worker_credit,
+                bounded.lease_timeout,
+                bounded.max_workers,
+                bounded.max_frame_bytes,
+                bounded.max_result_elements
+            ),
+            (8, Some(Duration::from_millis(2500)), 3, 4096, 100)
+        );
+        assert_eq!(defaults.lease_timeout, None);
     }
 
     #[test]
@@ -404,9 +431,11 @@ mod tests {
         let w = WorkerOptions::from_named(named(&[
             ("concurrency", Value::Int(3)),
             ("name", Value::from("w1")),
+            ("max_frame_bytes", Value::Int(1 << 20)),
         ]))
         .unwrap();
         assert_eq!((w.concurrency, w.name.as_deref()), (3, Some("w1")));
+        assert_eq!(w.max_frame_bytes, 1 << 20);
         let n = NodeOptions::from_named(named(&[(
             "run_list",
             Value::List(vec![Value::atom("a"), Value::from("b")]),

@@ -177,6 +177,11 @@ impl RawWorker {
         }
     }
 
+    fn heartbeat(&self) {
+        let heartbeat = encode(&Value::Tuple(vec![atom("heartbeat")])).unwrap();
+        self.socket.send(heartbeat, 0).unwrap();
+    }
+
     /// The next TASK sent to this worker (heartbeats skipped): its id and args. Until it
     /// comes the worker heartbeats like a live one, so the pool cannot call it dead before
     /// it took the task, however late the pool looks.
@@ -219,17 +224,23 @@ fn a_silent_workers_tasks_run_elsewhere_and_poison_is_quarantined() {
     let dead_worker = {
         let endpoint = endpoint.clone();
         std::thread::spawn(move || {
+            let mut silent = Vec::new();
             for _ in 0..2 {
                 let worker = RawWorker::connect(&endpoint, &["job"], 50);
                 let (_, args) = worker.next_task();
                 assert_eq!(args, Value::Int(0));
-                // Dropped without a word: the pool must notice by itself. The next raw
-                // worker connects at once and gets the requeued task.
+                // One heartbeat proves it alive (a peer that never did counts no death),
+                // then not a word: the pool must notice by itself. The socket stays open,
+                // so the heartbeat surely arrives. The next raw worker connects at once and
+                // gets the requeued task.
+                worker.heartbeat();
+                silent.push(worker);
             }
+            silent
         })
     };
     run_until_stopped(&mut node, "the quarantine");
-    dead_worker.join().unwrap();
+    drop(dead_worker.join().unwrap());
     let results = results.borrow();
     let result = results.values().next().unwrap();
     assert!(

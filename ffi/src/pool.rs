@@ -71,6 +71,18 @@ pub struct dd_pool_options {
     pub no_worker_timeout_ms: u64,
     /// Tasks a worker is sent beyond its concurrency.
     pub prefetch: usize,
+    /// Most tasks one remote worker holds at once, whatever concurrency it announces.
+    pub max_worker_credit: usize,
+    /// How long a remote worker may hold a task without answering (tasks without a
+    /// deadline), in ms; past it the worker is removed as stalled. 0 waits as long as it
+    /// heartbeats.
+    pub lease_timeout_ms: u64,
+    /// Most remote workers connected at once.
+    pub max_workers: usize,
+    /// The largest frame a worker may send, in bytes (`ZMQ_MAXMSGSIZE`).
+    pub max_frame_bytes: usize,
+    /// Most terms in one result value; a bigger one ends its task with a DecodeError.
+    pub max_result_elements: usize,
 }
 
 /// The default pool settings (core's, with the placement inferred: set `bind`,
@@ -90,6 +102,11 @@ pub extern "C" fn dd_pool_options_default(options: *mut dd_pool_options) -> dd_s
             max_attempts: d.max_attempts,
             no_worker_timeout_ms: d.no_worker_timeout.map_or(0, millis_of),
             prefetch: d.prefetch,
+            max_worker_credit: d.max_worker_credit,
+            lease_timeout_ms: d.lease_timeout.map_or(0, millis_of),
+            max_workers: d.max_workers,
+            max_frame_bytes: d.max_frame_bytes,
+            max_result_elements: d.max_result_elements,
         };
         Ok(())
     })
@@ -112,6 +129,12 @@ fn pool_options(options: &dd_pool_options) -> Result<PoolOptions> {
         no_worker_timeout: (options.no_worker_timeout_ms > 0)
             .then(|| Duration::from_millis(options.no_worker_timeout_ms)),
         prefetch: options.prefetch,
+        max_worker_credit: options.max_worker_credit,
+        lease_timeout: (options.lease_timeout_ms > 0)
+            .then(|| Duration::from_millis(options.lease_timeout_ms)),
+        max_workers: options.max_workers,
+        max_frame_bytes: options.max_frame_bytes,
+        max_result_elements: options.max_result_elements,
     })
 }
 

@@ -33,6 +33,8 @@ pub struct dd_worker_options {
     pub liveness: u32,
     /// The name the pool shows in its stats, or NULL for `worker-<pid>`.
     pub name: *const c_char,
+    /// The largest frame the pool may send, in bytes (`ZMQ_MAXMSGSIZE`).
+    pub max_frame_bytes: usize,
 }
 
 /// The default worker settings (core's).
@@ -46,6 +48,7 @@ pub extern "C" fn dd_worker_options_default(options: *mut dd_worker_options) -> 
             liveness: d.liveness,
             // Core's default names no worker: nothing to point to.
             name: std::ptr::null(),
+            max_frame_bytes: d.max_frame_bytes,
         };
         Ok(())
     })
@@ -62,6 +65,7 @@ fn worker_options(options: Option<&dd_worker_options>) -> Result<WorkerOptions> 
     settings.heartbeat = Duration::from_millis(o.heartbeat_ms);
     settings.liveness = o.liveness;
     settings.name = optional_text(o.name, "name")?.map(str::to_owned);
+    settings.max_frame_bytes = o.max_frame_bytes;
     Ok(settings)
 }
 

@@ -31,7 +31,7 @@ mod value;
 mod writer;
 
 pub use decode::{decode, decode_term, decode_with_limits};
-pub(crate) use decode::{decode_message_fields, decode_nested, MessageFields};
+pub(crate) use decode::{decode_message_fields, decode_nested, skip_nested, MessageFields};
 pub use encode::{encode, encode_into, encode_term};
 pub(crate) use encode::{write_dict, write_value};
 pub(crate) use error::PathSegment;

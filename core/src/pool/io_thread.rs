@@ -6,16 +6,17 @@
 //! liveness, the no-worker wait), ends what expired, leases what can be leased, and hands the
 //! node what ended, then waits on its reactor.
 
-use super::options::{Placement, PoolOptions};
-use super::peer::{send_to, Delivery, LocalPeer, Peer, RemotePeer};
-use super::protocol::to_pool::{Ready, ToPool};
-use super::protocol::{write_disconnect, write_heartbeat};
+use super::identities::{Identities, Origin};
+use super::options::{Placement, PoolOptions, HEARTBEAT_CEILING};
+use super::peer::{send_to, Delivery, LocalPeer, Peer, RemotePeer, Sent};
+use super::protocol::to_pool::{Ready, ResultEntry, ToPool};
+use super::protocol::{envelope, write_disconnect, write_heartbeat};
 use super::registry::TaskRegistry;
 use super::runner::TaskRunner;
-use super::scheduler::{Capabilities, Ended, Ending, Lease, Scheduler, Task, WorkerId};
+use super::scheduler::{Capabilities, Departure, Ended, Ending, Lease, Scheduler, Task, WorkerId};
 use super::snapshot::{PoolSnapshot, WorkerSnapshot};
 use super::task::TaskResult;
-use crate::bert::Value;
+use crate::bert::{DecodeLimits, Value};
 use crate::reactor::{later, Event, Interest, Reactor, SharedSocket, WakeReceiver, Waker};
 use crossbeam_channel::{Receiver, Sender};
 use rustc_hash::FxHashMap;
@@ -52,6 +53,12 @@ const LOCAL_BACKLOG: usize = 32;
 const MAX_BATCH: usize = 64;
 /// Most frames read in one turn before the thread looks at its other duties.
 const RECEIVE_BATCH: usize = 1024;
+/// Most bytes read in one turn: reading costs about in proportion to bytes, so a flood of
+/// large frames cannot keep the thread from its heartbeats and liveness checks.
+const RECEIVE_BYTES: usize = 4 << 20;
+/// Largest frame read from a peer that never said READY: what a stranger may send (READY,
+/// HEARTBEAT, DISCONNECT) is small, and its results are refused unread.
+const STRANGER_FRAME_BYTES: usize = 64 << 10;
 /// How often pending tasks are checked against the no-worker wait, at the longest.
 const NO_WORKER_TICK: Duration = Duration::from_millis(50);
 
@@ -79,9 +86,13 @@ pub(crate) struct PoolThread {
     scheduler: Scheduler,
     local: Option<(WorkerId, LocalPeer)>,
     remotes: FxHashMap<WorkerId, RemotePeer>,
-    /// Remote workers by their ROUTER identity.
-    identities: FxHashMap<Box<[u8]>, WorkerId>,
+    /// Remote workers by their ROUTER identity, connected and gone.
+    identities: Identities,
+    /// What a result's value is read within.
+    result_limits: DecodeLimits,
     protocol_errors: u64,
+    /// Result frames from peers that never said READY, refused unread.
+    rejected_frames: u64,
     /// Reused to encode frames.
     frame: Vec<u8>,
     /// Endings of this turn, sent to the node as one batch at its end.
@@ -116,11 +127,9 @@ impl PoolThread {
             reactor.add_socket(socket, Interest::READABLE, ());
         }
         let options = setup.options;
-        let mut scheduler = Scheduler::new(
-            options.placement,
-            options.max_attempts,
-            options.no_worker_timeout,
-        );
+        let mut scheduler = Scheduler::new(options.placement, options.max_attempts)
+            .with_no_worker_timeout(options.no_worker_timeout)
+            .with_lease_timeout(options.lease_timeout);
         let local = (options.local_threads > 0).then(|| {
             let name = format!("dripdrop-pool-{}", setup.name);
             let runner =
@@ -136,6 +145,7 @@ impl PoolThread {
             let capabilities = Capabilities::Registry(setup.registry);
             (scheduler.add_worker(true, capabilities, capacity), peer)
         });
+        let result_limits = options.result_limits();
         PoolThread {
             reactor,
             socket,
@@ -147,8 +157,10 @@ impl PoolThread {
             scheduler,
             local,
             remotes: FxHashMap::default(),
-            identities: FxHashMap::default(),
+            identities: Identities::default(),
+            result_limits,
             protocol_errors: 0,
+            rejected_frames: 0,
             frame: Vec::with_capacity(256),
             ended: Vec::new(),
             results: Vec::new(),
@@ -169,6 +181,7 @@ impl PoolThread {
             let now = Instant::now();
             self.run_timers(now);
             self.expire(now, false);
+            self.remove_stalled(now);
             self.dispatch(now);
             self.arm_no_worker_check(now);
             // Counters first: a node that learns a task ended finds it counted.
@@ -237,22 +250,23 @@ impl PoolThread {
         peer.take_results(&mut results);
         let now = Instant::now();
         for (id, outcome) in results.drain(..) {
-            if let Some(ending) = self.scheduler.complete(Some(worker), id, outcome, now) {
+            if let Some(ending) = self.scheduler.complete(&[worker], id, || outcome, now) {
                 self.finish(id, ending);
             }
         }
         self.results = results;
     }
 
-    /// Reads what workers sent, up to a batch.
+    /// Reads what workers sent, up to a batch (in frames and in bytes).
     fn receive(&mut self) {
         let Some(socket) = self.socket.clone() else {
             return;
         };
         // Two reused frames, not a fresh Vec per message: this runs once per task.
         let (mut key, mut payload) = (zmq::Message::new(), zmq::Message::new());
+        let mut bytes = 0;
         for _ in 0..RECEIVE_BATCH {
-            if socket.recv(&mut key, zmq::DONTWAIT).is_err() {
+            if bytes >= RECEIVE_BYTES || socket.recv(&mut key, zmq::DONTWAIT).is_err() {
                 return;
             }
             // ROUTER prepends the identity: a well-formed message is [identity, frame].
@@ -267,48 +281,101 @@ impl PoolThread {
                 }
                 continue;
             }
+            bytes += payload.len();
+            let sender = self.identities.sender(&key);
+            if sender == Origin::Stranger && !self.readable_from_stranger(&payload) {
+                continue;
+            }
             match ToPool::decode(&payload) {
-                Ok(message) => self.handle(&socket, &key, message),
+                Ok(message) => self.handle(&socket, &key, sender, message, &payload),
                 Err(_) => self.protocol_errors += 1,
             }
         }
     }
 
-    fn handle(&mut self, socket: &SharedSocket, identity: &[u8], message: ToPool) {
+    /// Whether a frame from an identity that never said READY is worth reading: results
+    /// are refused unread (counted as rejected), and a large frame is not read at all.
+    fn readable_from_stranger(&mut self, frame: &[u8]) -> bool {
+        if frame.len() > STRANGER_FRAME_BYTES {
+            self.protocol_errors += 1;
+            return false;
+        }
+        match envelope(frame) {
+            Ok(e) if matches!(e.kind.as_str(), "result" | "results") => {
+                self.rejected_frames += 1;
+                false
+            }
+            _ => true,
+        }
+    }
+
+    fn handle(
+        &mut self,
+        socket: &SharedSocket,
+        identity: &[u8],
+        sender: Origin,
+        message: ToPool,
+        frame: &[u8],
+    ) {
         let now = Instant::now();
-        let known = self.identities.get(identity).copied();
-        if let Some(peer) = known.and_then(|id| self.remotes.get_mut(&id)) {
+        let live = match sender {
+            Origin::Live(worker) => Some(worker),
+            _ => None,
+        };
+        if let Some(peer) = live.and_then(|id| self.remotes.get_mut(&id)) {
             peer.heard(now);
         }
         match message {
-            ToPool::Ready(ready) => self.admit(socket, identity, ready, known, now),
-            // From a worker not (or no longer) known too: the result is as good, and its
-            // next heartbeat will be told to say READY again.
+            ToPool::Ready(ready) => self.admit(socket, identity, ready, live, now),
             ToPool::Results(results) => {
-                for (id, outcome) in results {
-                    if let Some(ending) = self.scheduler.complete(known, id, outcome, now) {
-                        self.finish(id, ending);
+                let senders = match sender {
+                    Origin::Live(worker) | Origin::Retired(worker) => {
+                        self.identities.lineage(worker)
                     }
-                }
+                    // Refused unread in `receive`.
+                    Origin::Stranger => return,
+                };
+                self.complete(&senders, results, frame, now);
             }
-            ToPool::Heartbeat => {
-                if known.is_none() {
+            ToPool::Heartbeat => match live {
+                Some(worker) => self.scheduler.note_alive(worker),
+                None => {
                     // A worker of an earlier pool on this address, or one declared dead:
                     // it must say READY again before it gets work.
                     write_disconnect(&mut self.frame);
-                    send_to(socket, identity, &self.frame);
+                    let _ = send_to(socket, identity, &self.frame);
                 }
-            }
+            },
             ToPool::Disconnect => {
-                if let Some(worker) = known {
-                    self.remove_remote(worker, false, now);
+                if let Some(worker) = live {
+                    self.remove_remote(worker, Departure::Left, now);
                 }
             }
         }
     }
 
+    /// Results from `senders` (a worker and the sessions it continues): each counts if one
+    /// of them was sent the task, and only then is its value read, within the pool's limits.
+    fn complete(
+        &mut self,
+        senders: &[WorkerId],
+        results: Vec<ResultEntry>,
+        frame: &[u8],
+        now: Instant,
+    ) {
+        let limits = &self.result_limits;
+        for entry in results {
+            let id = entry.id;
+            let outcome = || entry.outcome(frame, limits);
+            if let Some(ending) = self.scheduler.complete(senders, id, outcome, now) {
+                self.ended.push(Done { id, ending });
+            }
+        }
+    }
+
     /// A worker said READY. One seen before starts over: whatever it held is requeued (not
-    /// counted as a death: it is alive and asking for work).
+    /// counted as a death: it is alive and asking for work). So does the earlier session it
+    /// says it continues, if that one is still connected.
     fn admit(
         &mut self,
         socket: &SharedSocket,
@@ -318,19 +385,35 @@ impl PoolThread {
         now: Instant,
     ) {
         if let Some(worker) = known {
-            self.remove_remote(worker, false, now);
+            self.remove_remote(worker, Departure::Left, now);
+        }
+        if self.remotes.len() >= self.options.max_workers {
+            self.protocol_errors += 1;
+            return;
         }
         let name = ready
             .info
             .get("name")
             .and_then(Value::as_str)
             .map_or_else(|| hex(identity), str::to_owned);
-        let capacity = (ready.concurrency as usize).saturating_add(self.options.prefetch);
-        let names = ready.tasks.into_iter().collect();
+        let previous = match ready.info.get("previous") {
+            Some(Value::Binary(previous)) => Some(previous.as_slice()),
+            _ => None,
+        };
+        let capacity = (ready.concurrency as usize)
+            .saturating_add(self.options.prefetch)
+            .min(self.options.max_worker_credit);
+        let names = ready.tasks.iter().cloned().collect();
         let worker = self
             .scheduler
             .add_worker(false, Capabilities::Names(names), capacity);
-        let heartbeat = Duration::from_millis(ready.heartbeat_ms.max(1));
+        if let Some(replaced) = self.identities.admit(identity, worker, previous) {
+            self.remove_remote(replaced, Departure::Left, now);
+        }
+        // A worker may beat slower than the pool, up to a ceiling: past it, its silence is
+        // read against the ceiling (so an interval of years cannot make it undying).
+        let ceiling = self.options.heartbeat.saturating_mul(HEARTBEAT_CEILING);
+        let heartbeat = Duration::from_millis(ready.heartbeat_ms.max(1)).min(ceiling);
         let silence_limit = heartbeat
             .checked_mul(self.options.liveness.max(1))
             .unwrap_or(Duration::MAX);
@@ -345,21 +428,27 @@ impl PoolThread {
         );
         let dead_at = peer.dead_at();
         self.remotes.insert(worker, peer);
-        self.identities.insert(identity.into(), worker);
         self.workers_changed = true;
         let timers = self.reactor.timers_mut();
         timers.add_at(now, None, PoolTimer::Heartbeat(worker));
         timers.add_at(dead_at, None, PoolTimer::Liveness(worker));
     }
 
-    /// A remote worker left (`died`: it went silent).
-    fn remove_remote(&mut self, worker: WorkerId, died: bool, now: Instant) {
+    /// A remote worker left (see [`Departure`]).
+    fn remove_remote(&mut self, worker: WorkerId, departure: Departure, now: Instant) {
         if let Some(peer) = self.remotes.remove(&worker) {
-            self.identities.remove(peer.identity());
+            self.identities.retire(peer.identity());
         }
         self.workers_changed = true;
-        for ended in self.scheduler.remove_worker(worker, died, now) {
+        for ended in self.scheduler.remove_worker(worker, departure, now) {
             self.end(ended);
+        }
+    }
+
+    /// Removes the workers that held a lease past the lease timeout.
+    fn remove_stalled(&mut self, now: Instant) {
+        for (worker, task) in self.scheduler.stalled(now) {
+            self.remove_remote(worker, Departure::Stalled { task }, now);
         }
     }
 
@@ -373,7 +462,10 @@ impl PoolThread {
                         continue;
                     };
                     write_heartbeat(&mut self.frame);
-                    peer.send(&self.frame);
+                    if peer.send(&self.frame) == Sent::Gone {
+                        self.remove_remote(worker, Departure::Died, now);
+                        continue;
+                    }
                     let next = later(now, peer.beat_every());
                     let timer = PoolTimer::Heartbeat(worker);
                     self.reactor.timers_mut().add_at(next, None, timer);
@@ -384,7 +476,7 @@ impl PoolThread {
                     };
                     let dead_at = peer.dead_at();
                     if now > dead_at {
-                        self.remove_remote(worker, true, now);
+                        self.remove_remote(worker, Departure::Died, now);
                     } else {
                         // Heard since the timer was set: look again when it would be dead.
                         let again = later(dead_at, Duration::from_millis(1));
@@ -460,6 +552,11 @@ impl PoolThread {
         for lease in batch[delivery.taken..].iter().rev() {
             self.scheduler.return_lease(*lease);
         }
+        if delivery.gone {
+            // Its connection is gone: waiting for its silence would only fail every turn.
+            self.remove_remote(worker, Departure::Died, now);
+            return false;
+        }
         true
     }
 
@@ -472,6 +569,7 @@ impl PoolThread {
         shared.counters = self.scheduler.counters().clone();
         shared.pending = self.scheduler.pending();
         shared.in_flight = self.scheduler.in_flight();
+        shared.counters.rejected_results += self.rejected_frames;
         shared.protocol_errors = self.protocol_errors;
         if std::mem::take(&mut self.workers_changed) {
             let (local, remotes) = (&mut self.local, &mut self.remotes);

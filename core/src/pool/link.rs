@@ -37,7 +37,8 @@ impl PoolLink {
         let (socket, endpoints) = if options.bind.is_empty() {
             (None, Vec::new())
         } else {
-            let (socket, endpoints) = bind_router(name, context, &options.bind)?;
+            let (socket, endpoints) =
+                bind_router(name, context, &options.bind, options.max_frame_bytes)?;
             (Some(socket), endpoints)
         };
         let (waker, wake) = waker_pair().map_err(io)?;
@@ -114,15 +115,30 @@ impl Drop for PoolLink {
     }
 }
 
+/// Frames ZeroMQ holds for the pool per worker connection before it stops reading that
+/// connection: what a peer can make the pool hold is this many times `max_frame_bytes`. A
+/// worker batches up to 64 results a frame, so this is over a thousand results.
+const FRAMES_QUEUED_PER_WORKER: i32 = 32;
+
 fn bind_router(
     name: &str,
     context: &zmq::Context,
     addresses: &[String],
+    max_frame_bytes: usize,
 ) -> Result<(zmq::Socket, Vec<String>), Error> {
     let fail =
         |what: String| move |e: zmq::Error| Error::zmq(format!("worker pool {name}: {what}"), e);
     let socket = context.socket(zmq::ROUTER).map_err(fail("socket".into()))?;
     socket.set_linger(100).map_err(fail("linger".into()))?;
+    // A worker's frames are bounded before the pool reads them: ZeroMQ drops the connection
+    // of a worker that sends more (checked to fit in `PoolOptions::check`). And few of them
+    // wait in the pool's memory per connection: a worker's further frames wait on its side.
+    socket
+        .set_maxmsgsize(max_frame_bytes as i64)
+        .map_err(fail("max_frame_bytes".into()))?;
+    socket
+        .set_rcvhwm(FRAMES_QUEUED_PER_WORKER)
+        .map_err(fail("rcvhwm".into()))?;
     // A task for a worker that vanished is an error to requeue on, not a silent drop.
     socket
         .set_router_mandatory(true)

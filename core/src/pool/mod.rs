@@ -7,6 +7,7 @@
 //! `docs/protocol.md`.
 
 mod host_queue;
+mod identities;
 mod ids;
 mod io_thread;
 mod link;

@@ -1,7 +1,12 @@
 //! A pool's settings and where it runs its tasks.
 
+use crate::bert::DecodeLimits;
 use crate::error::Error;
 use std::time::Duration;
+
+/// A worker's announced heartbeat interval is read as at most this many times the pool's own:
+/// a worker cannot make itself undeclarable-dead by announcing an interval of years.
+pub(crate) const HEARTBEAT_CEILING: u32 = 10;
 
 /// Where a pool runs its tasks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,9 +42,35 @@ pub struct PoolOptions {
     pub no_worker_timeout: Option<Duration>,
     /// Tasks a worker is sent beyond its concurrency, so it never waits for the next one.
     pub prefetch: usize,
+    /// Most tasks one remote worker holds at once, whatever concurrency it announces: a
+    /// worker that claims a million cannot swallow the queue.
+    pub max_worker_credit: usize,
+    /// How long a remote worker may hold a task without answering, for tasks whose caller set
+    /// no deadline; past it the worker is taken for stalled, removed, and its tasks run
+    /// elsewhere. `None` (the default) waits as long as the worker heartbeats, since a task
+    /// may legitimately run for hours.
+    pub lease_timeout: Option<Duration>,
+    /// Most remote workers connected at once; a READY past it is ignored.
+    pub max_workers: usize,
+    /// The largest frame a worker may send, in bytes: ZeroMQ disconnects a worker that sends
+    /// a larger one (`ZMQ_MAXMSGSIZE`) before the pool reads any of it.
+    pub max_frame_bytes: usize,
+    /// Most terms in one result value (every element of every container counts): a bigger
+    /// value ends its task with a `DecodeError` instead of costing the pool's thread its
+    /// time and memory.
+    pub max_result_elements: usize,
 }
 
 impl PoolOptions {
+    /// The limits a result value is read within.
+    pub(crate) fn result_limits(&self) -> DecodeLimits {
+        DecodeLimits {
+            max_input_bytes: self.max_frame_bytes,
+            max_elements: self.max_result_elements,
+            ..DecodeLimits::DEFAULT
+        }
+    }
+
     /// A pool of remote workers bound on `addresses`.
     pub fn remote(addresses: &[&str]) -> Self {
         PoolOptions {
@@ -71,6 +102,15 @@ impl PoolOptions {
             }
             _ if self.max_pending == 0 => bad("max_pending must be at least 1"),
             _ if self.heartbeat.is_zero() => bad("heartbeat must be positive"),
+            _ if self.max_worker_credit == 0 => bad("max_worker_credit must be at least 1"),
+            _ if self.max_workers == 0 => bad("max_workers must be at least 1"),
+            _ if self.lease_timeout.is_some_and(|t| t.is_zero()) => {
+                bad("lease_timeout must be positive (or none)")
+            }
+            _ if self.max_frame_bytes == 0 || i64::try_from(self.max_frame_bytes).is_err() => {
+                bad("max_frame_bytes must be between 1 and 2^63 - 1")
+            }
+            _ if self.max_result_elements == 0 => bad("max_result_elements must be at least 1"),
             _ => Ok(()),
         }
     }
@@ -88,6 +128,11 @@ impl Default for PoolOptions {
             max_attempts: 3,
             no_worker_timeout: Some(Duration::from_secs(30)),
             prefetch: 1,
+            max_worker_credit: 1024,
+            lease_timeout: None,
+            max_workers: 10_000,
+            max_frame_bytes: DecodeLimits::DEFAULT.max_input_bytes,
+            max_result_elements: 1_000_000,
         }
     }
 }

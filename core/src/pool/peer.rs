@@ -13,10 +13,23 @@ use std::time::{Duration, Instant};
 
 /// What became of tasks handed to a peer: the first `taken` went (or, listed in
 /// `unsendable`, cannot go to anyone); the rest could not go now and go back to the queue.
+/// `gone`: they could not go because the peer's connection is gone.
 #[derive(Debug, Default)]
 pub(crate) struct Delivery {
     pub(crate) taken: usize,
     pub(crate) unsendable: Vec<(u64, String)>,
+    pub(crate) gone: bool,
+}
+
+/// What became of a frame sent to a remote worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Sent {
+    Taken,
+    /// Its pipe is full: try again later.
+    Full,
+    /// ZeroMQ has no connection of that identity (`ROUTER_MANDATORY` says so): the worker
+    /// closed its socket or its connection dropped.
+    Gone,
 }
 
 /// A worker of the pool.
@@ -74,7 +87,7 @@ impl Peer for LocalPeer {
         }
         Delivery {
             taken: tasks.len(),
-            unsendable: Vec::new(),
+            ..Delivery::default()
         }
     }
 
@@ -140,9 +153,9 @@ impl RemotePeer {
         later(self.last_heard, self.silence_limit)
     }
 
-    /// Sends a frame; false if its pipe is full or it is gone (control frames that cannot go
-    /// are not retried: heartbeats and liveness settle it).
-    pub(crate) fn send(&self, frame: &[u8]) -> bool {
+    /// Sends a frame (control frames that cannot go are not retried: heartbeats and
+    /// liveness settle it).
+    pub(crate) fn send(&self, frame: &[u8]) -> Sent {
         send_to(&self.socket, &self.identity, frame)
     }
 
@@ -158,8 +171,14 @@ impl RemotePeer {
         for task in tasks {
             match write_tasks(frame, &[task], now) {
                 Err(e) => delivery.unsendable.push((task.id(), e.to_string())),
-                Ok(()) if !self.send(frame) => break,
-                Ok(()) => {}
+                Ok(()) => match self.send(frame) {
+                    Sent::Taken => {}
+                    Sent::Full => break,
+                    Sent::Gone => {
+                        delivery.gone = true;
+                        break;
+                    }
+                },
             }
             delivery.taken += 1;
         }
@@ -182,30 +201,37 @@ impl Peer for RemotePeer {
             // one fails).
             return self.deliver_one_by_one(tasks, now, frame);
         }
+        let sent = self.send(frame);
         Delivery {
-            taken: if self.send(frame) { tasks.len() } else { 0 },
+            taken: if sent == Sent::Taken { tasks.len() } else { 0 },
             unsendable: Vec::new(),
+            gone: sent == Sent::Gone,
         }
     }
 
     fn cancel(&mut self, id: u64, frame: &mut Vec<u8>) {
         write_cancel(frame, id);
-        self.send(frame);
+        // Not retried; a worker that is gone is found out by its heartbeats.
+        let _ = self.send(frame);
     }
 
     fn take_results(&mut self, _into: &mut Vec<(u64, TaskResult)>) {}
 
     fn disconnect(&mut self, frame: &mut Vec<u8>) {
         write_disconnect(frame);
-        self.send(frame);
+        let _ = self.send(frame);
     }
 }
 
-/// Sends `[identity, frame]` without blocking; false if the worker's pipe is full or the
-/// worker is gone (ROUTER_MANDATORY makes that an error instead of a silent drop).
-pub(crate) fn send_to(socket: &zmq::Socket, identity: &[u8], frame: &[u8]) -> bool {
-    socket
+/// Sends `[identity, frame]` without blocking. ROUTER_MANDATORY makes a worker that is gone
+/// an error (EHOSTUNREACH) instead of a silent drop; a full pipe is EAGAIN.
+pub(crate) fn send_to(socket: &zmq::Socket, identity: &[u8], frame: &[u8]) -> Sent {
+    let sent = socket
         .send(identity, zmq::SNDMORE | zmq::DONTWAIT)
-        .and_then(|()| socket.send(frame, zmq::DONTWAIT))
-        .is_ok()
+        .and_then(|()| socket.send(frame, zmq::DONTWAIT));
+    match sent {
+        Ok(()) => Sent::Taken,
+        Err(zmq::Error::EHOSTUNREACH) => Sent::Gone,
+        Err(_) => Sent::Full,
+    }
 }

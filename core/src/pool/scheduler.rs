@@ -9,7 +9,9 @@ use super::options::Placement;
 use super::registry::TaskRegistry;
 use super::task::TaskError;
 use crate::bert::Value;
+use crate::reactor::later;
 use rustc_hash::{FxHashMap, FxHashSet};
+use smallvec::SmallVec;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::sync::Arc;
@@ -40,9 +42,20 @@ pub(crate) enum Ending {
     Unsendable(String),
 }
 
+/// Workers a task remembers having held it: a result from one of them counts. Past this
+/// many (a task requeued again and again), the oldest are forgotten, and a result from them
+/// is refused like a stranger's.
+const MAX_HOLDERS: usize = 8;
+
+/// Tasks a worker is leased before it proves itself alive (a heartbeat or a result after
+/// READY): a peer that says READY and nothing else holds no more than this.
+const PROBATION_CREDIT: usize = 1;
+
 /// A task the pool accepted: what the caller asked, and where it stands.
 pub(crate) struct Task {
     id: u64,
+    /// Order of submission (ids are unpredictable, so they cannot tell the older task).
+    seq: u64,
     name: Arc<str>,
     args: Value,
     timeout: Option<Duration>,
@@ -53,6 +66,11 @@ pub(crate) struct Task {
     deadline: Option<Instant>,
     queued_at: Instant,
     lease: Option<WorkerId>,
+    /// When the current lease expires, if the pool has a lease timeout and the caller set no
+    /// deadline.
+    lease_expires: Option<Instant>,
+    /// Every worker that was sent the task, the latest last (at most `MAX_HOLDERS`).
+    holders: SmallVec<[WorkerId; 2]>,
     /// Ended for the caller (cancel, deadline) while a worker still holds it.
     ended: bool,
 }
@@ -62,6 +80,7 @@ impl Task {
     pub(crate) fn new(id: u64, name: Arc<str>, args: Value, timeout: Option<Duration>) -> Self {
         Task {
             id,
+            seq: 0,
             name,
             args,
             timeout,
@@ -70,6 +89,8 @@ impl Task {
             deadline: None,
             queued_at: Instant::now(),
             lease: None,
+            lease_expires: None,
+            holders: SmallVec::new(),
             ended: false,
         }
     }
@@ -131,12 +152,37 @@ struct Worker {
     capabilities: Capabilities,
     capacity: usize,
     leased: FxHashSet<u64>,
+    /// It sent a heartbeat or a result after READY: its death counts against its tasks, and
+    /// it gets its whole credit.
+    proven: bool,
+    /// It sent a result: a lease of it that times out counts against that task.
+    answered: bool,
 }
 
 impl Worker {
     fn free(&self) -> usize {
-        self.capacity.saturating_sub(self.leased.len())
+        let credit = if self.proven {
+            self.capacity
+        } else {
+            self.capacity.min(PROBATION_CREDIT)
+        };
+        credit.saturating_sub(self.leased.len())
     }
+}
+
+/// Why a worker leaves the pool; it decides whether its tasks count a death.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Departure {
+    /// It said DISCONNECT, or READY again: alive, so nothing counts.
+    Left,
+    /// It went silent past its liveness, or its connection is gone. Its tasks count a death
+    /// only if it ever proved itself alive: a peer that said READY and nothing else proves
+    /// nothing about the tasks it was sent.
+    Died,
+    /// Its lease of `task` timed out. That task counts a death if the worker ever answered
+    /// anything (so it was working, and this task is what it could not finish); the others
+    /// go back without one.
+    Stalled { task: u64 },
 }
 
 /// Counters the pool reports in `node.stats()`.
@@ -161,8 +207,14 @@ pub struct PoolCounters {
     /// Results that came for a task already ended: it ran twice (its first worker was
     /// declared dead but finished anyway), or finished after its deadline or cancel.
     pub late_results: u64,
-    /// Workers declared dead (silent past their liveness).
+    /// Workers declared dead (silent past their liveness, gone, or holding a lease past the
+    /// lease timeout).
     pub workers_lost: u64,
+    /// Results refused: from a worker that never held the task, or (counted once per frame)
+    /// from a peer that never said READY.
+    pub rejected_results: u64,
+    /// Leases that went past the lease timeout without a result.
+    pub leases_expired: u64,
 }
 
 /// A lease to carry out: send task `task` to `worker`.
@@ -191,20 +243,20 @@ pub(crate) struct Scheduler {
     order: Vec<WorkerId>,
     next_worker: u64,
     deadlines: BinaryHeap<Reverse<(Instant, u64)>>,
+    /// When leases expire: (expiry, task, worker); stale entries are skipped.
+    lease_expiries: BinaryHeap<Reverse<(Instant, u64, WorkerId)>>,
+    next_seq: u64,
     placement: Placement,
     max_attempts: u32,
     no_worker_timeout: Option<Duration>,
+    lease_timeout: Option<Duration>,
     /// Rotates the first remote worker offered tasks, to spread a light load.
     next_start: usize,
     counters: PoolCounters,
 }
 
 impl Scheduler {
-    pub(crate) fn new(
-        placement: Placement,
-        max_attempts: u32,
-        no_worker_timeout: Option<Duration>,
-    ) -> Self {
+    pub(crate) fn new(placement: Placement, max_attempts: u32) -> Self {
         Scheduler {
             tasks: FxHashMap::default(),
             queues: FxHashMap::default(),
@@ -213,12 +265,28 @@ impl Scheduler {
             order: Vec::new(),
             next_worker: 0,
             deadlines: BinaryHeap::new(),
+            lease_expiries: BinaryHeap::new(),
+            next_seq: 0,
             placement,
             max_attempts: max_attempts.max(1),
-            no_worker_timeout,
+            no_worker_timeout: None,
+            lease_timeout: None,
             next_start: 0,
             counters: PoolCounters::default(),
         }
+    }
+
+    /// Ends a task no worker can run after it waited `limit` (from submission or requeue).
+    pub(crate) fn with_no_worker_timeout(mut self, limit: Option<Duration>) -> Self {
+        self.no_worker_timeout = limit;
+        self
+    }
+
+    /// Takes a remote worker's lease back after `limit` without its result, when the caller
+    /// set no deadline.
+    pub(crate) fn with_lease_timeout(mut self, limit: Option<Duration>) -> Self {
+        self.lease_timeout = limit;
+        self
     }
 
     pub(crate) fn task(&self, id: u64) -> Option<&Task> {
@@ -250,6 +318,8 @@ impl Scheduler {
     pub(crate) fn submit(&mut self, mut task: Task, now: Instant) {
         task.deadline = task.timeout.map(|t| now + t);
         task.queued_at = now;
+        task.seq = self.next_seq;
+        self.next_seq += 1;
         if let Some(at) = task.deadline {
             self.deadlines.push(Reverse((at, task.id)));
         }
@@ -289,38 +359,64 @@ impl Scheduler {
                 capabilities,
                 capacity: capacity.max(1),
                 leased: FxHashSet::default(),
+                // The pool's own threads need not prove anything.
+                proven: local,
+                answered: local,
             },
         );
         self.order.push(id);
         id
     }
 
-    /// A worker left (`died`: it stopped answering; otherwise it said DISCONNECT, or READY
-    /// again). What it held goes back to the front of the queue; a task whose workers died
-    /// under it `max_attempts` times ends quarantined instead. The wait for a capable worker
-    /// starts again at `now` for the requeued tasks.
-    pub(crate) fn remove_worker(&mut self, id: WorkerId, died: bool, now: Instant) -> Vec<Ended> {
+    /// A worker sent a heartbeat: it is alive.
+    pub(crate) fn note_alive(&mut self, id: WorkerId) {
+        if let Some(worker) = self.workers.get_mut(&id) {
+            worker.proven = true;
+        }
+    }
+
+    /// A worker left (see [`Departure`] for what counts as a death). What it held goes back
+    /// to the front of the queue; a task whose workers died under it `max_attempts` times
+    /// ends quarantined instead. The wait for a capable worker starts again at `now` for the
+    /// requeued tasks.
+    pub(crate) fn remove_worker(
+        &mut self,
+        id: WorkerId,
+        departure: Departure,
+        now: Instant,
+    ) -> Vec<Ended> {
         let Some(worker) = self.workers.remove(&id) else {
             return Vec::new();
         };
         self.order.retain(|&w| w != id);
-        if died {
+        if departure != Departure::Left {
             self.counters.workers_lost += 1;
         }
-        let mut ids: Vec<u64> = worker.leased.into_iter().collect();
-        // Requeued in id order (submission order), so the oldest runs first again.
+        let counts_death = |task: u64| match departure {
+            Departure::Left => false,
+            Departure::Died => worker.proven,
+            Departure::Stalled { task: stalled } => worker.answered && task == stalled,
+        };
+        let tasks = &self.tasks;
+        let mut ids: Vec<(u64, u64)> = worker
+            .leased
+            .iter()
+            .map(|&task| (tasks.get(&task).map_or(0, |t| t.seq), task))
+            .collect();
+        // Requeued in submission order, so the oldest runs first again.
         ids.sort_unstable();
         let mut ended = Vec::new();
-        for task_id in ids.into_iter().rev() {
+        for (_, task_id) in ids.into_iter().rev() {
             let Some(task) = self.tasks.get_mut(&task_id) else {
                 continue;
             };
             task.lease = None;
+            task.lease_expires = None;
             if task.ended {
                 self.tasks.remove(&task_id);
                 continue;
             }
-            if died {
+            if counts_death(task_id) {
                 task.deaths += 1;
                 if task.deaths >= self.max_attempts {
                     let attempts = task.deaths;
@@ -367,18 +463,13 @@ impl Scheduler {
                     .filter(|id| remote_pass && !is_local(id)),
             )
             .collect::<smallvec::SmallVec<[WorkerId; 16]>>();
+        let now = Instant::now();
         for worker in order {
             while self.pending > 0 {
                 let Some(task) = self.next_for(worker) else {
                     break;
                 };
-                if let Some(held) = self.workers.get_mut(&worker) {
-                    held.leased.insert(task);
-                }
-                if let Some(leased) = self.tasks.get_mut(&task) {
-                    leased.lease = Some(worker);
-                    leased.attempt += 1;
-                }
+                self.lease(task, worker, now);
                 self.pending -= 1;
                 leases.push(Lease { worker, task });
             }
@@ -389,33 +480,59 @@ impl Scheduler {
         leases
     }
 
+    /// Records that `task` goes to `worker` at `now`.
+    fn lease(&mut self, task: u64, worker: WorkerId, now: Instant) {
+        let Some(held) = self.workers.get_mut(&worker) else {
+            return;
+        };
+        held.leased.insert(task);
+        let local = held.local;
+        let Some(leased) = self.tasks.get_mut(&task) else {
+            return;
+        };
+        leased.lease = Some(worker);
+        leased.attempt += 1;
+        if leased.holders.len() == MAX_HOLDERS {
+            leased.holders.remove(0);
+        }
+        leased.holders.push(worker);
+        // The pool's own threads are not timed: nothing could take their task back.
+        let timeout = self
+            .lease_timeout
+            .filter(|_| !local && leased.deadline.is_none());
+        leased.lease_expires = timeout.map(|t| later(now, t));
+        if let Some(at) = leased.lease_expires {
+            self.lease_expiries.push(Reverse((at, task, worker)));
+        }
+    }
+
     /// The oldest pending task the worker can run and has credit for, taken off its queue.
     fn next_for(&mut self, worker: WorkerId) -> Option<u64> {
         let worker = self.workers.get(&worker).filter(|w| w.free() > 0)?;
         let mut best: Option<(u64, &Arc<str>)> = None;
         for (name, queue) in &mut self.queues {
             // Drop ids that ended or were leased since they were queued.
-            while let Some(&id) = queue.front() {
+            let front = loop {
+                let Some(&id) = queue.front() else { break None };
                 match self.tasks.get(&id) {
-                    Some(task) if !task.ended && task.lease.is_none() => break,
+                    Some(task) if !task.ended && task.lease.is_none() => break Some(task.seq),
                     _ => {
                         queue.pop_front();
                     }
                 }
-            }
-            let Some(&id) = queue.front() else { continue };
+            };
+            let Some(seq) = front else { continue };
             if !worker.capabilities.can_run(name) {
                 continue;
             }
-            // Ids grow with submission: the smallest front is the oldest task.
-            if best.is_none_or(|(b, _)| id < b) {
-                best = Some((id, name));
+            // The smallest sequence number at a front is the oldest task.
+            if best.is_none_or(|(b, _)| seq < b) {
+                best = Some((seq, name));
             }
         }
-        let (id, name) = best?;
+        let (_, name) = best?;
         let name = Arc::clone(name);
-        self.queues.get_mut(&*name)?.pop_front();
-        Some(id)
+        self.queues.get_mut(&*name)?.pop_front()
     }
 
     /// A lease that could not be carried out (the worker's pipe was full, or it is gone):
@@ -428,7 +545,12 @@ impl Scheduler {
             return;
         };
         task.lease = None;
+        task.lease_expires = None;
         task.attempt = task.attempt.saturating_sub(1);
+        // Never sent: that worker did not hold it.
+        if task.holders.last() == Some(&lease.worker) {
+            task.holders.pop();
+        }
         if task.ended {
             self.tasks.remove(&lease.task);
             return;
@@ -438,30 +560,41 @@ impl Scheduler {
         self.enqueue(&name, lease.task, true);
     }
 
-    /// A result came at `now`, from worker `from` if the pool knows it. The outcome is the
-    /// caller's unless the task already ended; an answer after the task's deadline is a
-    /// timeout all the same.
+    /// A result came at `now` from `senders`: the worker whose connection it came on, then
+    /// the earlier sessions that worker continues. It counts only if one of them was sent the
+    /// task (first result wins); from anyone else it is refused. `outcome` builds the result
+    /// only when it will be used. The outcome is the caller's unless the task already ended;
+    /// an answer after the task's deadline is a timeout all the same.
     pub(crate) fn complete(
         &mut self,
-        from: Option<WorkerId>,
+        senders: &[WorkerId],
         id: u64,
-        outcome: Result<Value, TaskError>,
+        outcome: impl FnOnce() -> Result<Value, TaskError>,
         now: Instant,
     ) -> Option<Ending> {
         let Some(task) = self.tasks.get_mut(&id) else {
             self.counters.late_results += 1;
             return None;
         };
+        if !task.holders.iter().any(|h| senders.contains(h)) {
+            self.counters.rejected_results += 1;
+            return None;
+        }
+        if let Some(worker) = senders.first().and_then(|w| self.workers.get_mut(w)) {
+            worker.proven = true;
+            worker.answered = true;
+        }
         // The answer may come from another worker than the holder (one declared dead that
         // finished anyway); either way the holder's credit comes back.
         let holder = task.lease.take();
+        task.lease_expires = None;
         if holder.is_none() && !task.ended {
             // Pending again after its worker was declared dead, and answered now: done, and
             // no longer pending.
             self.pending -= 1;
         }
-        for worker in [holder, from].into_iter().flatten() {
-            if let Some(worker) = self.workers.get_mut(&worker) {
+        for worker in holder.iter().chain(senders.first()) {
+            if let Some(worker) = self.workers.get_mut(worker) {
                 worker.leased.remove(&id);
             }
         }
@@ -477,7 +610,7 @@ impl Scheduler {
             self.counters.timed_out += 1;
             return Some(Ending::TimedOut { timeout_ms });
         }
-        Some(match outcome {
+        Some(match outcome() {
             Ok(value) => {
                 self.counters.completed += 1;
                 Ending::Ok(value)
@@ -602,9 +735,34 @@ impl Scheduler {
         }
     }
 
-    /// When `expire` next has a deadline to look at, if ever.
+    /// Remote workers holding a lease past the lease timeout at `now`, each with the task
+    /// whose lease expired first; the caller removes them as [`Departure::Stalled`].
+    pub(crate) fn stalled(&mut self, now: Instant) -> Vec<(WorkerId, u64)> {
+        let mut stalled: Vec<(WorkerId, u64)> = Vec::new();
+        while let Some(&Reverse((at, task, worker))) = self.lease_expiries.peek() {
+            if at > now {
+                break;
+            }
+            self.lease_expiries.pop();
+            let current = self.tasks.get(&task).is_some_and(|t| {
+                !t.ended && t.lease == Some(worker) && t.lease_expires == Some(at)
+            });
+            if current && !stalled.iter().any(|(w, _)| *w == worker) {
+                self.counters.leases_expired += 1;
+                stalled.push((worker, task));
+            }
+        }
+        stalled
+    }
+
+    /// When `expire` or `stalled` next has something to look at, if ever.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.deadlines.peek().map(|Reverse((at, _))| *at)
+        let deadline = self.deadlines.peek().map(|Reverse((at, _))| *at);
+        let expiry = self.lease_expiries.peek().map(|Reverse((at, ..))| *at);
+        match (deadline, expiry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Whether pending tasks wait on the no-worker limit (so `expire` should look at them).
@@ -644,12 +802,19 @@ mod tests {
         Capabilities::Names(list.iter().map(|s| s.to_string()).collect())
     }
 
+    /// A remote worker that has proved itself alive (it heartbeated).
     fn remote(s: &mut Scheduler, tasks: &[&str], capacity: usize) -> WorkerId {
-        s.add_worker(false, names(tasks), capacity)
+        let w = s.add_worker(false, names(tasks), capacity);
+        s.note_alive(w);
+        w
     }
 
     fn scheduler() -> Scheduler {
-        Scheduler::new(Placement::Remote, 3, None)
+        Scheduler::new(Placement::Remote, 3)
+    }
+
+    fn ok(value: Value) -> impl FnOnce() -> Result<Value, TaskError> {
+        move || Ok(value)
     }
 
     fn submit(s: &mut Scheduler, id: u64, name: &str) {
@@ -686,7 +851,7 @@ mod tests {
         assert_eq!(s.assign(), vec![lease(w, 1), lease(w, 2)]);
         assert_eq!((s.pending(), s.in_flight()), (3, 2));
         assert_eq!(
-            s.complete(Some(w), 1, Ok(Value::Nil), Instant::now()),
+            s.complete(&[w], 1, ok(Value::Nil), Instant::now()),
             Some(Ending::Ok(Value::Nil))
         );
         assert_eq!(s.assign(), vec![lease(w, 3)]);
@@ -706,17 +871,19 @@ mod tests {
 
     #[test]
     fn a_dead_workers_tasks_run_elsewhere_and_poison_is_quarantined() {
-        let mut s = Scheduler::new(Placement::Remote, 2, None);
+        let mut s = Scheduler::new(Placement::Remote, 2);
         let w1 = remote(&mut s, &["a"], 1);
         submit(&mut s, 1, "a");
         assert_eq!(s.assign().len(), 1);
-        assert!(s.remove_worker(w1, true, Instant::now()).is_empty());
+        assert!(s
+            .remove_worker(w1, Departure::Died, Instant::now())
+            .is_empty());
         assert_eq!(s.pending(), 1);
         let w2 = remote(&mut s, &["a"], 1);
         assert_eq!(s.assign(), vec![lease(w2, 1)]);
         assert_eq!(s.task(1).unwrap().attempt(), 2);
         // The second death reaches max_attempts.
-        let gone = s.remove_worker(w2, true, Instant::now());
+        let gone = s.remove_worker(w2, Departure::Died, Instant::now());
         assert_eq!(
             gone,
             vec![ended(1, None, Ending::Quarantined { attempts: 2 })]
@@ -726,11 +893,13 @@ mod tests {
 
     #[test]
     fn a_clean_disconnect_requeues_without_counting_a_death() {
-        let mut s = Scheduler::new(Placement::Remote, 1, None);
+        let mut s = Scheduler::new(Placement::Remote, 1);
         let w = remote(&mut s, &["a"], 1);
         submit(&mut s, 1, "a");
         s.assign();
-        assert!(s.remove_worker(w, false, Instant::now()).is_empty());
+        assert!(s
+            .remove_worker(w, Departure::Left, Instant::now())
+            .is_empty());
         assert_eq!(s.pending(), 1);
     }
 
@@ -740,17 +909,17 @@ mod tests {
         let w1 = remote(&mut s, &["a"], 1);
         submit(&mut s, 1, "a");
         s.assign();
-        s.remove_worker(w1, true, Instant::now());
+        s.remove_worker(w1, Departure::Died, Instant::now());
         let w2 = remote(&mut s, &["a"], 1);
         s.assign();
         // w1 was slow, not dead: its answer (from a worker no longer known) is the result;
         // w2's later one is a duplicate.
         assert_eq!(
-            s.complete(None, 1, Ok(Value::Int(1)), Instant::now()),
+            s.complete(&[w1], 1, ok(Value::Int(1)), Instant::now()),
             Some(Ending::Ok(Value::Int(1)))
         );
         assert_eq!(
-            s.complete(Some(w2), 1, Ok(Value::Int(1)), Instant::now()),
+            s.complete(&[w2], 1, ok(Value::Int(1)), Instant::now()),
             None
         );
         assert_eq!(s.counters().late_results, 1);
@@ -763,10 +932,10 @@ mod tests {
         let w1 = remote(&mut s, &["a"], 1);
         submit(&mut s, 1, "a");
         s.assign();
-        s.remove_worker(w1, true, Instant::now());
+        s.remove_worker(w1, Departure::Died, Instant::now());
         assert_eq!(s.pending(), 1);
         assert!(s
-            .complete(None, 1, Ok(Value::Nil), Instant::now())
+            .complete(&[w1], 1, ok(Value::Nil), Instant::now())
             .is_some());
         assert_eq!(s.pending(), 0);
         remote(&mut s, &["a"], 1);
@@ -788,7 +957,7 @@ mod tests {
         );
         // Still held: no credit for task 2 until the worker answers.
         assert!(s.assign().is_empty());
-        assert_eq!(s.complete(Some(w), 1, Ok(Value::Nil), Instant::now()), None);
+        assert_eq!(s.complete(&[w], 1, ok(Value::Nil), Instant::now()), None);
         assert_eq!(s.assign(), vec![lease(w, 2)]);
         assert_eq!(s.cancel(2), Some(ended(2, Some(w), Ending::Cancelled)));
         assert_eq!(s.cancel(2), None);
@@ -805,7 +974,7 @@ mod tests {
         submit_with_timeout(&mut s, 1, Duration::from_millis(5), now);
         s.assign();
         let late = now + Duration::from_millis(6);
-        let ending = s.complete(Some(w), 1, Ok(Value::Nil), late);
+        let ending = s.complete(&[w], 1, ok(Value::Nil), late);
         assert_eq!(ending, Some(Ending::TimedOut { timeout_ms: 5 }));
         assert_eq!((s.counters().timed_out, s.counters().completed), (1, 0));
         assert!(s.expire(late, true).is_empty(), "ended once");
@@ -813,7 +982,8 @@ mod tests {
 
     #[test]
     fn no_worker_for_a_task_ends_it_after_the_wait() {
-        let mut s = Scheduler::new(Placement::Remote, 3, Some(Duration::from_millis(50)));
+        let mut s = Scheduler::new(Placement::Remote, 3)
+            .with_no_worker_timeout(Some(Duration::from_millis(50)));
         let now = Instant::now();
         s.submit(Task::new(1, Arc::from("b"), Value::Nil, None), now);
         assert!(s.expire(now + Duration::from_millis(10), true).is_empty());
@@ -828,14 +998,14 @@ mod tests {
     #[test]
     fn a_task_put_back_with_a_fresh_wait_does_not_hold_back_older_ones() {
         let limit = Duration::from_millis(50);
-        let mut s = Scheduler::new(Placement::Remote, 3, Some(limit));
+        let mut s = Scheduler::new(Placement::Remote, 3).with_no_worker_timeout(Some(limit));
         let start = Instant::now();
         s.submit(Task::new(1, Arc::from("a"), Value::Nil, None), start);
         s.submit(Task::new(2, Arc::from("a"), Value::Nil, None), start);
         // Task 1 goes to a worker that then dies at 40 ms: it waits afresh from there.
         let w = remote(&mut s, &["a"], 1);
         s.assign();
-        s.remove_worker(w, true, start + Duration::from_millis(40));
+        s.remove_worker(w, Departure::Died, start + Duration::from_millis(40));
         let gone = s.expire(start + Duration::from_millis(60), true);
         assert_eq!(
             gone,
@@ -850,7 +1020,7 @@ mod tests {
 
     #[test]
     fn local_first_spills_to_remote_workers() {
-        let mut s = Scheduler::new(Placement::LocalFirst, 3, None);
+        let mut s = Scheduler::new(Placement::LocalFirst, 3);
         let registry = TaskRegistry::default();
         registry.register("a", |_, v| Ok(v));
         let local = s.add_worker(true, Capabilities::Registry(registry), 1);
@@ -859,6 +1029,99 @@ mod tests {
             submit(&mut s, id, "a");
         }
         assert_eq!(s.assign(), vec![lease(local, 1), lease(r, 2), lease(r, 3)]);
+    }
+
+    #[test]
+    fn a_result_counts_only_from_a_worker_that_was_sent_the_task() {
+        let mut s = scheduler();
+        let holder = remote(&mut s, &["a"], 1);
+        submit(&mut s, 1, "a");
+        s.assign();
+        // Another worker of the pool (one that runs other tasks, so task 2 is the holder's).
+        let stranger = remote(&mut s, &["b"], 1);
+        let forged = || -> Result<Value, TaskError> { panic!("a refused value is never built") };
+        assert_eq!(s.complete(&[stranger], 1, forged, Instant::now()), None);
+        assert_eq!(s.counters().rejected_results, 1);
+        // The task is still the holder's, and its credit still taken.
+        assert_eq!(s.in_flight(), 1);
+        assert_eq!(
+            s.complete(&[holder], 1, ok(Value::Int(7)), Instant::now()),
+            Some(Ending::Ok(Value::Int(7)))
+        );
+        // A later session of the holder (it names the holder as its predecessor) counts too.
+        submit(&mut s, 2, "a");
+        s.assign();
+        let next_session = remote(&mut s, &["a"], 1);
+        assert!(s
+            .complete(&[next_session, holder], 2, ok(Value::Nil), Instant::now())
+            .is_some());
+        assert_eq!(s.counters().rejected_results, 1);
+    }
+
+    #[test]
+    fn a_worker_on_probation_gets_one_task_and_its_death_counts_nothing() {
+        let mut s = Scheduler::new(Placement::Remote, 1);
+        let w = s.add_worker(false, names(&["a"]), 10);
+        for id in 1..=3 {
+            submit(&mut s, id, "a");
+        }
+        assert_eq!(s.assign(), vec![lease(w, 1)]);
+        // Silent since READY: it proved nothing, so the task is not one death closer to
+        // quarantine (max_attempts is 1 here).
+        assert!(s
+            .remove_worker(w, Departure::Died, Instant::now())
+            .is_empty());
+        assert_eq!(s.pending(), 3);
+        let w = s.add_worker(false, names(&["a"]), 10);
+        assert_eq!(s.assign().len(), 1);
+        s.note_alive(w);
+        assert_eq!(s.assign().len(), 2, "its whole credit once it heartbeats");
+        assert_eq!(s.counters().workers_lost, 1);
+    }
+
+    #[test]
+    fn a_lease_past_the_lease_timeout_stalls_its_worker() {
+        let timeout = Duration::from_millis(20);
+        let mut s = Scheduler::new(Placement::Remote, 1).with_lease_timeout(Some(timeout));
+        let idle = remote(&mut s, &["a"], 2);
+        submit(&mut s, 1, "a");
+        submit_with_timeout(&mut s, 2, Duration::from_secs(60), Instant::now());
+        s.assign();
+        let later = Instant::now() + Duration::from_millis(30);
+        assert!(s.next_deadline().is_some_and(|at| at < later));
+        // Task 2 has a deadline of its own: only task 1's lease is timed.
+        assert_eq!(s.stalled(later), vec![(idle, 1)]);
+        assert_eq!(s.counters().leases_expired, 1);
+        // It never answered anything: nothing counts against the tasks.
+        let gone = s.remove_worker(idle, Departure::Stalled { task: 1 }, later);
+        assert!(gone.is_empty());
+        assert_eq!(s.pending(), 2);
+
+        // A worker that answers other tasks but not this one: this one counts a death.
+        let busy = remote(&mut s, &["a"], 2);
+        s.assign();
+        assert!(s.complete(&[busy], 2, ok(Value::Nil), later).is_some());
+        let much_later = later + Duration::from_millis(30);
+        assert_eq!(s.stalled(much_later), vec![(busy, 1)]);
+        let gone = s.remove_worker(busy, Departure::Stalled { task: 1 }, much_later);
+        assert_eq!(
+            gone,
+            vec![ended(1, None, Ending::Quarantined { attempts: 1 })]
+        );
+    }
+
+    #[test]
+    fn tasks_go_out_in_submission_order_whatever_their_ids() {
+        let mut s = scheduler();
+        let w = remote(&mut s, &["a", "b"], 3);
+        submit(&mut s, 30, "a");
+        submit(&mut s, 20, "b");
+        submit(&mut s, 10, "a");
+        assert_eq!(s.assign(), vec![lease(w, 30), lease(w, 20), lease(w, 10)]);
+        // Back after a death, still oldest first.
+        s.remove_worker(w, Departure::Died, Instant::now());
+        let w = remote(&mut s, &["a", "b"], 3);
+        assert_eq!(s.assign(), vec![lease(w, 30), lease(w, 20), lease(w, 10)]);
     }
 
     #[test]

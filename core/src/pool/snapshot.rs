@@ -55,6 +55,8 @@ impl PoolSnapshot {
             n("cancelled", c.cancelled),
             n("no_worker", c.no_worker),
             n("late_results", c.late_results),
+            n("rejected_results", c.rejected_results),
+            n("leases_expired", c.leases_expired),
             n("workers_lost", c.workers_lost),
             n("workers_alive", remote as u64),
             n("protocol_errors", self.protocol_errors),

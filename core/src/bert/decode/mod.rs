@@ -41,6 +41,27 @@ pub(crate) fn decode_nested(
     levels: usize,
     limits: &DecodeLimits,
 ) -> Result<(Value, usize), DecodeError> {
+    nested(bytes, at, levels, limits)
+}
+
+/// Where the term that starts at `at` ends, checked as [`decode_nested`] checks it but built
+/// into nothing: it allocates only for binaries, atoms and big integers it passes, one at a
+/// time. For a term a reader may not want at all (a result nobody waits for).
+pub(crate) fn skip_nested(
+    bytes: &[u8],
+    at: usize,
+    levels: usize,
+    limits: &DecodeLimits,
+) -> Result<usize, DecodeError> {
+    nested::<Skipped>(bytes, at, levels, limits).map(|(_, end)| end)
+}
+
+fn nested<B: Build>(
+    bytes: &[u8],
+    at: usize,
+    levels: usize,
+    limits: &DecodeLimits,
+) -> Result<(B, usize), DecodeError> {
     let mut decoder = Decoder::new(bytes, limits);
     if bytes.len() > limits.max_input_bytes {
         let (len, max) = (bytes.len(), limits.max_input_bytes);
@@ -52,8 +73,8 @@ pub(crate) fn decode_nested(
     }
     decoder.max_depth -= levels;
     decoder.pos = at.min(bytes.len());
-    let value = decoder.term()?;
-    Ok((value, decoder.pos))
+    let term = decoder.term()?;
+    Ok((term, decoder.pos))
 }
 
 /// Decodes one frame into a raw Erlang [`Term`], leaving `{bert, ...}` tuples as they are.
@@ -163,5 +184,46 @@ impl Build for Term {
     }
     fn map(pairs: Vec<(Self, Self)>) -> Self {
         Term::Map(pairs)
+    }
+}
+
+/// A term read and checked, then dropped: a zero-sized build, so the containers the decoder
+/// opens for it hold nothing and allocate nothing.
+struct Skipped;
+
+impl Build for Skipped {
+    const READS_BERT: bool = true;
+    fn dict(_: Vec<(Self, Self)>) -> Self {
+        Skipped
+    }
+    fn nil() -> Self {
+        Skipped
+    }
+    fn boolean(_: bool) -> Self {
+        Skipped
+    }
+    fn atom(_: Atom) -> Self {
+        Skipped
+    }
+    fn int(_: i64) -> Self {
+        Skipped
+    }
+    fn bigint(_: BigInt) -> Self {
+        Skipped
+    }
+    fn float(_: f64) -> Self {
+        Skipped
+    }
+    fn binary(_: Vec<u8>) -> Self {
+        Skipped
+    }
+    fn list(_: Vec<Self>) -> Self {
+        Skipped
+    }
+    fn tuple(_: Vec<Self>) -> Self {
+        Skipped
+    }
+    fn map(_: Vec<(Self, Self)>) -> Self {
+        Skipped
     }
 }

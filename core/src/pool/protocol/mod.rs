@@ -15,9 +15,63 @@ use crate::error::Error;
 /// The protocol version a worker announces in READY.
 pub(crate) const VERSION: i64 = 1;
 
-/// Frames are small and come from peers: the default limits, but a frame of task arguments
-/// may be as large as a message.
+/// Control frames (READY, HEARTBEAT...) are read within the default limits; values a side
+/// keeps (task arguments, result values) within that side's own.
 const LIMITS: DecodeLimits = DecodeLimits::DEFAULT;
+
+/// The largest RESULTS frame: reading a batch walks over every value in it, so a batch is
+/// kept small, and a worker sends results that would not fit as single RESULT frames (whose
+/// value the pool reads only if it takes the result).
+pub(crate) const MAX_RESULTS_FRAME_BYTES: usize = 1 << 20;
+
+/// For walking a frame's fixed fields and skipping values: the socket already bounds the
+/// frame's size (`ZMQ_MAXMSGSIZE`), and a walk builds nothing, so only nesting is limited.
+/// Whoever builds a value applies its own limits then.
+const WALK: DecodeLimits = DecodeLimits {
+    max_input_bytes: usize::MAX,
+    max_elements: usize::MAX,
+    ..DecodeLimits::DEFAULT
+};
+
+/// What a frame is, read from its opening bytes without reading its fields.
+pub(crate) struct Envelope {
+    /// The atom that names the frame.
+    pub(crate) kind: bert::Atom,
+    /// Fields after the atom.
+    pub(crate) fields: usize,
+    /// Where the first field starts.
+    pub(crate) at: usize,
+}
+
+/// Reads a frame's version, tuple header and leading atom, in any of the encodings BERT
+/// allows for them.
+pub(crate) fn envelope(bytes: &[u8]) -> Result<Envelope, Error> {
+    if bytes.first() != Some(&tag::VERSION) {
+        return Err(bad("a frame starts with BERT's version byte 131"));
+    }
+    let (arity, at) = tuple_header(bytes, 1).ok_or_else(|| bad("a frame is a tuple"))?;
+    let (kind, at) = match bert::decode_nested(bytes, at, 1, &WALK) {
+        Ok((Value::Atom(kind), at)) if arity > 0 => (kind, at),
+        _ => return Err(bad("a frame's tuple starts with an atom")),
+    };
+    Ok(Envelope {
+        kind,
+        fields: arity - 1,
+        at,
+    })
+}
+
+/// The arity of the tuple whose header is at `at`, and where its first element starts.
+fn tuple_header(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
+    match *bytes.get(at)? {
+        tag::SMALL_TUPLE => Some((usize::from(*bytes.get(at + 1)?), at + 2)),
+        tag::LARGE_TUPLE => {
+            let arity = u32::from_be_bytes(bytes.get(at + 1..at + 5)?.try_into().ok()?);
+            Some((arity as usize, at + 5))
+        }
+        _ => None,
+    }
+}
 
 /// The opening bytes of a frame as the writers write it: the version, a tuple of `arity`
 /// (the kind's atom and the fields), the atom `kind`, and with `list` the tag of the list a
@@ -117,8 +171,8 @@ fn bad(what: impl Into<String>) -> Error {
 
 /// A frame read as its kind (the leading atom) and fields; the slow but general reading,
 /// for frames the fast readers decline.
-fn fields(bytes: &[u8]) -> Result<(bert::Atom, Vec<Value>), Error> {
-    let Value::Tuple(items) = bert::decode_with_limits(bytes, &LIMITS)? else {
+fn fields(bytes: &[u8], limits: &DecodeLimits) -> Result<(bert::Atom, Vec<Value>), Error> {
+    let Value::Tuple(items) = bert::decode_with_limits(bytes, limits)? else {
         return Err(bad("a control frame is a tuple"));
     };
     let mut items = items.into_iter();

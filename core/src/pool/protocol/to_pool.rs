@@ -3,10 +3,11 @@
 
 use super::super::task::{TaskError, TaskResult};
 use super::{
-    atom, bad, entries, fields, frame_head, id_of, read_batch, read_uint, text, uint, unknown,
-    write_atom, write_id, write_list_header, write_text, LIMITS, OK_ATOM, VERSION,
+    atom, bad, envelope, fields, id_of, read_uint, text, tuple_header, uint, unknown, write_atom,
+    write_id, write_list_header, write_text, LIMITS, MAX_RESULTS_FRAME_BYTES, OK_ATOM, VERSION,
+    WALK,
 };
-use crate::bert::{self, tag, Value};
+use crate::bert::{self, tag, DecodeLimits, Value};
 use crate::error::{backtrace_lines, Error};
 
 /// A worker's announcement: `{ready, Version, Concurrency, [TaskName...], HeartbeatMs, Info}`.
@@ -28,18 +29,12 @@ pub(crate) enum ToPool {
     Ready(Ready),
     /// `{result, Id, ok, Value}` or `{result, Id, error, Class, Message, [BacktraceLine...]}`,
     /// or several in `{results, [{Id, ok, Value} | {Id, error, Class, Message, [Line...]}...]}`.
-    Results(Vec<(u64, TaskResult)>),
+    Results(Vec<ResultEntry>),
     /// `{heartbeat}`.
     Heartbeat,
     /// `{disconnect}`: the worker is going away.
     Disconnect,
 }
-
-/// `{result, ` of a successful result, as `write_results` writes it for one.
-const RESULT_OK_HEAD: [u8; 12] = frame_head(4, b"result", false);
-
-/// `{results, [` up to the list's length.
-const RESULTS_HEAD: [u8; 14] = frame_head(2, b"results", true);
 
 /// Writes READY into `out` (cleared first).
 pub(crate) fn write_ready(out: &mut Vec<u8>, ready: &Ready) {
@@ -117,29 +112,190 @@ fn write_result(
 
 impl ToPool {
     /// Reads a frame; an unknown or malformed frame, or one meant for a worker, is an error
-    /// naming what was wrong.
+    /// naming what was wrong. Result values are checked but not built: see [`ResultEntry`].
     pub(crate) fn decode(bytes: &[u8]) -> Result<ToPool, Error> {
-        if let Some(results) = read_results_fast(bytes) {
-            return Ok(ToPool::Results(results));
+        let envelope = envelope(bytes)?;
+        match (envelope.kind.as_str(), envelope.fields) {
+            ("result", 3 | 5) => {
+                let (entry, end) = result_at(bytes, envelope.at, envelope.fields, Place::Alone)?;
+                if end != bytes.len() {
+                    return Err(bad("bytes after a RESULT's last field"));
+                }
+                return Ok(ToPool::Results(vec![entry]));
+            }
+            ("results", 1) => return read_results(bytes, envelope.at).map(ToPool::Results),
+            _ => {}
         }
-        let (kind, rest) = fields(bytes)?;
+        let (kind, rest) = fields(bytes, &LIMITS)?;
         let count = rest.len();
         Ok(match (kind.as_str(), count) {
             ("heartbeat", 0) => ToPool::Heartbeat,
             ("disconnect", 0) => ToPool::Disconnect,
             ("ready", 5) => ToPool::Ready(ready_fields(rest)?),
-            ("result", 3 | 5) => ToPool::Results(vec![result_fields(rest)?]),
-            ("results", 1) => ToPool::Results(
-                entries(rest, "RESULTS")?
-                    .into_iter()
-                    .map(|entry| match entry {
-                        Value::Tuple(fields) => result_fields(fields),
-                        _ => Err(bad("a RESULTS entry is a tuple")),
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
             (other, count) => return Err(unknown(other, count, "a pool")),
         })
+    }
+}
+
+/// A result as read off the wire, its value checked but not yet built: the pool builds the
+/// value only of a result it accepts, within its own limits, so a result nobody waits for
+/// (late, or forged) costs a walk over its bytes and no memory.
+#[derive(Debug, PartialEq)]
+pub(crate) struct ResultEntry {
+    pub(crate) id: u64,
+    outcome: RawOutcome,
+}
+
+#[derive(Debug, PartialEq)]
+enum RawOutcome {
+    /// The value starts at `at` of the frame, `levels` wire levels deep, and must end at
+    /// `end`.
+    Value {
+        at: usize,
+        levels: usize,
+        end: usize,
+    },
+    Error(TaskError),
+}
+
+impl ResultEntry {
+    /// The outcome, its value built from `frame` (the frame the entry was read from) within
+    /// `limits`. A value past them is the task's `DecodeError`, not a lost result.
+    pub(crate) fn outcome(self, frame: &[u8], limits: &DecodeLimits) -> TaskResult {
+        match self.outcome {
+            RawOutcome::Error(error) => Err(error),
+            RawOutcome::Value { at, levels, end } => {
+                let (value, ended) =
+                    bert::decode_nested(frame, at, levels, limits).map_err(|e| {
+                        decode_error(format!("the result is beyond what the pool reads: {e}"))
+                    })?;
+                if ended != end {
+                    return Err(decode_error(format!(
+                        "{} bytes after the result's value",
+                        end.saturating_sub(ended)
+                    )));
+                }
+                Ok(value)
+            }
+        }
+    }
+}
+
+/// A result the pool cannot read, as its task's error.
+fn decode_error(message: String) -> TaskError {
+    TaskError::new("DecodeError", message)
+}
+
+/// The entries of a RESULTS frame, its list starting at `at`.
+fn read_results(bytes: &[u8], at: usize) -> Result<Vec<ResultEntry>, Error> {
+    if bytes.len() > MAX_RESULTS_FRAME_BYTES {
+        // Reading one costs a walk over every value in it, to find where the next begins.
+        return Err(bad(format!(
+            "a RESULTS frame of {} bytes (at most {MAX_RESULTS_FRAME_BYTES}; larger results go \
+             as RESULT frames)",
+            bytes.len()
+        )));
+    }
+    let malformed = || bad("RESULTS holds a list of result tuples");
+    let (count, mut at) = match bytes.get(at) {
+        Some(&tag::NIL) => (0, at + 1),
+        Some(&tag::LIST) => {
+            let len = bytes.get(at + 1..at + 5).ok_or_else(malformed)?;
+            (
+                u32::from_be_bytes(len.try_into().map_err(|_| malformed())?) as usize,
+                at + 5,
+            )
+        }
+        _ => return Err(malformed()),
+    };
+    // Each entry takes at least a dozen bytes: a hostile count cannot make us reserve.
+    let mut entries = Vec::with_capacity(count.min(bytes.len() / 12));
+    for _ in 0..count {
+        let (fields, fields_at) = tuple_header(bytes, at).ok_or_else(malformed)?;
+        let (entry, end) = result_at(bytes, fields_at, fields, Place::InBatch)?;
+        entries.push(entry);
+        at = end;
+    }
+    if count > 0 {
+        if bytes.get(at) != Some(&tag::NIL) {
+            return Err(malformed());
+        }
+        at += 1;
+    }
+    if at != bytes.len() {
+        return Err(bad("bytes after RESULTS' list"));
+    }
+    Ok(entries)
+}
+
+/// Where a result is in its frame.
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    /// A RESULT frame's fields: a value runs to the frame's end, so it is not walked over
+    /// (it is checked if it is ever built).
+    Alone,
+    /// A RESULTS entry: a value is walked over to find the next entry.
+    InBatch,
+}
+
+/// `Id, ok, Value` or `Id, error, Class, Message, Backtrace` of a RESULT or RESULTS entry,
+/// whose `fields` start at `at`; and where it ends.
+fn result_at(
+    bytes: &[u8],
+    at: usize,
+    fields: usize,
+    place: Place,
+) -> Result<(ResultEntry, usize), Error> {
+    // Inside the frame's tuple; in a batch also its list and the entry's tuple.
+    let levels = match place {
+        Place::Alone => 1,
+        Place::InBatch => 3,
+    };
+    let field = |at| bert::decode_nested(bytes, at, levels, &WALK).map_err(Error::Decode);
+    let (id, at) = match read_uint(bytes, at) {
+        Some(read) => read,
+        None => {
+            let (id, end) = field(at)?;
+            (id_of(&id)?, end)
+        }
+    };
+    let (ok, at) = if bytes
+        .get(at..)
+        .is_some_and(|rest| rest.starts_with(&OK_ATOM))
+    {
+        (true, at + OK_ATOM.len())
+    } else {
+        let (status, end) = field(at)?;
+        match status.as_atom() {
+            Some("ok") => (true, end),
+            Some("error") => (false, end),
+            _ => return Err(bad("a result's status is ok or error")),
+        }
+    };
+    match (ok, fields) {
+        (true, 3) => {
+            let end = match place {
+                Place::Alone => bytes.len(),
+                Place::InBatch => {
+                    bert::skip_nested(bytes, at, levels, &WALK).map_err(Error::Decode)?
+                }
+            };
+            let outcome = RawOutcome::Value { at, levels, end };
+            Ok((ResultEntry { id, outcome }, end))
+        }
+        (false, 5) => {
+            let (class, at) = field(at)?;
+            let (message, at) = field(at)?;
+            let (lines, end) = field(at)?;
+            let error = TaskError::new(text(&class, "class")?, text(&message, "message")?)
+                .with_backtrace(backtrace_lines(&lines));
+            let outcome = RawOutcome::Error(error);
+            Ok((ResultEntry { id, outcome }, end))
+        }
+        (true, _) => Err(bad("a result that says ok is {Id, ok, Value}")),
+        (false, _) => Err(bad(
+            "a result that says error is {Id, error, Class, Message, Lines}",
+        )),
     }
 }
 
@@ -173,72 +329,36 @@ fn ready_fields(fields: Vec<Value>) -> Result<Ready, Error> {
     })
 }
 
-/// `Id, ok, Value` or `Id, error, Class, Message, Backtrace` of a RESULT or RESULTS entry.
-fn result_fields(fields: Vec<Value>) -> Result<(u64, TaskResult), Error> {
-    match <[Value; 3]>::try_from(fields) {
-        Ok([id, status, value]) => {
-            if status.as_atom() != Some("ok") {
-                return Err(bad("a 3-field result is {Id, ok, Value}"));
-            }
-            Ok((id_of(&id)?, Ok(value)))
-        }
-        Err(fields) => {
-            let [id, status, class, message, backtrace] =
-                <[Value; 5]>::try_from(fields).map_err(|_| bad("a result has 3 or 5 fields"))?;
-            if status.as_atom() != Some("error") {
-                return Err(bad(
-                    "a 5-field result is {Id, error, Class, Message, Lines}",
-                ));
-            }
-            let error = TaskError::new(text(&class, "class")?, text(&message, "message")?);
-            Ok((
-                id_of(&id)?,
-                Err(error.with_backtrace(backtrace_lines(&backtrace))),
-            ))
-        }
-    }
-}
-
-/// Successful RESULT and RESULTS frames (one per task a pool runs) read where their layout
-/// is fixed bytes instead of through a tuple `Value`. `None` for anything else, errors and
-/// malformed frames included: the general reading then decides, and words the error.
-fn read_results_fast(bytes: &[u8]) -> Option<Vec<(u64, TaskResult)>> {
-    if bytes.starts_with(&RESULT_OK_HEAD) {
-        let (result, end) = ok_result_at(bytes, RESULT_OK_HEAD.len(), 1)?;
-        return (end == bytes.len()).then(|| vec![result]);
-    }
-    // Successful results only; a batch with an error in it is read the general way.
-    read_batch(bytes, &RESULTS_HEAD, 3, |at| ok_result_at(bytes, at, 3))
-}
-
-/// `Id, ok, Value` from `at`, `levels` deep; and its end.
-fn ok_result_at(bytes: &[u8], at: usize, levels: usize) -> Option<((u64, TaskResult), usize)> {
-    let (id, at) = read_uint(bytes, at)?;
-    if !bytes.get(at..)?.starts_with(&OK_ATOM) {
-        return None;
-    }
-    let (value, end) = bert::decode_nested(bytes, at + OK_ATOM.len(), levels, &LIMITS).ok()?;
-    Some(((id, Ok(value)), end))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The results a frame holds, their values built within the default limits.
+    fn read(bytes: &[u8]) -> Result<Vec<(u64, TaskResult)>, Error> {
+        match ToPool::decode(bytes)? {
+            ToPool::Results(entries) => Ok(entries
+                .into_iter()
+                .map(|e| (e.id, e.outcome(bytes, &DecodeLimits::DEFAULT)))
+                .collect()),
+            other => panic!("not results: {other:?}"),
+        }
+    }
+
     fn round_trip(results: Vec<(u64, TaskResult)>) {
         let mut bytes = Vec::new();
         write_results(&mut bytes, &results).unwrap();
-        assert_eq!(
-            ToPool::decode(&bytes).unwrap(),
-            ToPool::Results(results.clone())
-        );
-        let all_ok = results.iter().all(|(_, r)| r.is_ok());
-        assert_eq!(read_results_fast(&bytes).is_some(), all_ok);
-        // Cut anywhere, the fast reading declines or agrees; it never invents a frame.
+        assert_eq!(read(&bytes).unwrap(), results);
+        // Cut anywhere, the frame is malformed, or (a RESULT's value is read only when it is
+        // taken) its value fails to read; it never reads as a result.
         for cut in 0..bytes.len() {
-            if let Some(read) = read_results_fast(&bytes[..cut]) {
-                assert_eq!(read, results);
-            }
+            let read = read(&bytes[..cut]);
+            let failed = match &read {
+                Err(_) => true,
+                Ok(entries) => entries
+                    .iter()
+                    .any(|(_, r)| matches!(r, Err(e) if e.class == "DecodeError")),
+            };
+            assert!(failed, "cut at {cut}: {read:?}");
         }
     }
 

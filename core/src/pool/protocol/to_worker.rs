@@ -6,9 +6,9 @@ use super::super::scheduler::Task;
 use super::super::task::{Job, TaskContext};
 use super::{
     bad, entries, fields, frame_head, id_of, read_batch, read_uint, text, uint, unknown,
-    write_atom, write_id, write_list_header, write_text, LIMITS, NIL_CONSTANT,
+    write_atom, write_id, write_list_header, write_text, NIL_CONSTANT,
 };
-use crate::bert::{self, tag, Value};
+use crate::bert::{self, tag, DecodeLimits, Value};
 use crate::error::Error;
 use crate::reactor::later;
 use std::sync::Arc;
@@ -98,13 +98,17 @@ fn ms_left(deadline: Instant, now: Instant) -> u64 {
 }
 
 impl ToWorker {
-    /// Reads a frame that `arrived` just now; an unknown or malformed frame, or one meant for
-    /// a pool, is an error naming what was wrong.
-    pub(crate) fn decode(bytes: &[u8], arrived: Instant) -> Result<ToWorker, Error> {
-        if let Some(jobs) = read_tasks_fast(bytes, arrived) {
+    /// Reads a frame that `arrived` just now, within `limits`; an unknown or malformed frame,
+    /// or one meant for a pool, is an error naming what was wrong.
+    pub(crate) fn decode(
+        bytes: &[u8],
+        arrived: Instant,
+        limits: &DecodeLimits,
+    ) -> Result<ToWorker, Error> {
+        if let Some(jobs) = read_tasks_fast(bytes, arrived, limits) {
             return Ok(ToWorker::Tasks(jobs));
         }
-        let (kind, rest) = fields(bytes)?;
+        let (kind, rest) = fields(bytes, limits)?;
         let count = rest.len();
         Ok(match (kind.as_str(), count) {
             ("heartbeat", 0) => ToWorker::Heartbeat,
@@ -158,23 +162,30 @@ fn task_fields(fields: Vec<Value>, arrived: Instant) -> Result<Job, Error> {
 /// TASK and TASKS frames read where their layout is fixed bytes instead of through a tuple
 /// `Value` (one of them per task a worker runs). `None` for anything else, malformed frames
 /// included: the general reading then decides, and words the error.
-fn read_tasks_fast(bytes: &[u8], arrived: Instant) -> Option<Vec<Job>> {
+fn read_tasks_fast(bytes: &[u8], arrived: Instant, limits: &DecodeLimits) -> Option<Vec<Job>> {
+    let task_at = |at, levels| task_at(bytes, at, levels, arrived, limits);
     if bytes.starts_with(&TASK_HEAD) {
-        let (task, end) = task_at(bytes, TASK_HEAD.len(), 1, arrived)?;
+        let (task, end) = task_at(TASK_HEAD.len(), 1)?;
         return (end == bytes.len()).then(|| vec![task]);
     }
-    read_batch(bytes, &TASKS_HEAD, 5, |at| task_at(bytes, at, 3, arrived))
+    read_batch(bytes, &TASKS_HEAD, 5, |at| task_at(at, 3))
 }
 
 /// The fields of a task from `at` (after its tuple header), `levels` deep; and its end.
-fn task_at(bytes: &[u8], at: usize, levels: usize, arrived: Instant) -> Option<(Job, usize)> {
+fn task_at(
+    bytes: &[u8],
+    at: usize,
+    levels: usize,
+    arrived: Instant,
+    limits: &DecodeLimits,
+) -> Option<(Job, usize)> {
     let (id, at) = read_uint(bytes, at)?;
     if *bytes.get(at)? != tag::BINARY {
         return None;
     }
     let len = u32::from_be_bytes(bytes.get(at + 1..at + 5)?.try_into().ok()?) as usize;
     let name = std::str::from_utf8(bytes.get(at + 5..at + 5 + len)?).ok()?;
-    let (args, at) = bert::decode_nested(bytes, at + 5 + len, levels, &LIMITS).ok()?;
+    let (args, at) = bert::decode_nested(bytes, at + 5 + len, levels, limits).ok()?;
     let (attempt, at) = read_uint(bytes, at)?;
     let (deadline_ms, end) = if bytes.get(at..)?.starts_with(&NIL_CONSTANT) {
         (None, at + NIL_CONSTANT.len())
@@ -188,7 +199,7 @@ fn task_at(bytes: &[u8], at: usize, levels: usize, arrived: Instant) -> Option<(
 
 #[cfg(test)]
 mod tests {
-    use super::super::atom;
+    use super::super::{atom, LIMITS};
     use super::*;
 
     fn task(id: u64, name: &str, args: Value, timeout_ms: Option<u64>) -> Task {
@@ -246,9 +257,10 @@ mod tests {
             let refs: Vec<&Task> = batch.iter().collect();
             let mut bytes = Vec::new();
             write_tasks(&mut bytes, &refs, now).unwrap();
-            let fast = read_tasks_fast(&bytes, now).expect("the fast reading takes what we write");
+            let fast = read_tasks_fast(&bytes, now, &LIMITS)
+                .expect("the fast reading takes what we write");
             let fast = wires(&fast, now);
-            let ToWorker::Tasks(jobs) = ToWorker::decode(&bytes, now).unwrap() else {
+            let ToWorker::Tasks(jobs) = ToWorker::decode(&bytes, now, &LIMITS).unwrap() else {
                 panic!("tasks")
             };
             assert_eq!(jobs.len(), batch.len());
@@ -260,7 +272,7 @@ mod tests {
                 assert_eq!(read.4.is_some(), task.deadline().is_some());
             }
             // The general reading of the same bytes agrees with the fast one.
-            let (kind, rest) = fields(&bytes).unwrap();
+            let (kind, rest) = fields(&bytes, &LIMITS).unwrap();
             let general: Vec<Job> = match kind.as_str() {
                 "task" => vec![task_fields(rest, now).unwrap()],
                 _ => entries(rest, "TASKS")
@@ -275,7 +287,7 @@ mod tests {
             assert_eq!(wires(&general, now), fast);
             // Cut anywhere, the fast reading declines or agrees; it never invents a frame.
             for cut in 0..bytes.len() {
-                if let Some(read) = read_tasks_fast(&bytes[..cut], now) {
+                if let Some(read) = read_tasks_fast(&bytes[..cut], now, &LIMITS) {
                     assert_eq!(wires(&read, now), fast);
                 }
             }
@@ -287,7 +299,7 @@ mod tests {
         let mut out = Vec::new();
         write_cancel(&mut out, 3);
         assert!(matches!(
-            ToWorker::decode(&out, Instant::now()),
+            ToWorker::decode(&out, Instant::now(), &LIMITS),
             Ok(ToWorker::Cancel(3))
         ));
         assert_eq!(
@@ -296,12 +308,12 @@ mod tests {
         );
         super::super::write_heartbeat(&mut out);
         assert!(matches!(
-            ToWorker::decode(&out, Instant::now()),
+            ToWorker::decode(&out, Instant::now(), &LIMITS),
             Ok(ToWorker::Heartbeat)
         ));
         super::super::write_disconnect(&mut out);
         assert!(matches!(
-            ToWorker::decode(&out, Instant::now()),
+            ToWorker::decode(&out, Instant::now(), &LIMITS),
             Ok(ToWorker::Disconnect)
         ));
     }
@@ -331,7 +343,8 @@ mod tests {
                 Value::List(vec![Value::Int(1)]),
             ])),
         ] {
-            let e = ToWorker::decode(&bytes, Instant::now()).expect_err("not for a worker");
+            let e =
+                ToWorker::decode(&bytes, Instant::now(), &LIMITS).expect_err("not for a worker");
             assert!(!e.to_string().is_empty());
         }
     }

@@ -15,7 +15,7 @@ use super::protocol::to_pool::Ready;
 use super::registry::TaskRegistry;
 use super::runner::TaskRunner;
 use super::task::{TaskContext, TaskResult};
-use crate::bert::Value;
+use crate::bert::{DecodeLimits, Value};
 use crate::error::Error;
 use crate::reactor::{self, Reactor, SharedSocket, WakeReceiver, Waker};
 use session::{Outbox, SessionEnd, Settings};
@@ -38,6 +38,9 @@ pub struct WorkerOptions {
     pub reconnect_max: Duration,
     /// The name the pool shows in its stats; default `worker-<pid>`.
     pub name: Option<String>,
+    /// The largest frame the pool may send, in bytes: ZeroMQ drops the connection of a pool
+    /// that sends a larger one (`ZMQ_MAXMSGSIZE`), and task frames are read within it.
+    pub max_frame_bytes: usize,
 }
 
 impl Default for WorkerOptions {
@@ -49,6 +52,7 @@ impl Default for WorkerOptions {
             reconnect_min: Duration::from_millis(100),
             reconnect_max: Duration::from_secs(5),
             name: None,
+            max_frame_bytes: DecodeLimits::DEFAULT.max_input_bytes,
         }
     }
 }
@@ -122,6 +126,11 @@ impl Worker {
                 "worker: concurrency must be between 1 and 2^32 - 1".into(),
             ));
         }
+        if options.max_frame_bytes == 0 || i64::try_from(options.max_frame_bytes).is_err() {
+            return Err(Error::InvalidArgument(
+                "worker: max_frame_bytes must be between 1 and 2^63 - 1".into(),
+            ));
+        }
         if options.heartbeat < Duration::from_millis(1) {
             // The protocol counts heartbeats in whole milliseconds.
             return Err(Error::InvalidArgument(
@@ -191,19 +200,28 @@ impl Worker {
             self.registry.clone(),
             Arc::clone(&self.waker),
         );
-        let ready = self.ready();
         let stopping = || self.stop.load(Ordering::Acquire);
-        let settings = Settings {
-            ready: &ready,
-            heartbeat: self.options.heartbeat,
-            silence: self.options.heartbeat * self.options.liveness.max(1),
-            stopping: &stopping,
+        let limits = DecodeLimits {
+            max_input_bytes: self.options.max_frame_bytes,
+            ..DecodeLimits::DEFAULT
         };
         let mut outbox = Outbox::default();
         let mut backoff = self.options.reconnect_min;
         let mut ids = IdSource::new();
+        let mut previous: Option<Vec<u8>> = None;
         while !stopping() {
-            let socket = SharedSocket::new(self.connect(&context, &mut ids)?);
+            let (socket, identity) = self.connect(&context, &mut ids)?;
+            let socket = SharedSocket::new(socket);
+            // Each session names the one before, so the pool takes results that session's
+            // tasks finish with on this one.
+            let ready = self.ready(previous.replace(identity));
+            let settings = Settings {
+                ready: &ready,
+                heartbeat: self.options.heartbeat,
+                silence: self.options.heartbeat * self.options.liveness.max(1),
+                stopping: &stopping,
+                limits: &limits,
+            };
             match session::serve(reactor, &socket, &settings, &mut runner, &mut outbox)? {
                 SessionEnd::Stopped => break,
                 SessionEnd::Told => backoff = self.options.reconnect_min,
@@ -221,22 +239,34 @@ impl Worker {
         Ok(())
     }
 
-    fn connect(&self, context: &zmq::Context, ids: &mut IdSource) -> Result<zmq::Socket, Error> {
+    /// A new session's socket, connected, and its identity.
+    fn connect(
+        &self,
+        context: &zmq::Context,
+        ids: &mut IdSource,
+    ) -> Result<(zmq::Socket, Vec<u8>), Error> {
         let fail = |what: &'static str| move |e| Error::zmq(format!("worker: {what}"), e);
         let socket = context.socket(zmq::DEALER).map_err(fail("socket"))?;
         // What is unsent when a session ends goes with it: the pool runs those tasks again.
         socket.set_linger(0).map_err(fail("linger"))?;
-        // A fresh identity per session, never starting with a zero byte (ZeroMQ's own).
+        // Checked to fit in `Worker::new`.
+        socket
+            .set_maxmsgsize(self.options.max_frame_bytes as i64)
+            .map_err(fail("max_frame_bytes"))?;
+        // A fresh identity per session, never starting with a zero byte (ZeroMQ's own), and
+        // unpredictable: the pool takes results only from the identity it sent the task to
+        // (or one that names it as its previous session).
         let mut identity = b"dd-".to_vec();
         identity.extend_from_slice(&ids.next().to_be_bytes());
         socket.set_identity(&identity).map_err(fail("identity"))?;
         for endpoint in &self.endpoints {
             socket.connect(endpoint).map_err(fail("connect"))?;
         }
-        Ok(socket)
+        Ok((socket, identity))
     }
 
-    fn ready(&self) -> Ready {
+    /// READY for a session that continues the session `previous` (its identity), if any.
+    fn ready(&self, previous: Option<Vec<u8>>) -> Ready {
         let name = self
             .options
             .name
@@ -246,13 +276,18 @@ impl Worker {
             concurrency: self.options.concurrency as u32,
             tasks: self.registry.names(),
             heartbeat_ms: self.options.heartbeat.as_millis() as u64,
-            info: Value::Dict(vec![
-                (Value::from("name"), Value::from(name)),
-                (
-                    Value::from("dripdrop"),
-                    Value::from(env!("CARGO_PKG_VERSION")),
-                ),
-            ]),
+            info: Value::Dict(
+                vec![
+                    (Value::from("name"), Value::from(name)),
+                    (
+                        Value::from("dripdrop"),
+                        Value::from(env!("CARGO_PKG_VERSION")),
+                    ),
+                ]
+                .into_iter()
+                .chain(previous.map(|p| (Value::from("previous"), Value::Binary(p))))
+                .collect(),
+            ),
         }
     }
 }

@@ -3,9 +3,10 @@
 
 use super::super::protocol::to_pool::{write_ready, write_results, Ready};
 use super::super::protocol::to_worker::ToWorker;
-use super::super::protocol::{write_disconnect, write_heartbeat};
+use super::super::protocol::{write_disconnect, write_heartbeat, MAX_RESULTS_FRAME_BYTES};
 use super::super::runner::TaskRunner;
 use super::super::task::{TaskError, TaskResult};
+use crate::bert::DecodeLimits;
 use crate::error::Error;
 use crate::reactor::{Event, Interest, Reactor, SharedSocket};
 use std::collections::VecDeque;
@@ -37,6 +38,8 @@ pub(super) struct Settings<'a> {
     pub(super) silence: Duration,
     /// Whether the worker was asked to stop.
     pub(super) stopping: &'a dyn Fn() -> bool,
+    /// What task frames are read within.
+    pub(super) limits: &'a DecodeLimits,
 }
 
 /// What lives across sessions: results not yet delivered.
@@ -73,13 +76,15 @@ impl Outbox {
             if batch.is_empty() {
                 return;
             }
-            if write_results(&mut self.frame, &batch).is_ok() {
+            let fits = |frame: &Vec<u8>| batch.len() == 1 || frame.len() <= MAX_RESULTS_FRAME_BYTES;
+            if write_results(&mut self.frame, &batch).is_ok() && fits(&self.frame) {
                 let frame = std::mem::take(&mut self.frame);
                 self.push(socket, true, frame);
                 continue;
             }
-            // One of them cannot be written: each goes alone, and a result BERT cannot carry
-            // (a NaN...) is the task's error, not a lost result.
+            // One of them cannot be written, or together they are larger than a pool reads
+            // in one batch: each goes alone, and a result BERT cannot carry (a NaN...) is the
+            // task's error, not a lost result.
             for (id, result) in batch.drain(..) {
                 let result: TaskResult = match write_results(&mut self.frame, &[(id, result)]) {
                     Ok(()) => {
@@ -149,6 +154,10 @@ fn run(
     outbox: &mut Outbox,
 ) -> Result<SessionEnd, Error> {
     outbox.start(socket, settings.ready);
+    // The first heartbeat goes right behind READY: it proves this session alive before any
+    // task can kill it, so a task that crashes its worker at once still counts as the
+    // worker's death (the pool counts none for a worker never heard after READY).
+    outbox.send_control(socket, write_heartbeat);
     let mut last_heard = Instant::now();
     let mut heard = false;
     // Reused for every frame read: this runs once per task.
@@ -176,7 +185,7 @@ fn run(
         while socket.recv(&mut frame, zmq::DONTWAIT).is_ok() {
             last_heard = Instant::now();
             heard = true;
-            match ToWorker::decode(&frame, last_heard) {
+            match ToWorker::decode(&frame, last_heard, settings.limits) {
                 Ok(ToWorker::Tasks(jobs)) => {
                     for job in jobs {
                         runner.run(job);
