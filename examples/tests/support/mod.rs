@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test file uses part of this
 
+pub mod pool;
+
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -55,8 +57,14 @@ impl Finished {
 impl Program {
     /// Starts `path` with `args`, its stdout and stderr captured.
     pub fn start(path: &str, args: &[&str]) -> Program {
+        Program::start_with_env(path, args, &[])
+    }
+
+    /// Starts `path` with `args` and the environment variables `env` besides this process's.
+    pub fn start_with_env(path: &str, args: &[&str], env: &[(&str, &str)]) -> Program {
         let mut child = Command::new(path)
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
