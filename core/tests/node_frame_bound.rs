@@ -1,6 +1,7 @@
 //! `RouteOptions.max_frame_bytes`: libzmq disconnects a peer that sends a frame over the
 //! route's bound, so it never reaches the decoder or a handler, and the route goes on serving
-//! other peers; a bound above the default decode limit lets larger messages through.
+//! other peers; a bound above the default decode limit lets larger messages through; over
+//! inproc, where libzmq checks nothing, the same bound is the decoder's.
 
 mod support;
 
@@ -178,4 +179,50 @@ fn a_bound_no_socket_can_take_is_refused() {
         RouteOptions::default().max_frame_bytes,
         DecodeLimits::DEFAULT.max_input_bytes
     );
+}
+
+#[test]
+fn over_inproc_the_decoder_alone_refuses_an_oversized_message() {
+    // inproc has no wire, so libzmq has no frame length to check: the same bound, as the
+    // decoder's byte limit, turns the message into a decode error instead.
+    let mut node = Node::new().unwrap();
+    let address = inproc("frame-bound");
+    node.route_with(
+        "in",
+        RouteKind::Pull,
+        &[&address],
+        Mode::Bind,
+        bounded(BOUND),
+    )
+    .unwrap();
+    node.route("out", RouteKind::Push, &[&address], Mode::Connect)
+        .unwrap();
+    let errors = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&errors);
+    node.on_error(move |node, error| {
+        sink.borrow_mut().push(error.clone());
+        node.stop();
+    });
+    let got: Rc<RefCell<Vec<Message>>> = Rc::default();
+    let seen = Rc::clone(&got);
+    node.on_receive("in", move |_, msg| seen.borrow_mut().push(msg))
+        .unwrap();
+    let big = Message::new("big")
+        .unwrap()
+        .with_body(Value::Binary(vec![7; 4 * BOUND]));
+    node.send_message("out", &big).unwrap();
+    run_until_stopped(&mut node, "the decode error");
+
+    assert!(got.borrow().is_empty());
+    let errors = errors.borrow();
+    assert!(
+        matches!(&errors[..], [Error::Receive { route, .. }] if route == "in"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[0].to_string().contains(&BOUND.to_string()),
+        "{}",
+        errors[0]
+    );
+    assert_eq!(node.get_route("in").unwrap().stats().decode_errors, 1);
 }
