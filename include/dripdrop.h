@@ -215,6 +215,14 @@ typedef struct {
    * ever.
    */
   int64_t request_timeout_ms;
+  /**
+   * The largest frame a peer may send this route, in bytes; -1 keeps the default (64 MiB).
+   * Over tcp and ipc libzmq disconnects a peer that sends a larger frame
+   * (`ZMQ_MAXMSGSIZE`), and DripDrop messages are decoded within the same limit, so a
+   * larger bound lets larger messages through. 0 is `DD_ERR_INVALID_ARGUMENT` when the
+   * route is made.
+   */
+  int64_t max_frame_bytes;
 } dd_route_options;
 
 /**

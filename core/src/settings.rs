@@ -168,7 +168,8 @@ impl RouteOptions {
     /// `linger` (seconds), `identity`, `reconnect_ivl`, `reconnect_ivl_max` (seconds),
     /// `topic_filter` (or `topic`: a prefix as text, or a regex), `msg_format` (`dripdrop`
     /// or `raw`; `raw: true` says the same), `send_queue` (messages), `request_timeout`
-    /// (seconds, nil for none).
+    /// (seconds, nil for none), `max_frame_bytes` (the largest frame a peer may send, and the
+    /// byte limit messages are decoded within).
     pub fn from_named<K: AsRef<str>>(
         options: impl IntoIterator<Item = (K, Value)>,
     ) -> Result<RouteOptions, Error> {
@@ -193,6 +194,7 @@ impl RouteOptions {
                 "raw" => o.msg_format = MsgFormat::DripDrop,
                 "send_queue" => o.send_queue = s.number()?,
                 "request_timeout" => o.request_timeout = s.optional_seconds()?,
+                "max_frame_bytes" => o.max_frame_bytes = s.number()?,
                 _ => return Err(s.unknown("route")),
             }
             Ok(())
@@ -351,6 +353,7 @@ mod tests {
             ("topic", Value::regex("^t", vec![])),
             ("raw", Value::Bool(true)),
             ("request_timeout", Value::Int(2)),
+            ("max_frame_bytes", Value::Int(1 << 20)),
         ]))
         .unwrap();
         assert_eq!(o.send_hwm, Some(10));
@@ -358,6 +361,7 @@ mod tests {
         assert!(matches!(o.topic_filter, Some(TopicFilter::Regex(ref re)) if re.as_str() == "^t"));
         assert_eq!(o.msg_format, MsgFormat::Raw);
         assert_eq!(o.request_timeout, Some(Duration::from_secs(2)));
+        assert_eq!(o.max_frame_bytes, 1 << 20);
         let prefix = RouteOptions::from_named(named(&[("topic_filter", Value::atom("news"))]));
         assert!(
             matches!(prefix.unwrap().topic_filter, Some(TopicFilter::Prefix(p)) if p == b"news")
@@ -370,6 +374,10 @@ mod tests {
         assert!(unknown.to_string().contains("\"lingr\""), "{unknown}");
         let negative = RouteOptions::from_named(named(&[("linger", Value::Int(-1))])).unwrap_err();
         assert!(negative.to_string().contains("linger"), "{negative}");
+        let frame = RouteOptions::from_named(named(&[("max_frame_bytes", Value::Int(-1))]));
+        assert!(frame.unwrap_err().to_string().contains("max_frame_bytes"));
+        let frame = RouteOptions::from_named(named(&[("max_frame_bytes", Value::from("1M"))]));
+        assert!(frame.unwrap_err().to_string().contains("max_frame_bytes"));
         let regex = RouteOptions::from_named(named(&[("topic", Value::regex("(", vec![]))]));
         assert_eq!(regex.unwrap_err().class_name(), "InvalidArgument");
         let caseless = Value::regex("^news", vec![crate::bert::Atom::new("caseless")]);

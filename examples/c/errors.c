@@ -54,9 +54,14 @@ static void check_route_options(void) {
     dd_route_options options;
     must(dd_node_new(NULL, &node), "node");
     must(dd_route_options_default(&options), "route options");
-    expect_true("route defaults are core's", options.linger_ms == 1000 && options.send_queue == 10000 &&
-                                                  options.request_timeout_ms == -1 && !options.raw,
-                "linger 1000 ms, send queue 10000, no request timeout, not raw");
+    expect_true("route defaults are core's",
+                options.linger_ms == 1000 && options.send_queue == 10000 && options.request_timeout_ms == -1 &&
+                    !options.raw && options.max_frame_bytes == 64 * 1024 * 1024,
+                "linger 1000 ms, send queue 10000, no request timeout, not raw, frames up to 64 MiB");
+    options.max_frame_bytes = 0;
+    expect("zero frame bound", dd_node_route(node, "s", "zmq_subscribe", bind, 1, "bind", &options),
+           DD_ERR_INVALID_ARGUMENT, "max_frame_bytes");
+    options.max_frame_bytes = -1;
     options.topic_prefix = "cpu.";
     options.topic_regex = "^cpu";
     expect("topic prefix and regex", dd_node_route(node, "s", "zmq_subscribe", bind, 1, "bind", &options),

@@ -38,6 +38,12 @@ pub struct dd_route_options {
     /// For zmq_xreq and zmq_req: how long a request waits for its reply, in ms; -1 waits for
     /// ever.
     pub request_timeout_ms: i64,
+    /// The largest frame a peer may send this route, in bytes; -1 keeps the default (64 MiB).
+    /// Over tcp and ipc libzmq disconnects a peer that sends a larger frame
+    /// (`ZMQ_MAXMSGSIZE`), and DripDrop messages are decoded within the same limit, so a
+    /// larger bound lets larger messages through. 0 is `DD_ERR_INVALID_ARGUMENT` when the
+    /// route is made.
+    pub max_frame_bytes: i64,
 }
 
 /// Milliseconds for an unset-or-duration field: -1 when unset.
@@ -68,6 +74,7 @@ pub extern "C" fn dd_route_options_default(options: *mut dd_route_options) -> dd
             raw: d.msg_format == MsgFormat::Raw,
             send_queue: i64::try_from(d.send_queue).unwrap_or(i64::MAX),
             request_timeout_ms: millis_or_unset(d.request_timeout),
+            max_frame_bytes: i64::try_from(d.max_frame_bytes).unwrap_or(i64::MAX),
         };
         Ok(())
     })
@@ -97,6 +104,10 @@ pub(crate) fn route_options(options: *const dd_route_options) -> Result<RouteOpt
         settings.send_queue = queue;
     }
     settings.request_timeout = millis(o.request_timeout_ms);
+    // Negative is unset; 0 is handed on for core to refuse when the route is made.
+    if let Ok(bound) = usize::try_from(o.max_frame_bytes) {
+        settings.max_frame_bytes = bound;
+    }
     Ok(settings)
 }
 

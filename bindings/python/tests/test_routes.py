@@ -3,9 +3,11 @@
 import re
 
 import pytest
+import zmq
+from zmq.utils.monitor import recv_monitor_message
 
 import dripdrop
-from conftest import run
+from conftest import SAFETY, run
 from dripdrop import Message
 
 ANY = "tcp://127.0.0.1:*"
@@ -191,3 +193,41 @@ def test_route_options_are_read_by_the_engine(node):
         node.route("c", "zmq_subscribe", ANY, topic=re.compile("a(?=b)"))
     caseless = node.route("d", "zmq_subscribe", ANY, topic=re.compile("^news", re.IGNORECASE), linger=0.5)
     assert caseless.kind == "zmq_subscribe"
+
+
+def test_a_frame_over_max_frame_bytes_is_dropped_and_the_route_goes_on(node):
+    inbox = node.route("in", "zmq_pull", ANY, max_frame_bytes=1024)
+    got = []
+
+    @inbox.on_receive
+    def receive(msg):
+        got.append(msg)
+        node.stop()
+
+    context = zmq.Context()
+    try:
+        offender = context.socket(zmq.PUSH)
+        offender.linger = 0
+        events = offender.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+        events.rcvtimeo = int(SAFETY * 1000)
+        offender.connect(inbox.endpoint)
+        big = Message("big", body=b"x" * 4096).encode()
+        assert len(big) > 1024
+        offender.send(big)
+        # libzmq refuses the frame on its own threads, loop running or not; the peer's
+        # monitor seeing the disconnect (not a sleep) says it was refused.
+        assert recv_monitor_message(events)["event"] == zmq.EVENT_DISCONNECTED
+        # The offender was disconnected, not the route: a fresh peer is heard.
+        peer = context.socket(zmq.PUSH)
+        peer.linger = 0
+        peer.connect(inbox.endpoint)
+        peer.send(Message("small", body=1).encode())
+        run(node, "the small message after the oversized frame")
+    finally:
+        # Closes every socket of the context, the offender's too, without waiting.
+        context.destroy(linger=0)
+    assert [(m.name, m.body) for m in got] == [("small", 1)]
+    stats = node.stats()["routes"]["in"]
+    assert (stats["messages_in"], stats["decode_errors"]) == (1, 0)
+    with pytest.raises(dripdrop.InvalidArgument, match="max_frame_bytes"):
+        node.route("zero", "zmq_pull", ANY, max_frame_bytes=0)

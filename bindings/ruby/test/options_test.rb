@@ -36,6 +36,25 @@ class OptionsTest < Minitest::Test
     assert_raises(DripDrop::InvalidArgument) { DripDrop::Worker.new("tcp://127.0.0.1:1", concurency: 2) }
   end
 
+  def test_max_frame_bytes_bounds_a_route_and_zero_is_refused
+    n = node
+    error = assert_raises(DripDrop::InvalidArgument) do
+      n.route :zero, :zmq_pull, "tcp://127.0.0.1:*", :bind, max_frame_bytes: 0
+    end
+    assert_match(/max_frame_bytes/, error.message)
+    got = nil
+    inbox = n.route :inbox, :zmq_pull, "tcp://127.0.0.1:*", :bind, max_frame_bytes: 64 * 1024
+    n.route :out, :zmq_push, inbox.address, :connect
+    inbox.on_receive do |msg|
+      got = msg.body
+      n.stop
+    end
+    # Raised or lowered, the bound is the decoder's too: a frame inside it decodes.
+    n.out.send_message(DripDrop::Message.new("within", body: "x" * 60_000))
+    run_node(n)
+    assert_equal 60_000, got.bytesize
+  end
+
   def test_string_keys_and_message_class_as_a_string_key
     n = node
     route = n.route :out, :zmq_push, inproc("strings"), :bind, "send_hwm" => 5, "message_class" => DripDrop::Message

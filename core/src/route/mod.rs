@@ -55,6 +55,7 @@ impl Route {
                 "route {name}: no address given"
             )));
         }
+        options.check(name)?;
         let io = kind.open(OpenRoute {
             context,
             name,

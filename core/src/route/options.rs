@@ -1,6 +1,7 @@
-//! Per-route settings: bind or connect, socket options, topic filter, format and queue
-//! bounds.
+//! Per-route settings: bind or connect, socket options, topic filter, format, and the bounds
+//! on its send queue and on the frames peers send it.
 
+use crate::bert::DecodeLimits;
 use crate::error::Error;
 use std::time::Duration;
 
@@ -80,6 +81,16 @@ pub struct RouteOptions {
     /// For `zmq_xreq` and `zmq_req`: how long a request waits for its reply before its
     /// callback gets a timeout error; `None` waits forever.
     pub request_timeout: Option<Duration>,
+    /// The largest frame a peer may send this route, in bytes; 64 MiB by default
+    /// ([`DecodeLimits::DEFAULT`]'s `max_input_bytes`). Over tcp and ipc, libzmq disconnects
+    /// a peer that sends a larger frame (`ZMQ_MAXMSGSIZE`) as soon as it reads the frame's
+    /// length, before it makes room for the frame; inproc has no wire, so there only the
+    /// decoder refuses it. It bounds what the route receives, not what it sends. The route's
+    /// DripDrop messages are decoded with this same byte limit, so the socket and the decoder
+    /// never disagree: a larger bound here lets larger messages through both. Raw routes
+    /// decode nothing but are bounded all the same. Between 1 and `i64::MAX`; anything else
+    /// is `InvalidArgument` when the route is made.
+    pub max_frame_bytes: usize,
 }
 
 impl Default for RouteOptions {
@@ -95,6 +106,33 @@ impl Default for RouteOptions {
             msg_format: MsgFormat::DripDrop,
             send_queue: 10_000,
             request_timeout: None,
+            max_frame_bytes: DecodeLimits::DEFAULT.max_input_bytes,
+        }
+    }
+}
+
+impl RouteOptions {
+    /// Refuses options no socket can be given, before a socket is made for them.
+    pub(crate) fn check(&self, route: &str) -> Result<(), Error> {
+        // libzmq takes the bound as an int64_t, and 0 would admit only empty frames (not
+        // "no bound", which libzmq spells -1): refused rather than making a deaf route.
+        if self.max_frame_bytes == 0 || i64::try_from(self.max_frame_bytes).is_err() {
+            return Err(Error::InvalidArgument(format!(
+                "route {route}: max_frame_bytes must be between 1 and {}, got {}",
+                i64::MAX,
+                self.max_frame_bytes
+            )));
+        }
+        Ok(())
+    }
+
+    /// The limits the route's messages are decoded within: the default ones, with the
+    /// route's frame bound as the byte limit, so a frame the socket let through is never
+    /// refused for its size alone.
+    pub(crate) fn decode_limits(&self) -> DecodeLimits {
+        DecodeLimits {
+            max_input_bytes: self.max_frame_bytes,
+            ..DecodeLimits::DEFAULT
         }
     }
 }

@@ -78,7 +78,9 @@ class Node(_native.Node):
         a list. Options by name, read by the engine: send_hwm, recv_hwm, linger (s),
         identity, reconnect_ivl (s), reconnect_ivl_max (s), topic (a prefix str or an
         ``re.Pattern``), raw (True: frames untouched, see `Route.on_frames`) or msg_format
-        ("dripdrop", "raw"), send_queue, request_timeout (s)."""
+        ("dripdrop", "raw"), send_queue, request_timeout (s), max_frame_bytes (the largest
+        frame a peer may send, 64 MiB by default: libzmq disconnects a peer that sends a
+        larger one, and messages are decoded within the same limit)."""
         if isinstance(addresses, str):
             addresses = [addresses]
         self._route(name, kind, list(addresses), mode, options or None)

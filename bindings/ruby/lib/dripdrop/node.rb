@@ -148,7 +148,10 @@ module DripDrop
     # messages' class; DripDrop.default_message_class when not given), and core's route
     # options: topic_filter (a String prefix or a Regexp), raw (true: frames untouched, for
     # peers that do not speak DripDrop; or msg_format: :raw), send_hwm, recv_hwm, linger,
-    # identity, reconnect_ivl, reconnect_ivl_max, send_queue, request_timeout (seconds).
+    # identity, reconnect_ivl, reconnect_ivl_max, send_queue, request_timeout (seconds),
+    # max_frame_bytes (the largest frame a peer may send, 64 MiB by default: libzmq
+    # disconnects a peer that sends a larger one, and messages are decoded within the same
+    # limit).
     def route(name, kind, address, socket_ctype = :bind, opts = {}, **kwopts)
       route_full(nil, name, kind, address, socket_ctype, opts, **kwopts)
     end

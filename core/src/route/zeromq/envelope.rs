@@ -127,6 +127,7 @@ mod tests {
             name: "r",
             kind: "zmq_xreq",
             format: crate::route::options::MsgFormat::DripDrop,
+            limits: &crate::bert::DecodeLimits::DEFAULT,
         };
         let frame = error_reply("Unanswered", "nobody answered")
             .encode()

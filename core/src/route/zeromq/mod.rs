@@ -13,6 +13,7 @@ pub(crate) use lockstep::Lockstep;
 use super::io::{Abilities, Asker, Inbound, Kind, OpenRoute, Received, RouteIo};
 use super::options::{MsgFormat, RouteOptions};
 use super::stats::RouteStats;
+use crate::bert::DecodeLimits;
 use crate::error::Error;
 use crate::message::Message;
 use crate::reactor::{Event, Interest, SharedSocket, Sources, Token};
@@ -91,11 +92,13 @@ pub(crate) trait Pattern: Sized + 'static {
     fn forget(&mut self, _id: u64, _queue: &mut VecDeque<OutMessage>) {}
 }
 
-/// The route a message was read from, for errors and for the format.
+/// The route a message was read from, for errors, for the format and for the limits its
+/// messages are decoded within.
 pub(crate) struct ReadContext<'a> {
     pub(crate) name: &'a str,
     pub(crate) kind: &'static str,
     pub(crate) format: MsgFormat,
+    pub(crate) limits: &'a DecodeLimits,
 }
 
 impl ReadContext<'_> {
@@ -115,9 +118,10 @@ impl ReadContext<'_> {
         )))
     }
 
-    /// Decodes a message's payload.
+    /// Decodes a message's payload within the route's limits, whose byte limit is the
+    /// frame bound its socket enforces.
     pub(crate) fn decode(&self, payload: &[u8]) -> Result<Message, Error> {
-        Message::decode(payload).map_err(|e| self.receive_error(e))
+        Message::decode_with_limits(payload, self.limits).map_err(|e| self.receive_error(e))
     }
 }
 
@@ -258,6 +262,8 @@ struct ZmqRoute<P> {
     token: Option<Token>,
     endpoints: Vec<String>,
     format: MsgFormat,
+    /// What received messages are decoded within (`RouteOptions::decode_limits`).
+    decode_limits: DecodeLimits,
     pattern: P,
     /// Messages ZeroMQ has not taken yet, oldest first.
     queue: VecDeque<OutMessage>,
@@ -282,6 +288,7 @@ impl<P: Pattern> ZmqRoute<P> {
             token: None,
             endpoints,
             format: route.options.msg_format,
+            decode_limits: route.options.decode_limits(),
             pattern,
             queue: VecDeque::new(),
             queue_bound: route.options.send_queue,
@@ -431,6 +438,7 @@ impl<P: Pattern> RouteIo for ZmqRoute<P> {
             name: &self.name,
             kind: self.kind,
             format: self.format,
+            limits: &self.decode_limits,
         };
         match self.pattern.read(&mut self.frames, &context) {
             Read::Inbound(inbound) => {
@@ -517,5 +525,75 @@ impl<P: Pattern> RouteIo for ZmqRoute<P> {
 
     fn has_sendable(&self) -> bool {
         !self.queue.is_empty() && self.pattern.may_send()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bert::Value;
+
+    /// Reads `payload` as one frame of a pull route with `options`.
+    fn read_with(options: &RouteOptions, payload: &[u8]) -> Read {
+        let limits = options.decode_limits();
+        let route = ReadContext {
+            name: "in",
+            kind: "zmq_pull",
+            format: options.msg_format,
+            limits: &limits,
+        };
+        read_one_frame(&mut vec![zmq::Message::from(payload)], &route)
+    }
+
+    fn is_message(read: &Read) -> bool {
+        matches!(read, Read::Inbound(Inbound::Message(_)))
+    }
+
+    #[test]
+    fn a_route_decodes_within_its_frame_bound() {
+        let small = RouteOptions {
+            max_frame_bytes: 1024,
+            ..RouteOptions::default()
+        };
+        assert_eq!(
+            small.decode_limits(),
+            DecodeLimits {
+                max_input_bytes: 1024,
+                ..DecodeLimits::DEFAULT
+            }
+        );
+        let fits = Message::new("m")
+            .unwrap()
+            .with_body(Value::Binary(vec![7; 900]))
+            .encode()
+            .unwrap();
+        assert!(fits.len() <= 1024);
+        assert!(is_message(&read_with(&small, &fits)));
+        let over = Message::new("m")
+            .unwrap()
+            .with_body(Value::Binary(vec![7; 1024]))
+            .encode()
+            .unwrap();
+        match read_with(&small, &over) {
+            Read::Bad { error, .. } => assert!(error.to_string().contains("1024"), "{error}"),
+            _ => panic!("a frame over the route's bound decoded"),
+        }
+    }
+
+    #[test]
+    fn a_raised_frame_bound_decodes_past_the_default_limit() {
+        // One binary of 65 MiB: past the default 64 MiB, inside a 70 MiB bound.
+        let big = Message::new("big")
+            .unwrap()
+            .with_body(Value::Binary(vec![0; 65 << 20]))
+            .encode()
+            .unwrap();
+        assert!(big.len() > DecodeLimits::DEFAULT.max_input_bytes);
+        assert!(!is_message(&read_with(&RouteOptions::default(), &big)));
+        let raised = RouteOptions {
+            max_frame_bytes: 70 << 20,
+            ..RouteOptions::default()
+        };
+        assert!(is_message(&read_with(&raised, &big)));
     }
 }

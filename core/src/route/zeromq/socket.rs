@@ -26,6 +26,12 @@ pub(super) fn open(
     socket
         .set_linger(millis(options.linger))
         .map_err(fail("linger"))?;
+    // Bounds a peer's frames at the wire, before libzmq makes room for them; `check` made
+    // sure the bound fits libzmq's int64_t.
+    let max_frame = i64::try_from(options.max_frame_bytes).unwrap_or(i64::MAX);
+    socket
+        .set_maxmsgsize(max_frame)
+        .map_err(fail("max_frame_bytes"))?;
     if let Some(hwm) = options.send_hwm {
         socket.set_sndhwm(hwm).map_err(fail("send_hwm"))?;
     }
