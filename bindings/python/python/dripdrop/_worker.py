@@ -17,7 +17,8 @@ class Worker(_native.Worker):
 
     ``address`` is one address or a list. Options by name, read by the engine (its defaults
     unless given): ``concurrency`` (Python threads running tasks; the machine's CPUs),
-    ``heartbeat`` (s), ``liveness``, ``reconnect_min`` (s), ``reconnect_max`` (s), ``name``.
+    ``heartbeat`` (s), ``liveness``, ``reconnect_min`` (s), ``reconnect_max`` (s), ``name``,
+    ``max_frame_bytes``.
     Heartbeats run on a Rust thread, so a long task never makes the worker look dead.
     """
 

@@ -15,7 +15,8 @@ module DripDrop
   # task never makes the worker look dead.
   class Worker
     # Options are core's worker options: concurrency (tasks at once; the machine's CPUs when
-    # not given), heartbeat (seconds), liveness, reconnect_min, reconnect_max (seconds), name.
+    # not given), heartbeat (seconds), liveness, reconnect_min, reconnect_max (seconds), name,
+    # max_frame_bytes.
     def initialize(address, **options)
       @native = Native::Worker.new(Array(address).map(&:to_s), options)
       @concurrency = @native.concurrency
