@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 import traceback
 
 import pytest
@@ -207,9 +208,29 @@ def test_a_signal_handler_reaches_a_waiting_loop_only_through_stop():
     child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout.readline().strip() == "running"
+        # Only once the loop waits: a signal that comes while a callback still runs is
+        # handled inside that callback, where the node is lent and stats() is allowed.
+        wait_until_polling(child.pid)
         child.send_signal(signal.SIGUSR1)
         out, _ = child.communicate(timeout=10)
     finally:
         child.kill()
     assert out.split() == ["refused", "stopped"]
     assert child.returncode == 0
+
+
+# poll and ppoll, the calls zmq_poll waits in, by architecture.
+POLL_SYSCALLS = {"x86_64": {"7", "271"}, "aarch64": {"73"}}
+
+
+def wait_until_polling(pid, timeout=10.0):
+    """Waits until process ``pid``'s main thread sits in poll (its loop's wait), as Linux
+    shows it in /proc/PID/syscall."""
+    calls = POLL_SYSCALLS[os.uname().machine]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/syscall") as f:
+            if f.read().split()[0] in calls:
+                return
+        time.sleep(0.001)
+    raise AssertionError(f"process {pid} never waited in poll")

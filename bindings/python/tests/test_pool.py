@@ -275,3 +275,28 @@ def test_a_rust_worker_serves_a_python_pool(node):
     finally:
         worker.kill()
         worker.wait()
+
+
+def test_a_pool_bounds_what_its_workers_send(node):
+    with pytest.raises(dripdrop.InvalidArgument, match="max_worker_credit"):
+        node.worker_pool("zero", bind="tcp://127.0.0.1:*", max_worker_credit=0)
+    binary = os.environ.get("DRIPDROP_POOL_WORKER")
+    assert binary and os.path.exists(binary), "scripts/test-python sets DRIPDROP_POOL_WORKER"
+    pool = node.worker_pool(
+        "p", bind="tcp://127.0.0.1:*", max_result_elements=1000, max_worker_credit=4, lease_timeout=30
+    )
+    worker = subprocess.Popen([binary, "--connect", pool.endpoint, "--tasks", "echo"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert worker.stdout.readline().startswith("worker ")
+        # A value past the pool's limit fails its task; the next one is fine.
+        large = pool.defer("echo", list(range(5000)))
+        small = pool.defer("echo", [1, 2, 3])
+        node.every(0.005, lambda: large.done() and small.done() and node.stop())
+        run(node)
+        with pytest.raises(dripdrop.RemoteError) as error:
+            large.result()
+        assert error.value.remote_class == "DecodeError"
+        assert small.result() == [1, 2, 3]
+    finally:
+        worker.kill()
+        worker.wait()

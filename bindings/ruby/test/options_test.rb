@@ -34,6 +34,15 @@ class OptionsTest < Minitest::Test
     assert_raises(DripDrop::InvalidArgument) { n.worker_pool(:q, local: 1, heartbeat: "soon") }
     assert_raises(DripDrop::InvalidArgument) { DripDrop::Node.new(defer_thread: 2) }
     assert_raises(DripDrop::InvalidArgument) { DripDrop::Worker.new("tcp://127.0.0.1:1", concurency: 2) }
+    error = assert_raises(DripDrop::InvalidArgument) do
+      n.worker_pool(:r, "tcp://127.0.0.1:*", :bind, max_worker_credit: 0)
+    end
+    assert_match(/max_worker_credit/, error.message)
+    error = assert_raises(DripDrop::InvalidArgument) do
+      DripDrop::Worker.new("tcp://127.0.0.1:1", max_frame_bytes: 0)
+    end
+    assert_match(/max_frame_bytes/, error.message)
+    n.worker_pool(:s, "tcp://127.0.0.1:*", :bind, lease_timeout: 30, max_result_elements: 10)
   end
 
   def test_max_frame_bytes_bounds_a_route_and_zero_is_refused
