@@ -275,15 +275,7 @@ fn a_million_tasks_through_map_keep_memory_flat() {
         .collect();
     wait_for_workers(&mut node, 2);
     let before = rss_bytes();
-    let peak = Rc::new(RefCell::new(before));
-    let sampler = {
-        let peak = Rc::clone(&peak);
-        node.every(Duration::from_millis(20), move |_| {
-            let now = rss_bytes();
-            let mut peak = peak.borrow_mut();
-            *peak = (*peak).max(now);
-        })
-    };
+    let peak = PeakRss::start(&mut node, before);
     const COUNT: u64 = 1_000_000;
     let (done, sum) = (Rc::new(RefCell::new(0u64)), Rc::new(RefCell::new(0i64)));
     let (seen, total) = (Rc::clone(&done), Rc::clone(&sum));
@@ -308,10 +300,9 @@ fn a_million_tasks_through_map_keep_memory_flat() {
         let done = Rc::clone(&done);
         move |_| *done.borrow() == COUNT
     });
-    node.cancel_timer(sampler);
     let n = COUNT as i64;
     assert_eq!(*sum.borrow(), n * (n - 1), "every item doubled once");
-    let grew = peak.borrow().saturating_sub(before);
+    let grew = peak.growth(&mut node);
     println!(
         "a million tasks through map: RSS grew {:.1} MB",
         grew as f64 / 1e6

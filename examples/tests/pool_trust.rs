@@ -423,15 +423,7 @@ fn large_frames_cost_the_pool_neither_memory_nor_its_workers_lives() {
         &[(FLOOD_ENV, endpoint.as_str())],
     );
     flood.wait_for_line("flooding");
-    let peak = Rc::new(RefCell::new(before));
-    let sampler = {
-        let peak = Rc::clone(&peak);
-        node.every(Duration::from_millis(20), move |_| {
-            let now = rss_bytes();
-            let mut peak = peak.borrow_mut();
-            *peak = (*peak).max(now);
-        })
-    };
+    let peak = PeakRss::start(&mut node, before);
     // While the flood goes on, the real worker's tasks go through, and it is never declared
     // dead.
     const COUNT: u64 = 1000;
@@ -441,7 +433,6 @@ fn large_frames_cost_the_pool_neither_memory_nor_its_workers_lives() {
     run_until(&mut node, "two seconds of flood", move |_| {
         flooded_for.elapsed() > Duration::from_secs(2)
     });
-    node.cancel_timer(sampler);
     assert_all_doubled(&results, COUNT);
     assert_eq!(
         pool_stat(&node, "workers_lost"),
@@ -453,7 +444,7 @@ fn large_frames_cost_the_pool_neither_memory_nor_its_workers_lives() {
     let unread = pool_stat(&node, "protocol_errors");
     let late = pool_stat(&node, "late_results");
     assert!(unread > 0 && late > 0, "the flood reached the pool");
-    let grew = peak.borrow().saturating_sub(before);
+    let grew = peak.growth(&mut node);
     println!(
         "huge result frames: {late} for unknown tasks, {unread} from a stranger left unread; \
          RSS grew {:.0} MB",

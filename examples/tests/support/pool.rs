@@ -2,7 +2,7 @@
 //! pool and its workers, reading its counters, running the node until something holds.
 
 use super::Program;
-use dripdrop::{Error, Node, PoolOptions, Value};
+use dripdrop::{Error, Node, PoolOptions, TimerId, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -112,4 +112,38 @@ pub fn rss_bytes() -> u64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .expect("a VmRSS line")
         * 1024
+}
+
+/// The highest resident set size seen while the node runs, sampled every 20 ms from `start`
+/// until `growth`.
+pub struct PeakRss {
+    before: u64,
+    peak: Rc<RefCell<u64>>,
+    sampler: TimerId,
+}
+
+impl PeakRss {
+    pub fn start(node: &mut Node, before: u64) -> PeakRss {
+        let peak = Rc::new(RefCell::new(before));
+        let sampler = {
+            let peak = Rc::clone(&peak);
+            node.every(Duration::from_millis(20), move |_| {
+                let now = rss_bytes();
+                let mut peak = peak.borrow_mut();
+                *peak = (*peak).max(now);
+            })
+        };
+        PeakRss {
+            before,
+            peak,
+            sampler,
+        }
+    }
+
+    /// Stops sampling; returns how far the peak rose above the size at the start, in bytes.
+    pub fn growth(self, node: &mut Node) -> u64 {
+        node.cancel_timer(self.sampler);
+        let peak = *self.peak.borrow();
+        peak.saturating_sub(self.before)
+    }
 }
