@@ -523,6 +523,12 @@ typedef struct {
 #define DD_ERR_WRONG_THREAD 21
 
 /**
+ * A connection could not be made, was lost, or is closed (an http_client's refused or reset
+ * connection, a websocket_server connection sent to after it closed).
+ */
+#define DD_ERR_CONNECTION 22
+
+/**
  * nil; also the kind of a NULL value.
  */
 #define DD_KIND_NIL 0

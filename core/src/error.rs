@@ -138,6 +138,18 @@ pub enum Error {
         /// What went wrong (for a panic, its message).
         message: String,
     },
+    /// A connection could not be made, was lost, or is closed: an http_client's refused or
+    /// reset connection, a websocket_server connection sent to after it closed.
+    #[error("route {route}: {message}")]
+    Connection {
+        /// The route the connection belongs to.
+        route: String,
+        /// What happened (`connection refused`, `connection 7 is closed`...).
+        message: String,
+    },
+    /// Text that should be a JSON message (an HTTP body, a WebSocket text frame) is not one.
+    #[error("invalid JSON message: {0}")]
+    Json(String),
     /// The node stopped before the operation could complete.
     #[error("the node has stopped")]
     Stopped,
@@ -152,7 +164,8 @@ impl Error {
     /// `dripdrop.DecodeError` in Python), so the skins agree on one list.
     pub fn class_name(&self) -> &'static str {
         match self {
-            Error::Decode(_) | Error::Receive { .. } => "DecodeError",
+            Error::Decode(_) | Error::Receive { .. } | Error::Json(_) => "DecodeError",
+            Error::Connection { .. } => "ConnectionError",
             Error::Encode(_) => "EncodeError",
             Error::Message(_) => "MessageError",
             Error::Zmq { .. } => "ZmqError",

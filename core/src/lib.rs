@@ -21,7 +21,7 @@ pub use bert::{Atom, DecodeLimits, Value};
 pub use error::{Error, MessageError};
 pub use message::Message;
 pub use node::{
-    HostedNode, Lender, Node, NodeHandle, NodeOptions, PoolRef, Response, TaskOptions,
+    Connection, HostedNode, Lender, Node, NodeHandle, NodeOptions, PoolRef, Response, TaskOptions,
     DEFER_THREADS,
 };
 pub use panic_message::panic_message;

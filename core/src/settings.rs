@@ -169,7 +169,9 @@ impl RouteOptions {
     /// `topic_filter` (or `topic`: a prefix as text, or a regex), `msg_format` (`dripdrop`
     /// or `raw`; `raw: true` says the same), `send_queue` (messages), `request_timeout`
     /// (seconds, nil for none), `max_frame_bytes` (the largest frame a peer may send, and the
-    /// byte limit messages are decoded within).
+    /// byte limit messages are decoded within); for HTTP and WebSocket routes also
+    /// `max_connections`, `max_header_bytes`, `header_timeout` and `idle_timeout` (seconds),
+    /// `static_dir` (a folder).
     pub fn from_named<K: AsRef<str>>(
         options: impl IntoIterator<Item = (K, Value)>,
     ) -> Result<RouteOptions, Error> {
@@ -195,6 +197,16 @@ impl RouteOptions {
                 "send_queue" => o.send_queue = s.number()?,
                 "request_timeout" => o.request_timeout = s.optional_seconds()?,
                 "max_frame_bytes" => o.max_frame_bytes = s.number()?,
+                "max_connections" => o.max_connections = s.number()?,
+                "max_header_bytes" => o.max_header_bytes = s.number()?,
+                "header_timeout" => o.header_timeout = s.seconds()?,
+                "idle_timeout" => o.idle_timeout = s.seconds()?,
+                "static_dir" => {
+                    o.static_dir = match s.value {
+                        Value::Nil => None,
+                        _ => Some(s.text()?.into()),
+                    }
+                }
                 _ => return Err(s.unknown("route")),
             }
             Ok(())

@@ -59,6 +59,9 @@ pub const DD_ERR_NOT_FOUND: dd_status = 20;
 /// The node is in use where this call cannot reach it: its loop runs already (`dd_node_run`
 /// from one of its callbacks), or is running and this call came from outside its callbacks.
 pub const DD_ERR_WRONG_THREAD: dd_status = 21;
+/// A connection could not be made, was lost, or is closed (an http_client's refused or reset
+/// connection, a websocket_server connection sent to after it closed).
+pub const DD_ERR_CONNECTION: dd_status = 22;
 
 /// One status: its constant's name and the class word the other languages give it.
 struct StatusInfo {
@@ -74,7 +77,7 @@ const fn info(name: &'static CStr, class: Option<&'static CStr>) -> StatusInfo {
 
 /// Every status, indexed by its number. The class words are core's (`Error::class_name`);
 /// a test checks that every core error's status gives its class word back.
-const STATUSES: [StatusInfo; 22] = [
+const STATUSES: [StatusInfo; 23] = [
     info(c"DD_OK", None),
     info(c"DD_ERR_NULL", Some(c"InvalidArgument")),
     info(c"DD_ERR_INVALID_ARGUMENT", Some(c"InvalidArgument")),
@@ -97,13 +100,15 @@ const STATUSES: [StatusInfo; 22] = [
     info(c"DD_ERR_PANIC", None),
     info(c"DD_ERR_NOT_FOUND", None),
     info(c"DD_ERR_WRONG_THREAD", Some(c"WrongThread")),
+    info(c"DD_ERR_CONNECTION", Some(c"ConnectionError")),
 ];
 
 /// The status of a core error. Exhaustive, so that a class core adds does not compile until
 /// it has its status.
 pub(crate) fn status_of(e: &Error) -> dd_status {
     match e {
-        Error::Decode(_) | Error::Receive { .. } => DD_ERR_DECODE,
+        Error::Decode(_) | Error::Receive { .. } | Error::Json(_) => DD_ERR_DECODE,
+        Error::Connection { .. } => DD_ERR_CONNECTION,
         Error::Encode(_) => DD_ERR_ENCODE,
         Error::Message(_) => DD_ERR_MESSAGE,
         Error::Zmq { .. } => DD_ERR_ZMQ,
@@ -129,7 +134,7 @@ fn lookup(status: dd_status) -> Option<&'static StatusInfo> {
     let found = usize::try_from(status).ok().and_then(|i| STATUSES.get(i));
     if found.is_none() {
         set_last_error(&format!(
-            "{status} is not a status (DD_OK to DD_ERR_WRONG_THREAD)"
+            "{status} is not a status (DD_OK to DD_ERR_CONNECTION)"
         ));
     }
     found
@@ -193,6 +198,7 @@ mod tests {
             (DD_ERR_PANIC, "DD_ERR_PANIC"),
             (DD_ERR_NOT_FOUND, "DD_ERR_NOT_FOUND"),
             (DD_ERR_WRONG_THREAD, "DD_ERR_WRONG_THREAD"),
+            (DD_ERR_CONNECTION, "DD_ERR_CONNECTION"),
         ];
         assert_eq!(codes.len(), STATUSES.len());
         for (code, name) in codes {

@@ -7,6 +7,7 @@
 //! threads send, the error handler and the nodelets.
 
 mod callbacks;
+mod connection;
 mod deferred;
 mod errors;
 mod handle;
@@ -19,6 +20,7 @@ mod requests;
 mod response;
 mod route_table;
 
+pub use connection::Connection;
 pub use handle::NodeHandle;
 pub use hosted::{HostedNode, Lender};
 pub use pools::{PoolRef, TaskOptions};
@@ -30,11 +32,13 @@ use crate::message::Message;
 use crate::panic_message::panic_message;
 use crate::pool::{HostQueue, PoolOptions, TaskContext, TaskRegistry, TaskResult};
 use crate::reactor::{AroundWait, Event, Reactor, TimerId};
-use crate::route::{error_reply, Inbound, Mode, Received, Route, RouteKind, RouteOptions};
+use crate::route::{
+    error_reply, ConnectionEvent, Inbound, Mode, Received, Route, RouteKind, RouteOptions,
+};
 use callbacks::TimerCallback;
 use deferred::Deferred;
 use errors::ErrorSink;
-use handlers::{Handler, Handlers};
+use handlers::{ConnectionSlot, Handler, Handlers};
 use inbox::Inbox;
 use nodelets::Nodelets;
 use pools::{Delivery, Pools};
@@ -255,6 +259,99 @@ impl Node {
         self.set_handler(route, Handler::Frames(Box::new(handler)))
     }
 
+    fn set_connection_handler(&mut self, route: &str, slot: ConnectionSlot) -> Result<(), Error> {
+        let index = self.routes.index_of(route)?;
+        self.handlers
+            .set_connection(index, self.routes.get(index), slot)
+    }
+
+    /// Calls `handler` with each connection a websocket_server route opens (its handshake
+    /// done).
+    pub fn on_open(
+        &mut self,
+        route: &str,
+        handler: impl FnMut(&mut Node, Connection) + 'static,
+    ) -> Result<(), Error> {
+        self.set_connection_handler(route, ConnectionSlot::Open(Box::new(handler)))
+    }
+
+    /// Calls `handler` with every message a websocket_server route receives and the
+    /// connection it came on (the form `on_receive` takes on a route with connections).
+    pub fn on_receive_from(
+        &mut self,
+        route: &str,
+        handler: impl FnMut(&mut Node, Message, Connection) + 'static,
+    ) -> Result<(), Error> {
+        self.set_connection_handler(route, ConnectionSlot::Receive(Box::new(handler)))
+    }
+
+    /// Calls `handler` with every frame a raw websocket_server route receives and the
+    /// connection it came on.
+    pub fn on_frames_from(
+        &mut self,
+        route: &str,
+        handler: impl FnMut(&mut Node, Vec<Vec<u8>>, Connection) + 'static,
+    ) -> Result<(), Error> {
+        self.set_connection_handler(route, ConnectionSlot::Frames(Box::new(handler)))
+    }
+
+    /// Calls `handler` with what went wrong on a connection (a frame over the route's bound,
+    /// text that is not JSON...), before the connection closes or goes on.
+    pub fn on_connection_error(
+        &mut self,
+        route: &str,
+        handler: impl FnMut(&mut Node, &str, Connection) + 'static,
+    ) -> Result<(), Error> {
+        self.set_connection_handler(route, ConnectionSlot::Error(Box::new(handler)))
+    }
+
+    /// Calls `handler` with each connection that closes, whichever side closed it.
+    pub fn on_close(
+        &mut self,
+        route: &str,
+        handler: impl FnMut(&mut Node, Connection) + 'static,
+    ) -> Result<(), Error> {
+        self.set_connection_handler(route, ConnectionSlot::Close(Box::new(handler)))
+    }
+
+    /// Sends a message to every open connection of a websocket_server route; returns how
+    /// many it went to. A connection whose send queue is full misses it (counted in the
+    /// route's `backpressure`); the others still get it.
+    pub fn broadcast(&mut self, route: &str, message: &Message) -> Result<usize, Error> {
+        let index = self.routes.index_of(route)?;
+        self.routes
+            .get_mut(index)
+            .broadcast(crate::route::Outgoing::Message(message))
+    }
+
+    /// Sends one frame untouched to every open connection of a raw websocket_server route.
+    pub fn broadcast_frame(&mut self, route: &str, frame: &[u8]) -> Result<usize, Error> {
+        let index = self.routes.index_of(route)?;
+        self.routes
+            .get_mut(index)
+            .broadcast(crate::route::Outgoing::Frame(frame))
+    }
+
+    pub(crate) fn send_to_connection(
+        &mut self,
+        connection: &Connection,
+        payload: crate::route::Outgoing<'_>,
+    ) -> Result<(), Error> {
+        self.routes
+            .get_mut(connection.route_index())
+            .send_to(connection.signature(), payload)
+    }
+
+    pub(crate) fn close_connection(&mut self, connection: &Connection) -> Result<(), Error> {
+        self.routes
+            .get_mut(connection.route_index())
+            .close_connection(connection.signature())
+    }
+
+    pub(crate) fn route_name(&self, index: usize) -> &str {
+        self.routes.get(index).name()
+    }
+
     /// Sends a message on a publish, push, pair, xreq or req route (on the last two, a
     /// request whose reply is not wanted). Never blocks: past the route's send queue the
     /// message is refused with `Error::Backpressure`.
@@ -308,6 +405,16 @@ impl Node {
         self.guarded("reply callback", |node| {
             (pending.callback)(node, Err(error))
         });
+    }
+
+    /// Answers an http_server request with a status or a file (a `Response` does this).
+    fn answer_http(
+        &mut self,
+        route: usize,
+        asker: &crate::route::Asker,
+        answer: crate::route::HttpAnswer<'_>,
+    ) -> Result<(), Error> {
+        self.routes.get_mut(route).answer_http(asker, answer)
     }
 
     /// Answers a request received on route `route` (a `Response` does this).
@@ -519,13 +626,18 @@ impl Node {
             self.pools.flush();
             let reading = stop_deadline.is_none();
             self.routes.prepare_wait(&mut self.reactor, reading);
+            let until = match (stop_deadline, self.routes.deadline()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             let mut ready = std::mem::take(&mut self.ready);
-            let waited = self.reactor.wait(stop_deadline, around_wait, &mut ready);
+            let waited = self.reactor.wait(until, around_wait, &mut ready);
             for &event in &ready {
                 self.serve(event);
             }
             self.ready = ready;
             waited?;
+            self.serve_deadlines();
         }
     }
 
@@ -611,9 +723,25 @@ impl Node {
         for error in self.routes.get_mut(route).on_ready(event) {
             self.report_error(error);
         }
-        if !event.readable {
-            return;
+        if event.readable {
+            self.receive_batch(route);
         }
+    }
+
+    /// Serves the routes whose deadline came: their timeouts, then what they hold to hand
+    /// on.
+    fn serve_deadlines(&mut self) {
+        let now = Instant::now();
+        for route in self.routes.due(now) {
+            for error in self.routes.get_mut(route).on_deadline(now) {
+                self.report_error(error);
+            }
+            self.receive_batch(route);
+        }
+    }
+
+    /// Reads and hands on up to a batch of what a route received.
+    fn receive_batch(&mut self, route: usize) {
         for _ in 0..self.options.receive_batch {
             // After stop, nothing more is read or handled.
             if self.is_stopping() {
@@ -659,6 +787,7 @@ impl Node {
                 // A raw REQ whose reply came may send its next request now.
                 self.flush_route(route);
             }
+            Inbound::Connection(event) => self.deliver_connection_event(route, event),
             Inbound::Reply { id, reply } => {
                 match id.and_then(|id| self.requests.take(route, id)) {
                     Some(pending) => {
@@ -674,6 +803,53 @@ impl Node {
                 self.flush_route(route);
             }
         }
+    }
+
+    /// Hands what happened on a connection to the route's handler for it.
+    fn deliver_connection_event(&mut self, route: usize, event: ConnectionEvent) {
+        let Some(Handler::Connections(mut handlers)) = self.handlers.take(route) else {
+            if matches!(
+                event,
+                ConnectionEvent::Message { .. } | ConnectionEvent::Frames { .. }
+            ) {
+                self.routes.get_mut(route).count_dropped();
+            }
+            return;
+        };
+        let context = |node: &Node| format!("route {} handler", node.routes.get(route).name());
+        let mut dropped = false;
+        self.guarded_with(context, |node| match event {
+            ConnectionEvent::Open { connection } => {
+                if let Some(f) = &mut handlers.on_open {
+                    f(node, Connection::new(route, connection));
+                }
+            }
+            ConnectionEvent::Message {
+                connection,
+                message,
+            } => match &mut handlers.on_receive {
+                Some(f) => f(node, message, Connection::new(route, connection)),
+                None => dropped = true,
+            },
+            ConnectionEvent::Frames { connection, frames } => match &mut handlers.on_frames {
+                Some(f) => f(node, frames, Connection::new(route, connection)),
+                None => dropped = true,
+            },
+            ConnectionEvent::Error { connection, reason } => {
+                if let Some(f) = &mut handlers.on_error {
+                    f(node, &reason, Connection::new(route, connection));
+                }
+            }
+            ConnectionEvent::Close { connection } => {
+                if let Some(f) = &mut handlers.on_close {
+                    f(node, Connection::new(route, connection));
+                }
+            }
+        });
+        if dropped {
+            self.routes.get_mut(route).count_dropped();
+        }
+        self.handlers.restore(route, Handler::Connections(handlers));
     }
 
     /// Sends what a route queued and may send now.

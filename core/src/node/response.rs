@@ -5,12 +5,15 @@ use super::Node;
 use crate::error::Error;
 use crate::message::Message;
 use crate::reactor::Waker;
-use crate::route::Asker;
+use crate::route::{Asker, HttpAnswer};
 use crossbeam_channel::Sender;
+use std::path::Path;
 use std::sync::Arc;
 
-/// The way back to whoever sent a request received on an xrep or rep route. Answer it once
-/// with [`Response::send_message`], now or later (after a `defer`, say). A response dropped
+/// The way back to whoever sent a request received on an xrep, rep or http_server route.
+/// Answer it once with [`Response::send_message`] (on http_server: 200 and the reply as
+/// JSON; also [`Response::send_status`] and [`Response::send_file`]), now or later (after a
+/// `defer`, say). A response dropped
 /// unanswered, by a handler that forgot it or panicked, is answered with a `dripdrop.error`
 /// message, so the asker is not left waiting and a rep route can read again.
 pub struct Response {
@@ -39,6 +42,35 @@ impl Response {
         match self.to.take() {
             Some((route, asker)) => node.answer(route, &asker, reply),
             None => unreachable!("a Response is answered only through send_message(self)"),
+        }
+    }
+}
+
+impl Response {
+    /// Answers an http_server request with `status` and the reply as a JSON body.
+    pub fn send_status(
+        mut self,
+        node: &mut Node,
+        status: u16,
+        reply: &Message,
+    ) -> Result<(), Error> {
+        let answer = HttpAnswer::Message {
+            status,
+            message: reply,
+        };
+        match self.to.take() {
+            Some((route, asker)) => node.answer_http(route, &asker, answer),
+            None => unreachable!("a Response is answered only once, taking self"),
+        }
+    }
+
+    /// Answers an http_server request with the file at `path` (its type from its
+    /// extension; 404 if it cannot be read).
+    pub fn send_file(mut self, node: &mut Node, path: impl AsRef<Path>) -> Result<(), Error> {
+        let answer = HttpAnswer::File(path.as_ref());
+        match self.to.take() {
+            Some((route, asker)) => node.answer_http(route, &asker, answer),
+            None => unreachable!("a Response is answered only once, taking self"),
         }
     }
 }

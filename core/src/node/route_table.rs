@@ -54,6 +54,22 @@ impl RouteTable {
         }
     }
 
+    /// The earliest time a route needs its deadline served.
+    pub(crate) fn deadline(&self) -> Option<std::time::Instant> {
+        self.routes.iter().filter_map(Route::deadline).min()
+    }
+
+    /// The routes whose deadline has come by `now`.
+    pub(crate) fn due(&self, now: std::time::Instant) -> Vec<usize> {
+        let due = |(_, route): &(usize, &Route)| route.deadline().is_some_and(|at| at <= now);
+        self.routes
+            .iter()
+            .enumerate()
+            .filter(due)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
     /// Whether no route holds a message it could send now.
     pub(crate) fn flushed(&self) -> bool {
         !self.routes.iter().any(Route::has_sendable)

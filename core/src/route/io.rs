@@ -19,6 +19,9 @@ pub(crate) struct Abilities {
     pub(crate) requests: bool,
     /// What it receives is a request to answer (`on_request`).
     pub(crate) answers: bool,
+    /// It holds connections: what it receives comes with the connection it came on, and it
+    /// sends to one connection or to all (websocket_server).
+    pub(crate) connections: bool,
 }
 
 impl Abilities {
@@ -28,6 +31,7 @@ impl Abilities {
         receives: false,
         requests: false,
         answers: false,
+        connections: false,
     };
     /// Receives only (subscribe, pull).
     pub(crate) const RECEIVES: Abilities = Abilities {
@@ -35,6 +39,7 @@ impl Abilities {
         receives: true,
         requests: false,
         answers: false,
+        connections: false,
     };
     /// Sends and receives (pair).
     pub(crate) const SENDS_AND_RECEIVES: Abilities = Abilities {
@@ -42,6 +47,7 @@ impl Abilities {
         receives: true,
         requests: false,
         answers: false,
+        connections: false,
     };
     /// Sends requests and receives their replies (xreq, req).
     pub(crate) const REQUESTS: Abilities = Abilities {
@@ -49,6 +55,7 @@ impl Abilities {
         receives: true,
         requests: true,
         answers: false,
+        connections: false,
     };
     /// Receives requests and answers them (xrep, rep).
     pub(crate) const ANSWERS: Abilities = Abilities {
@@ -56,6 +63,15 @@ impl Abilities {
         receives: true,
         requests: false,
         answers: true,
+        connections: false,
+    };
+    /// Holds connections, receives from each and sends to one or all (websocket_server).
+    pub(crate) const CONNECTIONS: Abilities = Abilities {
+        sends: true,
+        receives: true,
+        requests: false,
+        answers: false,
+        connections: true,
     };
 }
 
@@ -66,11 +82,53 @@ pub(crate) trait Kind: Sync {
 }
 
 /// The way back to whoever sent a request: the identity frames before the delimiter (xrep),
-/// and the request's id frame when the asker sent one.
+/// and the request's id frame when the asker sent one; for a route that is not ZeroMQ
+/// (http_server), the exchange the route numbered when it read the request.
 #[derive(Debug)]
 pub(crate) struct Asker {
     pub(crate) envelope: Vec<Vec<u8>>,
     pub(crate) request_id: Option<Vec<u8>>,
+    /// The route's own number for the request (0 on ZeroMQ routes).
+    pub(crate) exchange: u64,
+}
+
+impl Asker {
+    /// The asker of a request read by a route that is not ZeroMQ.
+    pub(crate) fn exchange(exchange: u64) -> Asker {
+        Asker {
+            envelope: Vec::new(),
+            request_id: None,
+            exchange,
+        }
+    }
+}
+
+/// What an http_server route's answer is: a message (as JSON) with a status, or a file.
+#[derive(Debug)]
+pub(crate) enum HttpAnswer<'a> {
+    /// `status` with the message as a JSON body.
+    Message { status: u16, message: &'a Message },
+    /// The file at this path, its type from its extension; 404 when it cannot be read.
+    File(&'a std::path::Path),
+}
+
+/// What happened on one connection of a route that holds connections (websocket_server);
+/// `connection` is the route's number for it, unique for the route's life.
+#[derive(Debug)]
+pub(crate) enum ConnectionEvent {
+    /// A peer connected (the WebSocket handshake is done).
+    Open { connection: u64 },
+    /// A message came on it.
+    Message { connection: u64, message: Message },
+    /// A raw route's frame came on it (its payload, text or binary).
+    Frames {
+        connection: u64,
+        frames: Vec<Vec<u8>>,
+    },
+    /// It went wrong: the reason, before it is closed.
+    Error { connection: u64, reason: String },
+    /// It closed (either side); nothing more comes on it.
+    Close { connection: u64 },
 }
 
 /// What a route read, for the node to hand on.
@@ -87,6 +145,8 @@ pub(crate) enum Inbound {
     },
     /// A raw route's frames, untouched.
     Frames(Vec<Vec<u8>>),
+    /// Something happened on one of a connection route's connections.
+    Connection(ConnectionEvent),
 }
 
 /// The outcome of reading a route once.
@@ -148,4 +208,63 @@ pub(crate) trait RouteIo {
     fn queued(&self) -> usize;
     /// Whether some of those could go now (the node's stop waits for them).
     fn has_sendable(&self) -> bool;
+
+    // What only routes that are not ZeroMQ do. Each has a default for the kinds that have
+    // no such thing; the node checks the kind's abilities before it calls them.
+
+    /// Answers an http_server request with a status or a file.
+    fn answer_http(
+        &mut self,
+        _asker: &Asker,
+        _answer: HttpAnswer<'_>,
+        _stats: &mut RouteStats,
+    ) -> Result<(), Error> {
+        Err(Error::InvalidArgument(
+            "only an http_server route answers with a status or a file".into(),
+        ))
+    }
+    /// Sends a message (or, on a raw route, one frame) to one connection.
+    fn send_to(
+        &mut self,
+        _connection: u64,
+        _payload: Outgoing<'_>,
+        _stats: &mut RouteStats,
+    ) -> Result<(), Error> {
+        Err(Error::InvalidArgument(
+            "only a route with connections sends to one".into(),
+        ))
+    }
+    /// Sends to every open connection; returns how many it was queued for.
+    fn broadcast(
+        &mut self,
+        _payload: Outgoing<'_>,
+        _stats: &mut RouteStats,
+    ) -> Result<usize, Error> {
+        Err(Error::InvalidArgument(
+            "only a route with connections broadcasts".into(),
+        ))
+    }
+    /// Closes one connection (gracefully: what was queued for it goes first).
+    fn close_connection(&mut self, _connection: u64, _stats: &mut RouteStats) -> Result<(), Error> {
+        Err(Error::InvalidArgument(
+            "only a route with connections closes one".into(),
+        ))
+    }
+    /// When the route next needs [`RouteIo::on_deadline`] without any source being ready
+    /// (a timeout to enforce; inbound events still waiting to be received: now).
+    fn deadline(&self) -> Option<std::time::Instant> {
+        None
+    }
+    /// The deadline came: enforce timeouts. The node then receives what is waiting.
+    fn on_deadline(&mut self, _now: std::time::Instant, _stats: &mut RouteStats) -> Vec<Error> {
+        Vec::new()
+    }
+}
+
+/// What is sent to a connection: a message (encoded as the route's format says), or a raw
+/// route's frame.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Outgoing<'a> {
+    Message(&'a Message),
+    Frame(&'a [u8]),
 }

@@ -13,9 +13,10 @@ mod io;
 mod kinds;
 mod options;
 mod stats;
+mod web;
 mod zeromq;
 
-pub(crate) use io::{Abilities, Asker, Inbound, Received};
+pub(crate) use io::{Abilities, Asker, ConnectionEvent, HttpAnswer, Inbound, Outgoing, Received};
 pub use kinds::RouteKind;
 pub use options::{Mode, MsgFormat, RouteOptions, TopicFilter};
 pub use stats::RouteStats;
@@ -209,5 +210,61 @@ impl Route {
     /// Whether queued messages could go now.
     pub(crate) fn has_sendable(&self) -> bool {
         self.io.has_sendable()
+    }
+
+    /// Answers an http_server request with a status or a file.
+    pub(crate) fn answer_http(
+        &mut self,
+        asker: &Asker,
+        answer: HttpAnswer<'_>,
+    ) -> Result<(), Error> {
+        self.io.answer_http(asker, answer, &mut self.stats)
+    }
+
+    /// Checks that `payload` suits the route: messages on a DripDrop route, frames on a raw
+    /// one, and a route that holds connections.
+    fn check_outgoing(&self, payload: Outgoing<'_>) -> Result<(), Error> {
+        if !self.abilities.connections {
+            return Err(self.wrong_kind("only a route with connections sends to one or all"));
+        }
+        match (payload, self.format) {
+            (Outgoing::Message(_), MsgFormat::Raw) => {
+                Err(self.wrong_kind("a raw route sends frames, not messages"))
+            }
+            (Outgoing::Frame(_), MsgFormat::DripDrop) => {
+                Err(self.wrong_kind("frames go untouched only on a raw route"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Sends to one of the route's connections.
+    pub(crate) fn send_to(&mut self, connection: u64, payload: Outgoing<'_>) -> Result<(), Error> {
+        self.check_outgoing(payload)?;
+        self.io.send_to(connection, payload, &mut self.stats)
+    }
+
+    /// Sends to every open connection of the route; returns how many.
+    pub(crate) fn broadcast(&mut self, payload: Outgoing<'_>) -> Result<usize, Error> {
+        self.check_outgoing(payload)?;
+        self.io.broadcast(payload, &mut self.stats)
+    }
+
+    /// Closes one of the route's connections.
+    pub(crate) fn close_connection(&mut self, connection: u64) -> Result<(), Error> {
+        if !self.abilities.connections {
+            return Err(self.wrong_kind("only a route with connections closes one"));
+        }
+        self.io.close_connection(connection, &mut self.stats)
+    }
+
+    /// When the route next needs `on_deadline`.
+    pub(crate) fn deadline(&self) -> Option<std::time::Instant> {
+        self.io.deadline()
+    }
+
+    /// Enforces the route's timeouts.
+    pub(crate) fn on_deadline(&mut self, now: std::time::Instant) -> Vec<Error> {
+        self.io.on_deadline(now, &mut self.stats)
     }
 }

@@ -91,6 +91,23 @@ pub struct RouteOptions {
     /// decode nothing but are bounded all the same. Between 1 and `i64::MAX`; anything else
     /// is `InvalidArgument` when the route is made.
     pub max_frame_bytes: usize,
+    /// For routes that hold connections (http_server, websocket_server): how many may be
+    /// open at once; one more is accepted and closed at once (counted in
+    /// `connections_refused`). For http_client: how many requests are in flight at once, one
+    /// per connection (the rest wait in the send queue).
+    pub max_connections: usize,
+    /// For http_server and websocket_server: the largest request head (request line and
+    /// headers, or the WebSocket handshake) a client may send, in bytes; over it, 431.
+    pub max_header_bytes: usize,
+    /// For http_server and websocket_server: how long a client has to send a whole request
+    /// head (or the handshake) from its first byte; a slower one is closed.
+    pub header_timeout: Duration,
+    /// For http_server and http_client: how long a kept-alive connection may sit idle before
+    /// it is closed.
+    pub idle_timeout: Duration,
+    /// For http_server: a folder whose files GET requests are served from (the rest of the
+    /// requests go to the handler).
+    pub static_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for RouteOptions {
@@ -107,6 +124,11 @@ impl Default for RouteOptions {
             send_queue: 10_000,
             request_timeout: None,
             max_frame_bytes: DecodeLimits::DEFAULT.max_input_bytes,
+            max_connections: 1024,
+            max_header_bytes: 16 * 1024,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            static_dir: None,
         }
     }
 }
@@ -121,6 +143,11 @@ impl RouteOptions {
                 "route {route}: max_frame_bytes must be between 1 and {}, got {}",
                 i64::MAX,
                 self.max_frame_bytes
+            )));
+        }
+        if self.max_connections == 0 || self.max_header_bytes == 0 {
+            return Err(Error::InvalidArgument(format!(
+                "route {route}: max_connections and max_header_bytes must be at least 1"
             )));
         }
         Ok(())

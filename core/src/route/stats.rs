@@ -29,6 +29,11 @@ pub struct RouteStats {
     /// Messages read and dropped because nobody wanted them: the route has no handler, or a
     /// reply came for a request that already timed out.
     pub dropped: u64,
+    /// Connections open now (http_server, websocket_server, http_client).
+    pub connections: u64,
+    /// Connections closed at once because `max_connections` were open, and requests refused
+    /// for their size or their slowness (431, 413, a header timeout).
+    pub connections_refused: u64,
 }
 
 impl RouteStats {
@@ -57,6 +62,8 @@ impl RouteStats {
             entry("timeouts", self.timeouts),
             entry("filtered", self.filtered),
             entry("dropped", self.dropped),
+            entry("connections", self.connections),
+            entry("connections_refused", self.connections_refused),
         ])
     }
 }

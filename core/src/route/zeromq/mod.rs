@@ -159,6 +159,7 @@ pub(crate) fn read_request(
             let asker = Asker {
                 envelope: Vec::new(),
                 request_id: None,
+                exchange: 0,
             };
             (
                 asker,
@@ -172,6 +173,7 @@ pub(crate) fn read_request(
     let asker = Asker {
         envelope: incoming.envelope.iter().map(|f| f.to_vec()).collect(),
         request_id: incoming.request_id.map(|f| f.to_vec()),
+        exchange: 0,
     };
     match route.decode(&incoming.payload) {
         Ok(message) => Read::Inbound(Inbound::Request(message, asker)),
