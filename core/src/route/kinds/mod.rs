@@ -58,6 +58,8 @@ route_kinds! {
     Rep = "zmq_rep" => rep,
     /// PAIR: one peer, both directions.
     Pair = "zmq_pair" => pair,
+    /// HTTP server: each request a message to answer through its `Response` (JSON bodies).
+    HttpServer = "http_server" => http_server,
 }
 
 impl RouteKind {
