@@ -5,4 +5,5 @@
 
 pub(crate) mod address;
 pub(crate) mod connections;
+pub(crate) mod json;
 pub(crate) mod listener;
