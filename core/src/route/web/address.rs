@@ -99,7 +99,7 @@ mod tests {
     #[test]
     fn a_wrong_address_says_what_is_expected() {
         for bad in [
-            "tcp://1.2.3.4:5",
+            "ws://1.2.3.4:5",
             "http://host",
             "http://:80",
             "http://h:port",
