@@ -6,4 +6,5 @@
 pub(crate) mod address;
 pub(crate) mod connections;
 pub(crate) mod http;
+pub(crate) mod json;
 pub(crate) mod listener;

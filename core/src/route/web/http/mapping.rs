@@ -1,7 +1,7 @@
 //! How http_server requests become messages and answers become bodies (the mapping the
 //! kind's documentation describes).
 
-use super::json_shim::{decode_message, encode_message};
+use super::super::json::{decode_message, encode_message};
 use super::request::RequestHead;
 use crate::bert::{DecodeLimits, Value};
 use crate::error::Error;

@@ -5,7 +5,6 @@
 
 pub(crate) mod body;
 pub(crate) mod chunked;
-pub(crate) mod json_shim;
 pub(crate) mod mapping;
 pub(crate) mod mime;
 pub(crate) mod request;
