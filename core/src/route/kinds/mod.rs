@@ -60,6 +60,8 @@ route_kinds! {
     Pair = "zmq_pair" => pair,
     /// HTTP server: each request a message to answer through its `Response` (JSON bodies).
     HttpServer = "http_server" => http_server,
+    /// HTTP client: each request a JSON POST whose response comes back to a callback.
+    HttpClient = "http_client" => http_client,
 }
 
 impl RouteKind {
@@ -124,9 +126,16 @@ mod tests {
     fn kinds_are_read_by_their_names_with_or_without_the_prefix() {
         for kind in RouteKind::ALL {
             assert_eq!(RouteKind::from_name(kind.name()).unwrap(), kind);
-            let bare = kind.name().strip_prefix("zmq_").unwrap();
-            assert_eq!(RouteKind::from_name(bare).unwrap(), kind);
+            // Only ZeroMQ kinds have the prefix to leave out.
+            if let Some(bare) = kind.name().strip_prefix("zmq_") {
+                assert_eq!(RouteKind::from_name(bare).unwrap(), kind);
+            }
         }
+        let zeromq = RouteKind::ALL
+            .iter()
+            .filter(|k| k.name().starts_with("zmq_"));
+        assert_eq!(zeromq.count(), 9);
+        assert!(RouteKind::from_name("server").is_err());
         let e = RouteKind::from_name("zmq_nonsense").unwrap_err();
         assert!(e.to_string().contains("zmq_pair"), "{e}");
     }
@@ -135,9 +144,11 @@ mod tests {
     fn what_each_kind_can_do() {
         use RouteKind::*;
         let senders: Vec<_> = RouteKind::ALL.iter().filter(|k| k.sends()).collect();
-        assert_eq!(senders, [&Publish, &Push, &Xreq, &Req, &Pair]);
+        assert_eq!(senders, [&Publish, &Push, &Xreq, &Req, &Pair, &HttpClient]);
         assert!(!Publish.receives() && !Push.receives() && Pull.receives());
         assert!(Xreq.requests() && Req.requests() && !Pair.requests());
         assert!(Xrep.answers() && Rep.answers() && !Xreq.answers());
+        assert!(HttpServer.answers() && !HttpServer.sends() && HttpServer.receives());
+        assert!(HttpClient.requests() && !HttpClient.answers());
     }
 }

@@ -5,6 +5,8 @@
 
 pub(crate) mod body;
 pub(crate) mod chunked;
+pub(crate) mod client;
+pub(crate) mod client_connection;
 pub(crate) mod mapping;
 pub(crate) mod mime;
 pub(crate) mod request;
