@@ -559,3 +559,37 @@ fn routes_that_do_not_fit_are_refused() {
         Err(dripdrop::Error::WrongKind { .. })
     ));
 }
+
+#[test]
+fn a_pipelined_request_waits_for_a_later_answer_then_is_delivered() {
+    // Answers come from a timer, outside any event of the connection: the request read
+    // after each answer must still reach the handler.
+    let s = NodeThread::start(
+        RouteKind::HttpServer,
+        ANY_PORT,
+        Mode::Bind,
+        RouteOptions::default(),
+        |node: &mut Node| {
+            node.on_request("web", |node, request, response| {
+                let name = request.name().to_owned();
+                node.after(Duration::from_millis(5), move |node| {
+                    let reply = Message::new("later").unwrap().with_body(name);
+                    response.send_message(node, &reply).unwrap();
+                });
+            })
+            .unwrap();
+        },
+    );
+    let mut stream = TcpStream::connect(host_port(&s.endpoint)).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    stream
+        .write_all(b"GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3 HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    let order: Vec<usize> = ["\"/1\"", "\"/2\"", "\"/3\""]
+        .iter()
+        .map(|n| text.find(n).unwrap_or_else(|| panic!("{n} in {text}")))
+        .collect();
+    assert!(order[0] < order[1] && order[1] < order[2], "{text}");
+}

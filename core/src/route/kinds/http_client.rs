@@ -73,6 +73,9 @@ struct HttpClient {
     /// Replies (or why there is none) for `receive` to hand to the node.
     replies: VecDeque<Inbound>,
     next_id: u64,
+    /// When the route was opened: a deadline already past, for replies waiting to be
+    /// received (`Instant::now()` would always be a little later than the loop's now).
+    opened: Instant,
 }
 
 impl HttpClient {
@@ -119,6 +122,7 @@ impl HttpClient {
             open: 0,
             replies: VecDeque::new(),
             next_id: 1,
+            opened: Instant::now(),
         })
     }
 
@@ -185,7 +189,8 @@ impl HttpClient {
         let Some(connection) = self.connections.get_mut(id) else {
             return;
         };
-        match connection.on_event(readable, writable, Instant::now()) {
+        let outcome = connection.on_event(readable, writable, Instant::now());
+                match outcome {
             Outcome::Pending => {}
             Outcome::Response(request, response) => {
                 if connection.phase == ClientPhase::Closed {
@@ -368,7 +373,7 @@ impl RouteIo for HttpClient {
 
     fn deadline(&self) -> Option<Instant> {
         if !self.replies.is_empty() {
-            return Some(Instant::now());
+            return Some(self.opened);
         }
         self.connections
             .iter()

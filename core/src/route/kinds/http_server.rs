@@ -98,6 +98,9 @@ struct HttpServer {
     inbound: VecDeque<Inbound>,
     /// Errors for the node's `on_error` (bad requests), handed on by the next `on_ready`.
     errors: Vec<Error>,
+    /// When the route was opened: a deadline already past, for requests waiting to be
+    /// received (`Instant::now()` would always be a little later than the loop's now).
+    opened: Instant,
 }
 
 impl HttpServer {
@@ -142,6 +145,7 @@ impl HttpServer {
             next_exchange: 1,
             inbound: VecDeque::new(),
             errors: Vec::new(),
+            opened: Instant::now(),
         })
     }
 
@@ -459,7 +463,7 @@ impl RouteIo for HttpServer {
 
     fn deadline(&self) -> Option<Instant> {
         if !self.inbound.is_empty() || !self.errors.is_empty() {
-            return Some(Instant::now());
+            return Some(self.opened);
         }
         self.connections
             .iter()
