@@ -593,3 +593,21 @@ fn a_pipelined_request_waits_for_a_later_answer_then_is_delivered() {
         .collect();
     assert!(order[0] < order[1] && order[1] < order[2], "{text}");
 }
+
+#[test]
+fn a_connection_that_sends_nothing_is_closed_after_the_header_timeout() {
+    let options = RouteOptions {
+        header_timeout: Duration::from_millis(200),
+        ..RouteOptions::default()
+    };
+    let s = server(options);
+    let mut silent = TcpStream::connect(host_port(&s.endpoint)).unwrap();
+    silent.set_read_timeout(Some(PATIENCE)).unwrap();
+    let started = Instant::now();
+    let mut out = Vec::new();
+    let _ = silent.read_to_end(&mut out);
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert_eq!(status_of(&String::from_utf8_lossy(&out)), 408);
+    assert_eq!(s.stat("web", "connections_refused"), 1);
+    s.assert_loop_goes_on();
+}

@@ -26,11 +26,19 @@
 //! read only once the one before it is answered, so responses go in request order. What a
 //! client sends is bounded: a head over `max_header_bytes` gets 431, a body over
 //! `max_frame_bytes` 413 (from its Content-Length before it is read, or while de-chunking),
-//! a head not complete within `header_timeout` 408; each of those closes the connection
-//! and is counted in `connections_refused`, as are connections over `max_connections`
-//! (accepted and closed at once). A malformed request (both Content-Length and
-//! Transfer-Encoding, Content-Lengths that disagree...) gets 400 and counts in
-//! `decode_errors`. A kept-alive connection idle for `idle_timeout` is closed.
+//! a head not complete within `header_timeout` (counted from the first byte, or for a new
+//! connection from when it was accepted) 408; each of those closes the connection and is
+//! counted in `connections_refused`, as are connections over `max_connections` (accepted
+//! and closed at once). A malformed request (both Content-Length and Transfer-Encoding,
+//! Content-Lengths that disagree...) gets 400, and a body that is not a JSON message 400
+//! with the error JSON; both count in `decode_errors` and go to `on_error` as a
+//! `DecodeError`, like a ZeroMQ route's bad frames. A kept-alive connection idle for
+//! `idle_timeout` is closed. Files (`send_file`, `static_dir`) are read whole, on the loop:
+//! they are meant for a service's own small assets.
+//!
+//! Counters: `messages_in`/`bytes_in` are requests and their body bytes,
+//! `messages_out`/`bytes_out` responses and theirs; `connections` the connections open now;
+//! `timeouts` the 504s; `dropped` answers that came too late (or for a closed connection).
 
 use super::super::io::{Abilities, Asker, HttpAnswer, Inbound, Kind, OpenRoute, Received, RouteIo};
 use super::super::options::{Mode, MsgFormat};
@@ -365,6 +373,9 @@ impl RouteIo for HttpServer {
             let Some(connection) = self.connections.get_mut(id) else {
                 return std::mem::take(&mut self.errors);
             };
+            if matches!(connection.phase, Phase::Closed) {
+                return std::mem::take(&mut self.errors);
+            }
             if !connection.asked.readable {
                 // Not asked for: the connection hung up or failed.
                 self.close(id, stats);

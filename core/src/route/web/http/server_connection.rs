@@ -90,7 +90,8 @@ pub(crate) struct ServerConnection {
     written: usize,
     pub(crate) phase: Phase,
     last_activity: Instant,
-    /// When the first byte of the current request head came.
+    /// When the first byte of the current request head came (for the first request,
+    /// when the connection was accepted).
     head_started: Option<Instant>,
     /// What the last wait looked for: a readable event when reading was not asked for is a
     /// hang-up or an error.
@@ -108,7 +109,10 @@ impl ServerConnection {
             written: 0,
             phase: Phase::Head,
             last_activity: now,
-            head_started: None,
+            // A new connection has `header_timeout` for its first request's head, counted
+            // from when it was accepted: one that sends nothing does not hold its place
+            // for the (longer) idle timeout.
+            head_started: Some(now),
             asked: Interest::NONE,
             peer_finished: false,
         }
