@@ -516,3 +516,75 @@ fn routes_that_do_not_fit_are_refused() {
         .unwrap();
     assert_eq!(route.endpoint(), "http://localhost:8080/api");
 }
+
+/// Reads one request (head and Content-Length body) from a blocking stream; `None` at
+/// end of file.
+fn read_request(stream: &mut std::net::TcpStream) -> Option<String> {
+    use std::io::Read;
+    let mut data = Vec::new();
+    let mut byte = [0u8; 1];
+    while !data.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => data.push(byte[0]),
+            _ => return None,
+        }
+    }
+    let head = String::from_utf8_lossy(&data).to_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map(|v| v.trim().parse().unwrap())
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).ok()?;
+    Some(String::from_utf8_lossy(&body).into_owned())
+}
+
+#[test]
+fn a_kept_alive_connection_the_server_dropped_is_retried_once_on_a_new_one() {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // A server that answers the first request and keeps the connection, then drops it
+    // when the second request comes, unanswered; a new connection gets its answer.
+    let server = std::thread::spawn(move || {
+        let reply = |stream: &mut std::net::TcpStream, name: &str| {
+            let body = format!(r#"{{"name":"{name}"}}"#);
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(body.as_bytes()).unwrap();
+        };
+        let (mut first, _) = listener.accept().unwrap();
+        read_request(&mut first).expect("the first request");
+        reply(&mut first, "first");
+        read_request(&mut first).expect("the second request");
+        drop(first);
+        let (mut second, _) = listener.accept().unwrap();
+        read_request(&mut second).expect("the second request again");
+        reply(&mut second, "second");
+        read_request(&mut second)
+    });
+    let url = format!("http://127.0.0.1:{port}/x");
+    let mut node = Node::new().unwrap();
+    node.route("api", RouteKind::HttpClient, &[&url], Mode::Connect)
+        .unwrap();
+    let names: Rc<RefCell<Vec<String>>> = Rc::default();
+    let sink = Rc::clone(&names);
+    node.send_request("api", &numbered("q", 1), move |node, reply| {
+        sink.borrow_mut().push(reply.unwrap().name().to_owned());
+        let sink = Rc::clone(&sink);
+        node.send_request("api", &numbered("q", 2), move |node, reply| {
+            sink.borrow_mut().push(match reply {
+                Ok(m) => m.name().to_owned(),
+                Err(e) => format!("error: {e}"),
+            });
+            node.stop();
+        })
+        .unwrap();
+    })
+    .unwrap();
+    run_until_stopped(&mut node, "two replies");
+    assert_eq!(*names.borrow(), ["first", "second"]);
+    drop(node);
+    assert_eq!(server.join().unwrap(), None, "nothing sent a third time");
+}
