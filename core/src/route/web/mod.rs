@@ -6,3 +6,4 @@
 pub(crate) mod address;
 pub(crate) mod connections;
 pub(crate) mod listener;
+pub(crate) mod websocket;
