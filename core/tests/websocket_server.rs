@@ -620,3 +620,77 @@ with connect(URL) as ws:
     assert_eq!(s.backpressure, 1);
     assert_eq!(s.messages_out, sent as u64 + 3);
 }
+
+/// The browser client, `bindings/js/dripdrop.js`, run by Node's own WebSocket (undici's, a
+/// browser-compatible implementation): `script` follows an import of the module as
+/// `DripDrop`, with `URL` set.
+fn run_js_client(node: &mut Node, route: &str, script: &str) -> String {
+    let url = node.get_route(route).unwrap().endpoint().to_owned();
+    let module = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../bindings/js/dripdrop.js")
+        .canonicalize()
+        .expect("bindings/js/dripdrop.js exists");
+    let program = format!(
+        "import DripDrop, {{ Message, WebSocket }} from {module:?};\n\
+         const URL = process.argv[1];\n{script}",
+        module = format!("file://{}", module.display()),
+    );
+    let handle = node.handle();
+    let waiter = std::thread::spawn(move || {
+        let child = Command::new("node")
+            .args(["--experimental-websocket", "--input-type=module", "-e"])
+            .arg(&program)
+            .arg(&url)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("node runs (Node.js 20.10 or later; scripts/test installs nodejs)");
+        let output = finished_or_stop(&handle)(child);
+        handle.stop();
+        output
+    });
+    run_until_stopped(node, "the JavaScript client to finish");
+    waiter
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e))
+}
+
+#[test]
+fn the_browser_client_sends_and_receives_messages() {
+    let mut node = Node::new().unwrap();
+    bind(&mut node, "ws", "/app", RouteOptions::default());
+    let log = log_connections(&mut node, "ws");
+    echo_messages(&mut node, "ws", &log);
+    let output = run_js_client(
+        &mut node,
+        "ws",
+        r#"
+if (DripDrop.Message !== Message || DripDrop.WebSocket !== WebSocket) process.exit(2);
+const ws = new DripDrop.WebSocket(URL)
+  .onOpen(() => {
+    console.log("open");
+    ws.sendMessage(new DripDrop.Message("greet", { head: { from: "js" }, body: "hi" }));
+  })
+  .onReceive((msg) => {
+    console.log(msg instanceof Message, msg.name, msg.head.to, msg.body);
+    ws.close();
+  })
+  .onClose((event) => console.log("closed", event.code))
+  .onError((error) => { console.log("error", String(error)); process.exit(1); });
+const back = Message.fromJSON(JSON.stringify(new Message("x", { body: [1, { a: null }] })));
+console.log(back.name, JSON.stringify(back.head), JSON.stringify(back.body));
+"#,
+    );
+    assert_eq!(
+        output,
+        "x {} [1,{\"a\":null}]\nopen\ntrue reply greet greet hi\nclosed 1000\n"
+    );
+    assert_eq!(
+        *log.borrow(),
+        [
+            Seen::Open(1),
+            Seen::Message(1, "greet".into(), "hi".into()),
+            Seen::Close(1)
+        ]
+    );
+}
