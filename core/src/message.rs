@@ -163,6 +163,19 @@ impl Message {
         Self::from_value(bert::decode_with_limits(bytes, limits)?)
     }
 
+    /// The message as a JSON object, `{"name": …, "head": {…}, "body": …}`, as the HTTP
+    /// and WebSocket routes send it. Every value has a JSON form that reads back as itself
+    /// (docs/design.md, "Values"); a time beyond year 9999 has none and is an error.
+    pub fn to_json(&self) -> Result<Vec<u8>, Error> {
+        crate::route::json::encode_message(self)
+    }
+
+    /// Reads a message from a JSON object (`head` and `body` may be left out), within
+    /// `limits`: its bytes, nesting, number of values and the digits of big integers.
+    pub fn from_json(bytes: &[u8], limits: &DecodeLimits) -> Result<Message, Error> {
+        crate::route::json::decode_message(bytes, limits)
+    }
+
     /// The message as one dict value `{name, head, body}` (the original gem's `to_hash`).
     pub fn to_value(&self) -> Value {
         Value::Dict(vec![

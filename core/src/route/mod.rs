@@ -20,6 +20,7 @@ pub(crate) use io::{Abilities, Asker, ConnectionEvent, HttpAnswer, Inbound, Outg
 pub use kinds::RouteKind;
 pub use options::{Mode, MsgFormat, RouteOptions, TopicFilter};
 pub use stats::RouteStats;
+pub(crate) use web::json;
 pub(crate) use zeromq::error_reply;
 
 use crate::error::Error;

@@ -118,6 +118,12 @@ impl RouteKind {
     pub fn answers(self) -> bool {
         self.abilities().answers
     }
+
+    /// Whether it holds connections: what it receives comes with the connection it came on
+    /// (`on_receive_from`), and it sends to one connection or to all (`broadcast`).
+    pub fn connections(self) -> bool {
+        self.abilities().connections
+    }
 }
 
 impl std::fmt::Display for RouteKind {

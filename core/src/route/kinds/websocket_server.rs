@@ -11,6 +11,7 @@ use super::super::options::{Mode, MsgFormat};
 use super::super::stats::RouteStats;
 use super::super::web::address::WebAddress;
 use super::super::web::connections::Connections;
+use super::super::web::json;
 use super::super::web::listener::{Accepted, Listener};
 use super::super::web::websocket::{SendRefused, WsConnection, WsEvent, WsSettings};
 use crate::bert::DecodeLimits;
@@ -22,9 +23,6 @@ use std::net::TcpStream;
 use std::rc::Rc;
 use std::time::Instant;
 use tungstenite::{Bytes, Message as Frame, Utf8Bytes};
-
-// Until the JSON codec lands on main: the same signatures, a minimal body.
-use json_shim as json;
 
 pub(crate) static KIND: &dyn Kind = &WebSocketServerKind;
 
@@ -426,80 +424,3 @@ impl RouteIo for WebSocketServer {
     }
 }
 
-/// A stand-in for `web/json.rs` (being written on main), with its signatures: removed when
-/// that lands.
-mod json_shim {
-    use crate::bert::{DecodeLimits, Value};
-    use crate::error::Error;
-    use crate::message::Message;
-    use serde_json::Value as Json;
-
-    fn to_json(value: &Value) -> Json {
-        match value {
-            Value::Nil => Json::Null,
-            Value::Bool(b) => Json::Bool(*b),
-            Value::Int(n) => Json::from(*n),
-            Value::Float(f) => Json::from(*f),
-            Value::Binary(b) => Json::String(String::from_utf8_lossy(b).into_owned()),
-            Value::Atom(a) => Json::String(a.as_str().to_owned()),
-            Value::List(items) | Value::Tuple(items) => {
-                Json::Array(items.iter().map(to_json).collect())
-            }
-            Value::Dict(pairs) => Json::Object(
-                pairs
-                    .iter()
-                    .map(|(k, v)| (key(k), to_json(v)))
-                    .collect(),
-            ),
-            other => Json::String(format!("{other:?}")),
-        }
-    }
-
-    fn key(value: &Value) -> String {
-        match to_json(value) {
-            Json::String(s) => s,
-            other => other.to_string(),
-        }
-    }
-
-    fn from_json(json: Json) -> Value {
-        match json {
-            Json::Null => Value::Nil,
-            Json::Bool(b) => Value::Bool(b),
-            Json::Number(n) => match n.as_i64() {
-                Some(i) => Value::Int(i),
-                None => Value::Float(n.as_f64().unwrap_or(0.0)),
-            },
-            Json::String(s) => Value::from(s.as_str()),
-            Json::Array(items) => Value::List(items.into_iter().map(from_json).collect()),
-            Json::Object(map) => Value::Dict(
-                map.into_iter()
-                    .map(|(k, v)| (Value::from(k.as_str()), from_json(v)))
-                    .collect(),
-            ),
-        }
-    }
-
-    pub(crate) fn encode_message(message: &Message) -> Result<Vec<u8>, Error> {
-        let head = Value::Dict(message.head().to_vec());
-        let json = serde_json::json!({
-            "name": message.name(),
-            "head": to_json(&head),
-            "body": to_json(message.body()),
-        });
-        Ok(json.to_string().into_bytes())
-    }
-
-    pub(crate) fn decode_message(bytes: &[u8], _limits: &DecodeLimits) -> Result<Message, Error> {
-        let json: Json = serde_json::from_slice(bytes).map_err(|e| Error::Json(e.to_string()))?;
-        let Json::Object(mut map) = json else {
-            return Err(Error::Json("not an object".into()));
-        };
-        let Some(Json::String(name)) = map.remove("name") else {
-            return Err(Error::Json("no name".into()));
-        };
-        let head = map.remove("head").map(from_json).unwrap_or(Value::Dict(Vec::new()));
-        let body = map.remove("body").map(from_json).unwrap_or(Value::Nil);
-        Message::new(name)?.with_head(head).map(|m| m.with_body(body))
-    }
-}

@@ -1,6 +1,7 @@
-//! A web route's address: `http://host:port/path` or `ws://host:port/path`. Hand-read
-//! rather than with the `url` crate: only this one shape is taken, and every other is an
-//! error that says what is expected.
+//! A web route's address: `http://host:port/path` or `ws://host:port/path`, or, as the
+//! original DripDrop's programs wrote them, `tcp://host:port/path`. Hand-read rather than
+//! with the `url` crate: only this one shape is taken, and every other is an error that
+//! says what is expected.
 
 use crate::error::Error;
 
@@ -18,16 +19,16 @@ pub(crate) struct WebAddress {
 }
 
 impl WebAddress {
-    /// Reads `address`, which must use `scheme` (`http` or `ws`).
+    /// Reads `address`, which must use `scheme` (`http` or `ws`) or `tcp`.
     pub(crate) fn parse(route: &str, scheme: &'static str, address: &str) -> Result<Self, Error> {
         let wrong = |why: &str| {
             Error::InvalidArgument(format!(
                 "route {route}: address {address:?} {why} (expected {scheme}://host:port/path)"
             ))
         };
-        let rest = address
-            .strip_prefix(scheme)
-            .and_then(|r| r.strip_prefix("://"))
+        let rest = [scheme, "tcp"]
+            .iter()
+            .find_map(|s| address.strip_prefix(s).and_then(|r| r.strip_prefix("://")))
             .ok_or_else(|| wrong("has the wrong scheme"))?;
         let (authority, path) = match rest.find('/') {
             Some(at) => (&rest[..at], &rest[at..]),
@@ -90,12 +91,15 @@ mod tests {
         assert_eq!(b.with_port(5).to_string(), "http://localhost:5/");
         let c = WebAddress::parse("r", "http", "http://[::1]:80/x").unwrap();
         assert_eq!(c.socket_address(), "[::1]:80");
+        // The original DripDrop's programs wrote web addresses with tcp://.
+        let d = WebAddress::parse("r", "http", "tcp://127.0.0.1:3000/endpoint").unwrap();
+        assert_eq!(d.to_string(), "http://127.0.0.1:3000/endpoint");
     }
 
     #[test]
     fn a_wrong_address_says_what_is_expected() {
         for bad in [
-            "tcp://1.2.3.4:5",
+            "ws://1.2.3.4:5",
             "http://host",
             "http://:80",
             "http://h:port",

@@ -5,5 +5,6 @@
 
 pub(crate) mod address;
 pub(crate) mod connections;
+pub(crate) mod json;
 pub(crate) mod listener;
 pub(crate) mod websocket;
