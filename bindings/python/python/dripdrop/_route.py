@@ -4,13 +4,14 @@ from ._futures import Future, resolve
 from .errors import InvalidArgument
 
 # Routes whose sends are requests, answered by a reply.
-_ASKING = ("zmq_xreq", "zmq_req")
+_ASKING = ("zmq_xreq", "zmq_req", "http_client")
 
 
 class Route:
     """A named route of a node: ``kind`` (e.g. ``"zmq_push"``), ``endpoint``,
     ``on_receive``/``send_message`` for messages, ``on_frames``/``send_frames`` on a raw
-    route (``raw=True``)."""
+    route (``raw=True``). A websocket_server route also has ``on_open``, ``on_close``,
+    ``on_error`` and ``broadcast``; its handlers get the `Connection` too."""
 
     def __init__(self, node, name):
         self._node = node
@@ -29,9 +30,10 @@ class Route:
         return self._node._endpoints(self.name)
 
     def on_receive(self, handler):
-        """Calls ``handler(message)`` for each message the route receives; on zmq_xrep and
-        zmq_rep routes ``handler(message, response)``, where ``response.send_message(reply)``
-        answers (now or later). Usable as a decorator."""
+        """Calls ``handler(message)`` for each message the route receives; on zmq_xrep,
+        zmq_rep and http_server routes ``handler(message, response)``, where
+        ``response.send_message(reply)`` answers (now or later); on a websocket_server route
+        ``handler(message, connection)``. Usable as a decorator."""
         self._node._on_receive(self.name, handler)
         return handler
 
@@ -41,6 +43,35 @@ class Route:
         `send_frames` on this route, envelope first. Usable as a decorator."""
         self._node._on_frames(self.name, handler)
         return handler
+
+    def on_open(self, handler):
+        """Calls ``handler(connection)`` for each connection a websocket_server route opens.
+        Usable as a decorator."""
+        self._node._on_open(self.name, handler)
+        return handler
+
+    def on_close(self, handler):
+        """Calls ``handler(connection)`` for each connection that closes, whichever side
+        closed it. Usable as a decorator."""
+        self._node._on_close(self.name, handler)
+        return handler
+
+    def on_error(self, handler):
+        """Calls ``handler(reason, connection)`` when something goes wrong on a connection (a
+        frame over the route's bound, text that is not a JSON message...). Usable as a
+        decorator."""
+        self._node._on_connection_error(self.name, handler)
+        return handler
+
+    def broadcast(self, message):
+        """Sends a message to every open connection of a websocket_server route; returns how
+        many it went to (a connection whose queue is full misses it)."""
+        return self._node._broadcast(self.name, message)
+
+    def broadcast_frame(self, frame):
+        """Sends one frame untouched to every open connection of a raw websocket_server
+        route; returns how many it went to."""
+        return self._node._broadcast_frame(self.name, frame)
 
     def send_frames(self, frames):
         """Sends ``frames`` (bytes, or str as UTF-8) untouched on a raw route."""

@@ -75,6 +75,11 @@ class RemoteError(Error):
         return self.remote_backtrace
 
 
+class ConnectionError(Error, builtins.ConnectionError):
+    """A connection could not be made, was lost, or is closed: an http_client's refused or
+    reset connection, a websocket_server connection sent to after it closed."""
+
+
 class CallbackError(Error):
     """A callback failed; the loop went on."""
 
@@ -99,6 +104,7 @@ __all__ = [
     "Backpressure",
     "CallbackError",
     "Cancelled",
+    "ConnectionError",
     "DecodeError",
     "EncodeError",
     "Error",

@@ -7,6 +7,7 @@
 //! through core's `Lender`; the Python objects they hold are visible to the garbage collector
 //! (`python_refs`). The methods are thin: each file beside this one does one part.
 
+mod connection;
 mod handle;
 mod one_thread;
 mod pools;
@@ -17,6 +18,7 @@ mod running;
 mod shared;
 mod timers;
 
+pub use connection::PyConnection;
 pub use handle::PyNodeHandle;
 pub use response::PyResponse;
 
@@ -176,10 +178,61 @@ impl PyNode {
         })
     }
 
-    /// Calls `callback(frames)` (a list of bytes) for what a raw route receives.
-    fn _on_frames(&self, py: Python<'_>, name: &str, callback: Py<PyAny>) -> PyResult<()> {
+    /// Calls `callback(frames)` (a list of bytes) for what a raw route receives;
+    /// `callback(frames, connection)` on a route with connections.
+    fn _on_frames(slf: &Bound<'_, Self>, name: &str, callback: Py<PyAny>) -> PyResult<()> {
+        let py = slf.py();
         catching(py, "Route.on_frames", || {
-            routes::on_frames(&*self.enter(py)?, py, name, callback)
+            routes::on_frames(slf, &*slf.get().enter(py)?, name, callback)
+        })
+    }
+
+    /// Calls `callback(connection)` for each connection the route opens.
+    fn _on_open(slf: &Bound<'_, Self>, name: &str, callback: Py<PyAny>) -> PyResult<()> {
+        let py = slf.py();
+        catching(py, "Route.on_open", || {
+            let change = routes::ConnectionChange::Open;
+            routes::on_connection(slf, &*slf.get().enter(py)?, name, change, callback)
+        })
+    }
+
+    /// Calls `callback(connection)` for each connection of the route that closes.
+    fn _on_close(slf: &Bound<'_, Self>, name: &str, callback: Py<PyAny>) -> PyResult<()> {
+        let py = slf.py();
+        catching(py, "Route.on_close", || {
+            let change = routes::ConnectionChange::Close;
+            routes::on_connection(slf, &*slf.get().enter(py)?, name, change, callback)
+        })
+    }
+
+    /// Calls `callback(reason, connection)` when something goes wrong on a connection.
+    fn _on_connection_error(
+        slf: &Bound<'_, Self>,
+        name: &str,
+        callback: Py<PyAny>,
+    ) -> PyResult<()> {
+        let py = slf.py();
+        catching(py, "Route.on_error", || {
+            routes::on_connection_error(slf, &*slf.get().enter(py)?, name, callback)
+        })
+    }
+
+    /// Sends a message to every open connection of the route; how many it went to.
+    fn _broadcast(&self, py: Python<'_>, name: &str, message: &Bound<'_, PyAny>) -> PyResult<usize> {
+        catching(py, "Route.broadcast", || {
+            routes::broadcast(&*self.enter(py)?, py, name, message)
+        })
+    }
+
+    /// Sends a frame untouched to every open connection of a raw route.
+    fn _broadcast_frame(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        frame: &Bound<'_, PyAny>,
+    ) -> PyResult<usize> {
+        catching(py, "Route.broadcast_frame", || {
+            routes::broadcast_frame(&*self.enter(py)?, py, name, frame)
         })
     }
 

@@ -45,6 +45,25 @@ impl PyResponse {
         )
     }
 
+    /// Answers once, with `send`, from the node's thread.
+    fn answer(
+        &self,
+        py: Python<'_>,
+        send: impl FnOnce(Response, &mut dripdrop::Node) -> Result<(), dripdrop::Error>,
+    ) -> PyResult<()> {
+        let node = self
+            .unanswered()
+            .as_ref()
+            .map(|u| u.node.clone_ref(py))
+            .ok_or_else(answered_already)?;
+        // Entered before the response is taken: a call refused (from another thread)
+        // leaves the request to be answered properly later.
+        let inner = node.get().enter(py)?;
+        let unanswered = self.unanswered().take().ok_or_else(answered_already)?;
+        let sent = inner.hosted.with(|n| send(unanswered.response, n));
+        py_result(py, sent.and_then(|result| result))
+    }
+
     fn unanswered(&self) -> MutexGuard<'_, Option<Unanswered>> {
         self.unanswered
             .lock()
@@ -58,23 +77,27 @@ fn answered_already() -> PyErr {
 
 #[pymethods]
 impl PyResponse {
-    /// Sends the reply back to the asker (from the node's thread).
+    /// Sends the reply back to the asker (from the node's thread); on an http_server route,
+    /// 200 and the reply as JSON.
     fn send_message(&self, py: Python<'_>, reply: &Bound<'_, PyAny>) -> PyResult<()> {
         catching(py, "Response.send_message", || {
             let reply = message_of(reply)?;
-            let node = self
-                .unanswered()
-                .as_ref()
-                .map(|u| u.node.clone_ref(py))
-                .ok_or_else(answered_already)?;
-            // Entered before the response is taken: a call refused (from another thread)
-            // leaves the request to be answered properly later.
-            let inner = node.get().enter(py)?;
-            let unanswered = self.unanswered().take().ok_or_else(answered_already)?;
-            let sent = inner
-                .hosted
-                .with(|n| unanswered.response.send_message(n, &reply));
-            py_result(py, sent.and_then(|result| result))
+            self.answer(py, |response, n| response.send_message(n, &reply))
+        })
+    }
+
+    /// Answers an http_server request with `status` and the reply as a JSON body.
+    fn send_status(&self, py: Python<'_>, status: u16, reply: &Bound<'_, PyAny>) -> PyResult<()> {
+        catching(py, "Response.send_status", || {
+            let reply = message_of(reply)?;
+            self.answer(py, |response, n| response.send_status(n, status, &reply))
+        })
+    }
+
+    /// Answers an http_server request with the file at `path`.
+    fn send_file(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
+        catching(py, "Response.send_file", || {
+            self.answer(py, |response, n| response.send_file(n, &path))
         })
     }
 

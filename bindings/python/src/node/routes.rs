@@ -1,6 +1,7 @@
 //! Routes: made with core's options by name; receiving (messages, requests with their
 //! response, raw frames) and sending (messages, requests, raw frames).
 
+use super::connection::PyConnection;
 use super::response::PyResponse;
 use super::{Inner, PyNode};
 use crate::errors::{py_result, to_py_err};
@@ -38,6 +39,18 @@ pub(super) fn on_receive(
     let py = node.py();
     let kind = inner.with(py, |n| n.get_route(name).map(|r| r.kind()))?;
     let callback = inner.shared.callback(callback);
+    if kind.connections() {
+        let owner = PyWeakrefReference::new(node)?.unbind();
+        return inner.with(py, |n| {
+            n.on_receive_from(name, move |node, message, connection| {
+                callback.call(node, |py, f| {
+                    let message = Py::new(py, PyMessage { inner: message })?;
+                    let connection = PyConnection::new(py, connection, &owner)?;
+                    f.call1((message, connection)).map(drop)
+                })
+            })
+        });
+    }
     if !kind.answers() {
         return inner.with(py, |n| {
             n.on_receive(name, move |node, message| {
@@ -62,12 +75,26 @@ pub(super) fn on_receive(
 }
 
 pub(super) fn on_frames(
+    node: &Bound<'_, PyNode>,
     inner: &Inner,
-    py: Python<'_>,
     name: &str,
     callback: Py<PyAny>,
 ) -> PyResult<()> {
+    let py = node.py();
+    let kind = inner.with(py, |n| n.get_route(name).map(|r| r.kind()))?;
     let callback = inner.shared.callback(callback);
+    if kind.connections() {
+        let owner = PyWeakrefReference::new(node)?.unbind();
+        return inner.with(py, |n| {
+            n.on_frames_from(name, move |node, frames, connection| {
+                callback.call(node, |py, f| {
+                    let frames = frames.iter().map(|frame| PyBytes::new(py, frame));
+                    let connection = PyConnection::new(py, connection, &owner)?;
+                    f.call1((PyList::new(py, frames)?, connection)).map(drop)
+                })
+            })
+        });
+    }
     inner.with(py, |n| {
         n.on_frames(name, move |node, frames| {
             callback.call(node, |py, f| {
@@ -142,4 +169,76 @@ pub(super) fn send_request(
             })
         })
     })
+}
+
+/// What happens to a connection that a handler may be told of.
+#[derive(Clone, Copy)]
+pub(super) enum ConnectionChange {
+    Open,
+    Close,
+}
+
+/// Calls `callback(connection)` when a connection of the route opens, or closes.
+pub(super) fn on_connection(
+    node: &Bound<'_, PyNode>,
+    inner: &Inner,
+    name: &str,
+    change: ConnectionChange,
+    callback: Py<PyAny>,
+) -> PyResult<()> {
+    let py = node.py();
+    let owner = PyWeakrefReference::new(node)?.unbind();
+    let callback = inner.shared.callback(callback);
+    let handler = move |node: &mut dripdrop::Node, connection| {
+        callback.call(node, |py, f| {
+            f.call1((PyConnection::new(py, connection, &owner)?,))
+                .map(drop)
+        })
+    };
+    inner.with(py, |n| match change {
+        ConnectionChange::Open => n.on_open(name, handler),
+        ConnectionChange::Close => n.on_close(name, handler),
+    })
+}
+
+/// Calls `callback(reason, connection)` when something goes wrong on a connection.
+pub(super) fn on_connection_error(
+    node: &Bound<'_, PyNode>,
+    inner: &Inner,
+    name: &str,
+    callback: Py<PyAny>,
+) -> PyResult<()> {
+    let py = node.py();
+    let owner = PyWeakrefReference::new(node)?.unbind();
+    let callback = inner.shared.callback(callback);
+    inner.with(py, |n| {
+        n.on_connection_error(name, move |node, reason, connection| {
+            callback.call(node, |py, f| {
+                let connection = PyConnection::new(py, connection, &owner)?;
+                f.call1((reason, connection)).map(drop)
+            })
+        })
+    })
+}
+
+/// Sends a message to every open connection of the route; how many it went to.
+pub(super) fn broadcast(
+    inner: &Inner,
+    py: Python<'_>,
+    name: &str,
+    message: &Bound<'_, PyAny>,
+) -> PyResult<usize> {
+    let message = message_of(message)?;
+    inner.with(py, |n| n.broadcast(name, &message))
+}
+
+/// Sends a frame untouched to every open connection of a raw route; how many it went to.
+pub(super) fn broadcast_frame(
+    inner: &Inner,
+    py: Python<'_>,
+    name: &str,
+    frame: &Bound<'_, PyAny>,
+) -> PyResult<usize> {
+    let frame = frame_bytes(frame)?;
+    inner.with(py, |n| n.broadcast_frame(name, &frame))
 }

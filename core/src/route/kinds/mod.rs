@@ -58,15 +58,27 @@ route_kinds! {
     Rep = "zmq_rep" => rep,
     /// PAIR: one peer, both directions.
     Pair = "zmq_pair" => pair,
+
+    // Web kinds: their routes run on plain sockets in the node's loop.
+
+    /// WebSocket server: browsers connect; messages go both ways as JSON text frames.
+    WebSocketServer = "websocket_server" => websocket_server,
     /// HTTP server: each request a message to answer through its `Response` (JSON bodies).
     HttpServer = "http_server" => http_server,
     /// HTTP client: each request a JSON POST whose response comes back to a callback.
     HttpClient = "http_client" => http_client,
 }
 
+/// Other names a kind is read by.
+const ALIASES: &[(&str, RouteKind)] = &[("websocket", RouteKind::WebSocketServer)];
+
 impl RouteKind {
-    /// Reads a kind by its DripDrop name; ZeroMQ kinds also without their `zmq_` prefix.
+    /// Reads a kind by its DripDrop name; ZeroMQ kinds also without their `zmq_` prefix,
+    /// and a few kinds by an alias (`websocket`).
     pub fn from_name(name: &str) -> Result<Self, Error> {
+        if let Some(&(_, kind)) = ALIASES.iter().find(|(alias, _)| *alias == name) {
+            return Ok(kind);
+        }
         RouteKind::ALL
             .into_iter()
             .find(|kind| {
@@ -110,6 +122,12 @@ impl RouteKind {
     pub fn answers(self) -> bool {
         self.abilities().answers
     }
+
+    /// Whether it holds connections: what it receives comes with the connection it came on
+    /// (`on_receive_from`), and it sends to one connection or to all (`broadcast`).
+    pub fn connections(self) -> bool {
+        self.abilities().connections
+    }
 }
 
 impl std::fmt::Display for RouteKind {
@@ -126,7 +144,6 @@ mod tests {
     fn kinds_are_read_by_their_names_with_or_without_the_prefix() {
         for kind in RouteKind::ALL {
             assert_eq!(RouteKind::from_name(kind.name()).unwrap(), kind);
-            // Only ZeroMQ kinds have the prefix to leave out.
             if let Some(bare) = kind.name().strip_prefix("zmq_") {
                 assert_eq!(RouteKind::from_name(bare).unwrap(), kind);
             }
@@ -134,7 +151,11 @@ mod tests {
         let zeromq = RouteKind::ALL
             .iter()
             .filter(|k| k.name().starts_with("zmq_"));
-        assert_eq!(zeromq.count(), 9);
+        assert_eq!(zeromq.count(), 9, "the nine ZeroMQ kinds keep their prefix");
+        assert_eq!(
+            RouteKind::from_name("websocket").unwrap(),
+            RouteKind::WebSocketServer
+        );
         assert!(RouteKind::from_name("server").is_err());
         let e = RouteKind::from_name("zmq_nonsense").unwrap_err();
         assert!(e.to_string().contains("zmq_pair"), "{e}");
@@ -144,7 +165,25 @@ mod tests {
     fn what_each_kind_can_do() {
         use RouteKind::*;
         let senders: Vec<_> = RouteKind::ALL.iter().filter(|k| k.sends()).collect();
-        assert_eq!(senders, [&Publish, &Push, &Xreq, &Req, &Pair, &HttpClient]);
+        assert_eq!(
+            senders,
+            [
+                &Publish,
+                &Push,
+                &Xreq,
+                &Req,
+                &Pair,
+                &WebSocketServer,
+                &HttpClient
+            ]
+        );
+        let holders: Vec<_> = RouteKind::ALL
+            .iter()
+            .filter(|k| k.abilities().connections)
+            .collect();
+        assert_eq!(holders, [&WebSocketServer]);
+        assert!(WebSocketServer.receives() && !WebSocketServer.requests());
+        assert!(!WebSocketServer.answers());
         assert!(!Publish.receives() && !Push.receives() && Pull.receives());
         assert!(Xreq.requests() && Req.requests() && !Pair.requests());
         assert!(Xrep.answers() && Rep.answers() && !Xreq.answers());

@@ -8,3 +8,4 @@ pub(crate) mod connections;
 pub(crate) mod http;
 pub(crate) mod json;
 pub(crate) mod listener;
+pub(crate) mod websocket;
