@@ -116,3 +116,86 @@ def test_handlers_that_do_not_fit_a_websocket_route_are_refused(node):
         ws.send_message(Message("to whom?"))
     with pytest.raises(dripdrop.InvalidArgument):
         node.route("bad", "websocket_server", "ipc:///tmp/not-a-web-address")
+
+
+def test_an_http_server_answers_curl_and_an_http_client_route(node, tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("<p>hi</p>")
+    api = node.route("api", "http_server", "http://127.0.0.1:0")
+    assert api.endpoint.startswith("http://127.0.0.1:")
+
+    @api.on_receive
+    def answer(msg, response):
+        path = msg.head["http_path"]
+        if path == "/page":
+            response.send_file(str(page))
+        elif path == "/teapot":
+            response.send_status(418, Message("teapot", body="short and stout"))
+        else:
+            response.send_message(Message("echo", head={"method": msg.head["http_method"]}, body=msg.body))
+
+    client = node.route("client", "http_client", api.endpoint + "echo")
+    replies = []
+
+    def got(reply):
+        replies.append(reply)
+        node.stop()
+
+    future = client.send_message(Message("question", body={"n": 42}), got)
+    run(node, "the http_client's reply")
+    assert future.result(0).name == "echo"
+    assert replies[0].head == {"method": "POST"} and replies[0].body == {"n": 42}
+
+    outcome = {}
+    base = api.endpoint  # read here: only the node's own thread may use it while it runs
+
+    def curl():
+        def fetch(path, *extra):
+            done = subprocess.run(
+                ["curl", "-s", "-w", "\n%{http_code}", *extra, base + path.lstrip("/")],
+                capture_output=True,
+                text=True,
+                timeout=20,
+            )
+            body, _, status = done.stdout.rpartition("\n")
+            return int(status), body
+
+        try:
+            outcome["page"] = fetch("/page")
+            outcome["teapot"] = fetch("/teapot")
+            outcome["post"] = fetch(
+                "/x", "-H", "Content-Type: application/json", "-d", '{"name":"hi","body":[1,2]}'
+            )
+            outcome["bad"] = fetch("/x", "-d", "not json")
+        finally:
+            handle.stop()
+
+    handle = node.handle()
+    thread, failures = client_thread(curl)
+    run(node, "curl's requests")
+    thread.join(20)
+    if failures:
+        raise failures[0]
+    assert outcome["page"] == (200, "<p>hi</p>")
+    status, body = outcome["teapot"]
+    assert status == 418 and json.loads(body)["body"] == "short and stout"
+    status, body = outcome["post"]
+    assert status == 200 and json.loads(body) == {"name": "echo", "head": {"method": "POST"}, "body": [1, 2]}
+    status, body = outcome["bad"]
+    assert status == 400 and json.loads(body)["body"]["class"] == "DecodeError"
+
+
+def test_an_http_client_reports_a_refused_connection_as_connection_error(node):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = node.route("client", "http_client", f"http://127.0.0.1:{port}/nobody")
+    future = client.send_message(Message("anyone?"))
+    errors = []
+    node.on_error(errors.append)
+    future.add_done_callback(lambda f: node.stop())
+    run(node, "the refusal")
+    with pytest.raises(dripdrop.ConnectionError):
+        future.result(0)

@@ -71,16 +71,21 @@ class Node(_native.Node):
 
     # Routes.
 
-    def route(self, name, kind, addresses, mode="bind", **options):
+    def route(self, name, kind, addresses, mode=None, **options):
         """Creates route ``name`` of ``kind`` (``"zmq_push"``, ``"zmq_pull"``,
         ``"zmq_publish"``, ``"zmq_subscribe"``, ``"zmq_xreq"``, ``"zmq_xrep"``,
-        ``"zmq_req"``, ``"zmq_rep"``, ``"zmq_pair"``), bound or connected to one address or
-        a list. Options by name, read by the engine: send_hwm, recv_hwm, linger (s),
+        ``"zmq_req"``, ``"zmq_rep"``, ``"zmq_pair"``, ``"websocket_server"`` (or
+        ``"websocket"``), ``"http_server"``, ``"http_client"``), bound or connected
+        (``mode`` "bind" or "connect"; by default "connect" for http_client, "bind" for the
+        rest) to one address or a list. Options by name, read by the engine: send_hwm,
+        recv_hwm, linger (s),
         identity, reconnect_ivl (s), reconnect_ivl_max (s), topic (a prefix str or an
         ``re.Pattern``), raw (True: frames untouched, see `Route.on_frames`) or msg_format
         ("dripdrop", "raw"), send_queue, request_timeout (s), max_frame_bytes (the largest
         frame a peer may send, 64 MiB by default: libzmq disconnects a peer that sends a
-        larger one, and messages are decoded within the same limit)."""
+        larger one, and messages are decoded within the same limit); for the web kinds also
+        max_connections, max_header_bytes, header_timeout (s), idle_timeout (s) and
+        static_dir (http_server)."""
         if isinstance(addresses, str):
             addresses = [addresses]
         self._route(name, kind, list(addresses), mode, options or None)

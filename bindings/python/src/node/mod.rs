@@ -127,15 +127,16 @@ impl PyNode {
     }
 
     /// Adds a route (options by name, read by core); returns its first endpoint (with the
-    /// port ZeroMQ picked for `:*`).
-    #[pyo3(signature = (name, kind, addresses, mode="bind", options=None))]
+    /// port ZeroMQ picked for `:*`). No mode: the kind's default (connect for http_client,
+    /// bind for the others).
+    #[pyo3(signature = (name, kind, addresses, mode=None, options=None))]
     fn _route(
         &self,
         py: Python<'_>,
         name: &str,
         kind: &str,
         addresses: Vec<String>,
-        mode: &str,
+        mode: Option<&str>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<String> {
         catching(py, "Node.route", || {

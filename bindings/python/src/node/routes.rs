@@ -17,11 +17,14 @@ pub(super) fn add(
     name: &str,
     kind: &str,
     addresses: &[String],
-    mode: &str,
+    mode: Option<&str>,
     options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<String> {
     let kind = py_result(py, RouteKind::from_name(kind))?;
-    let mode = py_result(py, Mode::from_name(mode))?;
+    let mode = match mode {
+        Some(mode) => py_result(py, Mode::from_name(mode))?,
+        None => kind.default_mode(),
+    };
     let options = py_result(py, RouteOptions::from_named(named(options)?))?;
     let addresses: Vec<&str> = addresses.iter().map(String::as_str).collect();
     inner.with(py, |n| {

@@ -4,6 +4,7 @@
 //! behaviour) and the `KIND` the list points to.
 
 use super::io::{Abilities, Kind, OpenRoute, RouteIo};
+use super::options::Mode;
 use crate::error::Error;
 
 /// Declares [`RouteKind`] from the list of kinds: each entry's variant, its DripDrop name and
@@ -121,6 +122,16 @@ impl RouteKind {
     /// Whether what it receives is a request to answer (`on_request`).
     pub fn answers(self) -> bool {
         self.abilities().answers
+    }
+
+    /// The mode a route of this kind takes when none is given: `Connect` for http_client
+    /// (the only mode it has), `Bind` for every other kind (the web servers' only mode, and
+    /// the usual one of the ZeroMQ kinds).
+    pub fn default_mode(self) -> Mode {
+        match self {
+            RouteKind::HttpClient => Mode::Connect,
+            _ => Mode::Bind,
+        }
     }
 
     /// Whether it holds connections: what it receives comes with the connection it came on
