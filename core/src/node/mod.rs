@@ -624,6 +624,11 @@ impl Node {
                 }
             }
             self.pools.flush();
+            // What this turn's callbacks sent goes out now, together: a route that batches
+            // its writes (websocket_server) writes once per turn, not once per message.
+            for route in 0..self.routes.len() {
+                self.flush_route(route);
+            }
             let reading = stop_deadline.is_none();
             self.routes.prepare_wait(&mut self.reactor, reading);
             let until = match (stop_deadline, self.routes.deadline()) {

@@ -24,6 +24,10 @@ impl RouteTable {
         index
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.routes.len()
+    }
+
     pub(crate) fn contains(&self, name: &str) -> bool {
         self.by_name.contains_key(name)
     }

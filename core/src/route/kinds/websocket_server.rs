@@ -69,6 +69,8 @@ struct WebSocketServer {
     interests: Vec<(u64, Interest)>,
     /// Messages queued on all connections together (kept by `touch`).
     queued: usize,
+    /// When the route was opened: a time already past, for "due now".
+    opened: Instant,
 }
 
 impl WebSocketServer {
@@ -110,6 +112,7 @@ impl WebSocketServer {
             next_deadline: None,
             interests: Vec::new(),
             queued: 0,
+            opened: Instant::now(),
         })
     }
 
@@ -326,7 +329,7 @@ impl RouteIo for WebSocketServer {
         let busy: Vec<u64> = self
             .connections
             .iter_mut()
-            .filter(|(_, c)| c.queued() > 0)
+            .filter(|(_, c)| c.wants_flush())
             .map(|(id, _)| id)
             .collect();
         for id in busy {
@@ -404,7 +407,8 @@ impl RouteIo for WebSocketServer {
 
     fn deadline(&self) -> Option<Instant> {
         if self.reading && !self.waiting.is_empty() {
-            return Some(Instant::now());
+            // Already past, so the loop's next look finds it due.
+            return Some(self.opened);
         }
         self.next_deadline
     }

@@ -88,10 +88,13 @@ enum Phase {
 pub(crate) struct WsConnection {
     wire: Rc<Wire>,
     phase: Phase,
-    /// Messages accepted and not yet handed to tungstenite; it is handed one at a time, so
-    /// this and `wire_busy` count exactly what is unsent.
+    /// Messages accepted and not yet handed to tungstenite. They are handed over together
+    /// once the last batch is all written, so this and `in_wire` count exactly what is
+    /// unsent.
     outgoing: VecDeque<Frame>,
     send_queue: usize,
+    /// Messages handed to tungstenite since its buffer was last all written.
+    in_wire: usize,
     /// tungstenite holds output the socket did not take yet.
     wire_busy: bool,
     /// The app closed the connection: when the close must be done by.
@@ -122,6 +125,7 @@ impl WsConnection {
             },
             outgoing: VecDeque::new(),
             send_queue: settings.send_queue,
+            in_wire: 0,
             wire_busy: false,
             closing: None,
             close_sent: false,
@@ -153,7 +157,12 @@ impl WsConnection {
 
     /// Messages accepted and not all written to the socket yet.
     pub(crate) fn queued(&self) -> usize {
-        self.outgoing.len() + usize::from(self.wire_busy)
+        self.outgoing.len() + self.in_wire
+    }
+
+    /// Whether messages wait that a write could take now (none is blocked on the socket).
+    pub(crate) fn wants_flush(&self) -> bool {
+        !self.outgoing.is_empty() && !self.wire_busy
     }
 
     /// What the next wait looks for; `reading` is false when the route takes nothing more
@@ -220,7 +229,8 @@ impl WsConnection {
         }
     }
 
-    /// Queues a message and writes what the socket takes now.
+    /// Queues a message. It is written when the route flushes, at the end of the loop's
+    /// turn, with whatever else the turn sent: one write for all, not one per message.
     pub(crate) fn send(&mut self, frame: Frame) -> Result<(), SendRefused> {
         if !self.is_open() {
             return Err(SendRefused::Closed);
@@ -229,7 +239,6 @@ impl WsConnection {
             return Err(SendRefused::Full);
         }
         self.outgoing.push_back(frame);
-        self.pump();
         Ok(())
     }
 
@@ -335,22 +344,26 @@ impl WsConnection {
         }
     }
 
-    /// Hands queued messages to tungstenite one at a time, each once the last is all
-    /// written; then, if the app closed the connection, the close frame.
+    /// Hands every queued message to tungstenite once what it holds is all written, and
+    /// writes them out together; then, if the app closed the connection, the close frame.
     fn pump(&mut self) {
         let Phase::Open(socket) = &mut self.phase else {
             return;
         };
-        let failure = loop {
+        let failure = 'pumping: loop {
             if let Err(error) = socket.flush() {
                 break error;
             }
             self.wire_busy = false;
-            if let Some(frame) = self.outgoing.pop_front() {
-                // Written into tungstenite's buffer at once; the next flush takes it out.
-                self.wire_busy = true;
-                if let Err(error) = socket.write(frame) {
-                    break error;
+            self.in_wire = 0;
+            if !self.outgoing.is_empty() {
+                // Into tungstenite's buffer (bounded: at most `send_queue` frames); the
+                // flush at the top of the loop writes them out.
+                while let Some(frame) = self.outgoing.pop_front() {
+                    self.in_wire += 1;
+                    if let Err(error) = socket.write(frame) {
+                        break 'pumping error;
+                    }
                 }
             } else if self.closing.is_some() && !self.close_sent {
                 self.close_sent = true;
@@ -368,7 +381,10 @@ impl WsConnection {
         match failure {
             WsError::Io(e) if e.kind() == std::io::ErrorKind::WouldBlock => self.wire_busy = true,
             // Closed while a close was going out (the peer's answer came): nothing to do.
-            WsError::Protocol(ProtocolError::SendAfterClosing) => self.outgoing.clear(),
+            WsError::Protocol(ProtocolError::SendAfterClosing) => {
+                self.outgoing.clear();
+                self.in_wire = 0;
+            }
             // The close handshake is done, or the socket failed.
             _ => self.end(),
         }
@@ -381,6 +397,7 @@ impl WsConnection {
         };
         self.events.push(WsEvent::Error(reason));
         self.outgoing.clear();
+        self.in_wire = 0;
         self.wire_busy = false;
         self.more_to_read = false;
         let frame = CloseFrame {
@@ -446,6 +463,7 @@ impl WsConnection {
         self.phase = Phase::Finished;
         self.wire.shutdown();
         self.outgoing.clear();
+        self.in_wire = 0;
         self.wire_busy = false;
         self.more_to_read = false;
         self.events.push(if self.opened {
