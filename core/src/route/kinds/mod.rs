@@ -58,11 +58,23 @@ route_kinds! {
     Rep = "zmq_rep" => rep,
     /// PAIR: one peer, both directions.
     Pair = "zmq_pair" => pair,
+
+    // Web kinds: their routes run on plain sockets in the node's loop.
+
+    /// WebSocket server: browsers connect; messages go both ways as JSON text frames.
+    WebSocketServer = "websocket_server" => websocket_server,
 }
 
+/// Other names a kind is read by.
+const ALIASES: &[(&str, RouteKind)] = &[("websocket", RouteKind::WebSocketServer)];
+
 impl RouteKind {
-    /// Reads a kind by its DripDrop name; ZeroMQ kinds also without their `zmq_` prefix.
+    /// Reads a kind by its DripDrop name; ZeroMQ kinds also without their `zmq_` prefix,
+    /// and a few kinds by an alias (`websocket`).
     pub fn from_name(name: &str) -> Result<Self, Error> {
+        if let Some(&(_, kind)) = ALIASES.iter().find(|(alias, _)| *alias == name) {
+            return Ok(kind);
+        }
         RouteKind::ALL
             .into_iter()
             .find(|kind| {
@@ -128,9 +140,19 @@ mod tests {
     fn kinds_are_read_by_their_names_with_or_without_the_prefix() {
         for kind in RouteKind::ALL {
             assert_eq!(RouteKind::from_name(kind.name()).unwrap(), kind);
-            let bare = kind.name().strip_prefix("zmq_").unwrap();
-            assert_eq!(RouteKind::from_name(bare).unwrap(), kind);
+            if let Some(bare) = kind.name().strip_prefix("zmq_") {
+                assert_eq!(RouteKind::from_name(bare).unwrap(), kind);
+            }
         }
+        let zeromq = RouteKind::ALL
+            .iter()
+            .filter(|k| k.name().starts_with("zmq_"));
+        assert_eq!(zeromq.count(), 9, "the nine ZeroMQ kinds keep their prefix");
+        assert_eq!(
+            RouteKind::from_name("websocket").unwrap(),
+            RouteKind::WebSocketServer
+        );
+        assert!(RouteKind::from_name("server").is_err());
         let e = RouteKind::from_name("zmq_nonsense").unwrap_err();
         assert!(e.to_string().contains("zmq_pair"), "{e}");
     }
@@ -139,7 +161,17 @@ mod tests {
     fn what_each_kind_can_do() {
         use RouteKind::*;
         let senders: Vec<_> = RouteKind::ALL.iter().filter(|k| k.sends()).collect();
-        assert_eq!(senders, [&Publish, &Push, &Xreq, &Req, &Pair]);
+        assert_eq!(
+            senders,
+            [&Publish, &Push, &Xreq, &Req, &Pair, &WebSocketServer]
+        );
+        let holders: Vec<_> = RouteKind::ALL
+            .iter()
+            .filter(|k| k.abilities().connections)
+            .collect();
+        assert_eq!(holders, [&WebSocketServer]);
+        assert!(WebSocketServer.receives() && !WebSocketServer.requests());
+        assert!(!WebSocketServer.answers());
         assert!(!Publish.receives() && !Push.receives() && Pull.receives());
         assert!(Xreq.requests() && Req.requests() && !Pair.requests());
         assert!(Xrep.answers() && Rep.answers() && !Xreq.answers());

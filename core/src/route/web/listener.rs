@@ -80,3 +80,17 @@ impl Listener {
         }
     }
 }
+
+impl Listener {
+    /// Says whether the next wait takes new connections (not while the node stops).
+    pub(crate) fn set_accepting(&self, sources: &mut dyn Sources, accepting: bool) {
+        if let Some(token) = self.token {
+            let interest = if accepting {
+                Interest::READABLE
+            } else {
+                Interest::NONE
+            };
+            sources.set_interest(token, interest);
+        }
+    }
+}

@@ -7,3 +7,4 @@ pub(crate) mod address;
 pub(crate) mod connections;
 pub(crate) mod json;
 pub(crate) mod listener;
+pub(crate) mod websocket;
