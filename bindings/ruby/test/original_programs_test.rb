@@ -110,7 +110,7 @@ class OriginalProgramsTest < Minitest::Test
     endpoint = DripDrop::Node.new
     http = endpoint.http_server("http://127.0.0.1:*/endpoint")
     http.on_receive { |message, response| response.send_message(message) }
-    endpoint.start
+    started = endpoint.start
     port = http.address[/:(\d+)/, 1]
     program = run_program("head/complex_server", web: {
                             "ws://127.0.0.1:8080" => "ws://127.0.0.1:0",
@@ -146,8 +146,8 @@ class OriginalProgramsTest < Minitest::Test
     program.wait_for_line("Closed ")
     assert_equal "", program.stderr
   ensure
-    endpoint&.stop
-    endpoint&.join
+    started&.stop
+    started&.join
   end
 
   def test_the_readme_time_server
