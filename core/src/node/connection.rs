@@ -7,7 +7,7 @@ use crate::message::Message;
 
 /// One connection of a websocket_server route, as its handlers see it. It is a name, not
 /// the connection itself: cheap to copy and keep (in a map of subscribers, say); once the
-/// connection is closed, sending to it is `Error::NoSuchConnection`.
+/// connection is closed, sending to it is `Error::Connection`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Connection {
     route: usize,

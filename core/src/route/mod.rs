@@ -161,6 +161,12 @@ impl Route {
         if self.format == MsgFormat::Raw {
             return Err(self.wrong_kind("a raw route sends with send_frames"));
         }
+        if self.abilities.connections {
+            return Err(self.wrong_kind(
+                "a route with connections sends to one (Connection::send_message) or to all \
+                 (broadcast)",
+            ));
+        }
         if !self.abilities.sends || self.abilities.requests {
             return Err(self.wrong_kind("send_message on a route that does not send"));
         }

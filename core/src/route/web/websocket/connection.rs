@@ -432,6 +432,7 @@ impl WsConnection {
     /// A handshake that did not succeed: the connection ends without having opened.
     fn refuse(&mut self) {
         self.phase = Phase::Finished;
+        self.wire.shutdown();
         self.ended = true;
         self.events.push(WsEvent::Refused);
     }
@@ -443,6 +444,7 @@ impl WsConnection {
         }
         self.ended = true;
         self.phase = Phase::Finished;
+        self.wire.shutdown();
         self.outgoing.clear();
         self.wire_busy = false;
         self.more_to_read = false;

@@ -49,6 +49,13 @@ impl Wire {
         let _ = self.stream.shutdown(Shutdown::Write);
     }
 
+    /// Ends the TCP connection both ways at once, so the peer sees it closed now, not when
+    /// the route next lets the descriptor go (after the reactor has, which a stopped node
+    /// does only when it is dropped).
+    pub(crate) fn shutdown(&self) {
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+
     /// Reads and throws away what waits (a connection being let go); true at the end of
     /// the stream or on an error, false when nothing more waits now.
     pub(crate) fn discard_input(&self) -> bool {
