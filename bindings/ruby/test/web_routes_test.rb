@@ -174,3 +174,47 @@ class WebRoutesTest < Minitest::Test
     node&.close
   end
 end
+
+# examples/ruby/complex.rb, run as a user runs it: its page's own requests answered, a
+# browser (Python's websockets client) getting the ticks and its question answered by the
+# service through the coordinator.
+class ComplexExampleTest < Minitest::Test
+  include CrossLanguage
+  include WebClients
+  parallelize_me!
+
+  PROGRAM = File.join(CrossLanguage::ROOT, "examples", "ruby", "complex.rb")
+
+  def teardown
+    kill_all
+  end
+
+  def test_the_complex_example
+    program = spawn_child("complex.rb", *CrossLanguage.ruby, PROGRAM, "--seconds", "60")
+    page = program.wait_for_line("page: ")
+    ws = program.wait_for_line("websocket: ")
+    out, status = Open3.capture2("curl", "-sS", "--max-time", CLIENT_LIMIT.to_s, "#{page}config")
+    assert status.success?
+    assert_equal ws, JSON.parse(out)["body"]["ws"]
+    out, status = Open3.capture2("curl", "-sS", "--max-time", CLIENT_LIMIT.to_s, "#{page}dripdrop.js")
+    assert status.success?
+    assert_equal File.read(File.join(CrossLanguage::ROOT, "bindings", "js", "dripdrop.js")), out
+    browser = ws_client(ws, <<~PY)
+      say("welcome", json.loads(ws.recv(timeout=LIMIT))["name"])
+      while json.loads(ws.recv(timeout=LIMIT))["name"] != "tick":
+          pass
+      say("tick")
+      ws.send(json.dumps({"name": "question", "head": {}, "body": 42}))
+      while True:
+          answer = json.loads(ws.recv(timeout=LIMIT))
+          if answer["name"] == "question":
+              say("answer", answer["body"]["asked"])
+              break
+    PY
+    assert_equal "welcome", browser.wait_for_line("welcome ")
+    browser.wait_for_line("tick")
+    assert_equal "42", browser.wait_for_line("answer ")
+    program.wait_for_line("service: answering question")
+    program.wait_for_line("browser ")
+  end
+end
