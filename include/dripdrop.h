@@ -29,7 +29,7 @@
  *   "taking" an argument owns it after success; on failure you still own it. A `const`
  *   pointer returned by an accessor, or handed to a callback, is borrowed: valid until the
  *   owner changes or is freed, or until the callback returns. Copy (dd_message_clone,
- *   dd_value_clone) what you keep.
+ *   dd_value_clone, dd_connection_clone) what you keep.
  * - Callbacks take `void *userdata` first. `userdata_free`, if not NULL, is called exactly
  *   once when the callback goes away (after a one-shot callback ran, when a timer is
  *   cancelled, when its node is freed, at once if registering fails). A callback that gets
