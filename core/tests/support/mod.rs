@@ -7,6 +7,7 @@
 pub mod cases;
 pub mod node;
 pub mod strategies;
+pub mod web;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -63,6 +63,10 @@ route_kinds! {
 
     /// WebSocket server: browsers connect; messages go both ways as JSON text frames.
     WebSocketServer = "websocket_server" => websocket_server,
+    /// HTTP server: each request a message to answer through its `Response` (JSON bodies).
+    HttpServer = "http_server" => http_server,
+    /// HTTP client: each request a JSON POST whose response comes back to a callback.
+    HttpClient = "http_client" => http_client,
 }
 
 /// Other names a kind is read by.
@@ -163,7 +167,15 @@ mod tests {
         let senders: Vec<_> = RouteKind::ALL.iter().filter(|k| k.sends()).collect();
         assert_eq!(
             senders,
-            [&Publish, &Push, &Xreq, &Req, &Pair, &WebSocketServer]
+            [
+                &Publish,
+                &Push,
+                &Xreq,
+                &Req,
+                &Pair,
+                &WebSocketServer,
+                &HttpClient
+            ]
         );
         let holders: Vec<_> = RouteKind::ALL
             .iter()
@@ -175,5 +187,7 @@ mod tests {
         assert!(!Publish.receives() && !Push.receives() && Pull.receives());
         assert!(Xreq.requests() && Req.requests() && !Pair.requests());
         assert!(Xrep.answers() && Rep.answers() && !Xreq.answers());
+        assert!(HttpServer.answers() && !HttpServer.sends() && HttpServer.receives());
+        assert!(HttpClient.requests() && !HttpClient.answers());
     }
 }

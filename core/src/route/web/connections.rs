@@ -71,6 +71,10 @@ impl<C> Connections<C> {
         self.by_id.keys().copied().collect()
     }
 
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, &C)> {
+        self.by_id.iter().map(|(id, (c, _))| (*id, c))
+    }
+
     pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (u64, &mut C)> {
         self.by_id.iter_mut().map(|(id, (c, _))| (*id, c))
     }

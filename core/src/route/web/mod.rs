@@ -5,6 +5,7 @@
 
 pub(crate) mod address;
 pub(crate) mod connections;
+pub(crate) mod http;
 pub(crate) mod json;
 pub(crate) mod listener;
 pub(crate) mod websocket;
