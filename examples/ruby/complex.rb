@@ -8,7 +8,7 @@
 # browser. A web nodelet serves the page (examples/web/complex/, a static_dir), /dripdrop.js
 # (bindings/js/dripdrop.js) and /config (the websocket's address, for the page).
 #
-#   ruby examples/ruby/complex.rb [--seconds N] [--port P]
+#   ruby examples/ruby/complex.rb [--seconds N] [--port P] [--page DIR]
 #                                 (with the gem installed; in the repository,
 #                                  ruby -Ibindings/ruby/lib after script/dev-build)
 #
@@ -24,19 +24,21 @@ ROOT = File.expand_path("../..", __dir__)
 PAGE_DIR = File.join(ROOT, "examples", "web", "complex")
 DRIPDROP_JS = File.join(ROOT, "bindings", "js", "dripdrop.js")
 
-options = { seconds: nil, port: 0 }
+options = { seconds: nil, port: 0, page: PAGE_DIR }
 OptionParser.new do |o|
-  o.banner = "usage: complex.rb [--seconds N] [--port P]"
+  o.banner = "usage: complex.rb [--seconds N] [--port P] [--page DIR]"
   o.on("--seconds N", Float, "stop after N seconds (default: run until Ctrl-C)") { |n| options[:seconds] = n }
   o.on("--port P", Integer, "the page's port (default: one the system picks)") { |p| options[:port] = p }
+  o.on("--page DIR", "the folder the page is served from (default: #{PAGE_DIR})") { |d| options[:page] = d }
 end.parse!
 
 # The whole app in one node; each nodelet could run in a process of its own, given the
 # addresses the others printed.
 class ComplexExample < DripDrop::Node
-  def initialize(page_port)
+  def initialize(page_port, page_dir)
     super()
     @page_port = page_port
+    @page_dir = page_dir
   end
 
   def action
@@ -52,7 +54,7 @@ class ComplexExample < DripDrop::Node
       n.route :reqs_out,     :zmq_xreq,      coordinator.reqs_in.address, :connect
     end
     web = nodelet(:web, Web, ws_listener.ws.address) do |n|
-      n.route :page, :http_server, "http://127.0.0.1:#{@page_port}/", static_dir: PAGE_DIR
+      n.route :page, :http_server, "http://127.0.0.1:#{@page_port}/", static_dir: @page_dir
     end
     puts "page: #{web.page.address}"
     puts "websocket: #{ws_listener.ws.address}"
@@ -121,7 +123,7 @@ class Web < DripDrop::Node::Nodelet
   end
 end
 
-node = ComplexExample.new(options[:port])
+node = ComplexExample.new(options[:port], options[:page])
 node.after(options[:seconds]) { node.stop } if options[:seconds]
 node.start!
 puts "done"

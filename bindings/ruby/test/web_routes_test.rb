@@ -3,7 +3,9 @@
 require_relative "test_helper"
 require_relative "support/cross_language"
 require_relative "support/web_clients"
+require "fileutils"
 require "json"
+require "tmpdir"
 
 # The web route kinds from Ruby, against real clients: curl for http_server, an http_client
 # route of the same node, and Python's websockets client (a child process) for websocket
@@ -190,9 +192,16 @@ class ComplexExampleTest < Minitest::Test
   end
 
   def test_the_complex_example
-    program = spawn_child("complex.rb", *CrossLanguage.ruby, PROGRAM, "--seconds", "60")
+    # A page of its own, so the test says the page route serves its folder.
+    page_dir = Dir.mktmpdir("complex-page")
+    File.write(File.join(page_dir, "index.html"), "<title>complex</title>\n")
+    program = spawn_child("complex.rb", *CrossLanguage.ruby, PROGRAM, "--seconds", "60",
+                          "--page", page_dir)
     page = program.wait_for_line("page: ")
     ws = program.wait_for_line("websocket: ")
+    out, status = Open3.capture2("curl", "-sS", "--max-time", CLIENT_LIMIT.to_s, page)
+    assert status.success?
+    assert_equal "<title>complex</title>\n", out
     out, status = Open3.capture2("curl", "-sS", "--max-time", CLIENT_LIMIT.to_s, "#{page}config")
     assert status.success?
     assert_equal ws, JSON.parse(out)["body"]["ws"]
@@ -216,5 +225,7 @@ class ComplexExampleTest < Minitest::Test
     assert_equal "42", browser.wait_for_line("answer ")
     program.wait_for_line("service: answering question")
     program.wait_for_line("browser ")
+  ensure
+    FileUtils.remove_entry(page_dir) if page_dir
   end
 end
