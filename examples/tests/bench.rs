@@ -27,6 +27,8 @@ fn each_benchmark_ends_with_its_result_line() {
         "pool_local",
         "pool_remote",
         "http_load",
+        "http_server",
+        "ws_echo",
     ] {
         let out = run(BENCH, &[name, "--quick"]);
         out.assert_clean("bench");
@@ -56,6 +58,8 @@ fn all_runs_every_benchmark() {
         "pool_local",
         "pool_remote",
         "http_load",
+        "http_server",
+        "ws_echo",
     ];
     assert_eq!(results.len(), names.len(), "{:#?}", out.stdout);
     for (line, name) in results.iter().zip(names) {
@@ -74,7 +78,8 @@ fn an_unknown_benchmark_is_a_usage_error() {
         lines[..2],
         [
             "error: invalid value 'pingpong' for '<NAME>'",
-            "  [possible values: pushpull, defer, pool_remote, pool_local, http_load, all]"
+            "  [possible values: pushpull, defer, pool_remote, pool_local, http_load, http_server, \
+             ws_echo, all]"
         ],
         "{}",
         out.stderr

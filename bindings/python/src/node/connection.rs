@@ -20,7 +20,11 @@ pub struct PyConnection {
 }
 
 impl PyConnection {
-    pub fn new(py: Python<'_>, connection: Connection, node: &Py<PyWeakrefReference>) -> PyResult<Py<Self>> {
+    pub fn new(
+        py: Python<'_>,
+        connection: Connection,
+        node: &Py<PyWeakrefReference>,
+    ) -> PyResult<Py<Self>> {
         Py::new(
             py,
             PyConnection {
@@ -68,7 +72,9 @@ impl PyConnection {
 
     /// Closes the connection once what was queued for it is sent.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        catching(py, "Connection.close", || self.with_node(py, |n, c| c.close(n)))
+        catching(py, "Connection.close", || {
+            self.with_node(py, |n, c| c.close(n))
+        })
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {

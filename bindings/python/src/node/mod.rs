@@ -218,7 +218,12 @@ impl PyNode {
     }
 
     /// Sends a message to every open connection of the route; how many it went to.
-    fn _broadcast(&self, py: Python<'_>, name: &str, message: &Bound<'_, PyAny>) -> PyResult<usize> {
+    fn _broadcast(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        message: &Bound<'_, PyAny>,
+    ) -> PyResult<usize> {
         catching(py, "Route.broadcast", || {
             routes::broadcast(&*self.enter(py)?, py, name, message)
         })

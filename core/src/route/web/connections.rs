@@ -62,10 +62,6 @@ impl<C> Connections<C> {
         self.by_id.len()
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
-    }
-
     /// Every connection's number, in no particular order.
     pub(crate) fn ids(&self) -> Vec<u64> {
         self.by_id.keys().copied().collect()

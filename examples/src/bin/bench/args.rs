@@ -35,6 +35,11 @@ pub enum Bench {
     PoolLocal,
     /// http_load's control and one worker process, against wrk -t1 -c4 (needs wrk)
     HttpLoad,
+    /// An http_server route answering JSON, against nginx serving the same bytes as a file
+    /// (both driven by wrk; needs nginx and wrk)
+    HttpServer,
+    /// WebSocket echo through a websocket_server route, against a bare tungstenite server
+    WsEcho,
     /// Each of them, in turn
     All,
 }

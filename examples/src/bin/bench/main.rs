@@ -16,6 +16,11 @@
 //!   many threads.
 //! - `http_load`: requests/s of `http_load` (one worker process, 4 keep-alive connections)
 //!   divided by `wrk -t1 -c4` against the same embedded HTTP target. Goal: at least 0.6.
+//! - `http_server`: requests/s of an http_server route answering a small JSON message,
+//!   divided by nginx serving the same bytes as a file, both driven by wrk. Goal: at least
+//!   0.5.
+//! - `ws_echo`: messages/s echoed through a websocket_server route divided by a bare
+//!   tungstenite echo server's. Goal: at least 0.7.
 //!
 //! The two sides run in alternating rounds and the ratio is of the medians, so a noisy,
 //! shared machine disturbs both alike. Each benchmark prints its rounds and, last,
@@ -29,6 +34,7 @@ mod defer;
 mod http;
 mod pool;
 mod pushpull;
+mod web;
 
 use args::{Bench, Cli, WorkerProcess};
 use clap::Parser;
@@ -49,12 +55,16 @@ impl Bench {
             Bench::PoolRemote => one("pool_remote", pool::run_remote),
             Bench::PoolLocal => one("pool_local", pool::run_local),
             Bench::HttpLoad => one("http_load", http::run),
+            Bench::HttpServer => one("http_server", web::run_http_server),
+            Bench::WsEcho => one("ws_echo", web::run_ws_echo),
             Bench::All => [
                 Bench::Pushpull,
                 Bench::Defer,
                 Bench::PoolLocal,
                 Bench::PoolRemote,
                 Bench::HttpLoad,
+                Bench::HttpServer,
+                Bench::WsEcho,
             ]
             .into_iter()
             .flat_map(Bench::runs)
