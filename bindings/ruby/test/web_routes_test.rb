@@ -3,9 +3,7 @@
 require_relative "test_helper"
 require_relative "support/cross_language"
 require_relative "support/web_clients"
-require "fileutils"
 require "json"
-require "tmpdir"
 
 # The web route kinds from Ruby, against real clients: curl for http_server, an http_client
 # route of the same node, and Python's websockets client (a child process) for websocket
@@ -177,9 +175,9 @@ class WebRoutesTest < Minitest::Test
   end
 end
 
-# examples/ruby/complex.rb, run as a user runs it: its page's own requests answered, a
-# browser (Python's websockets client) getting the ticks and its question answered by the
-# service through the coordinator.
+# examples/ruby/complex.rb, run as a user runs it: the page, the JavaScript client and
+# /config from its web route, and a browser (Python's websockets client) greeted, getting the
+# ticks and its words answered by the service through the coordinator.
 class ComplexExampleTest < Minitest::Test
   include CrossLanguage
   include WebClients
@@ -191,41 +189,46 @@ class ComplexExampleTest < Minitest::Test
     kill_all
   end
 
+  def get(url)
+    out, status = Open3.capture2("curl", "-sS", "--max-time", CLIENT_LIMIT.to_s, url)
+    assert status.success?, "curl #{url} failed"
+    out
+  end
+
   def test_the_complex_example
-    # A page of its own, so the test says the page route serves its folder.
-    page_dir = Dir.mktmpdir("complex-page")
-    File.write(File.join(page_dir, "index.html"), "<title>complex</title>\n")
     program = spawn_child("complex.rb", *CrossLanguage.ruby, PROGRAM, "--seconds", "60",
-                          "--page", page_dir)
-    page = program.wait_for_line("page: ")
-    ws = program.wait_for_line("websocket: ")
-    out, status = Open3.capture2("curl", "-sS", "--max-time", CLIENT_LIMIT.to_s, page)
-    assert status.success?
-    assert_equal "<title>complex</title>\n", out
-    out, status = Open3.capture2("curl", "-sS", "--max-time", CLIENT_LIMIT.to_s, "#{page}config")
-    assert status.success?
-    assert_equal ws, JSON.parse(out)["body"]["ws"]
-    out, status = Open3.capture2("curl", "-sS", "--max-time", CLIENT_LIMIT.to_s, "#{page}dripdrop.js")
-    assert status.success?
-    assert_equal File.read(File.join(CrossLanguage::ROOT, "bindings", "js", "dripdrop.js")), out
+                          "--tick-ms", "100")
+    ws = program.wait_for_line("ws_listener: browsers connect to ")
+    page = program.wait_for_line("ws_listener: open ").delete_suffix("?ws=#{ws}")
+    web = File.join(CrossLanguage::ROOT, "examples", "web", "complex")
+    assert_equal File.read(File.join(web, "index.html")), get(page)
+    assert_equal File.read(File.join(CrossLanguage::ROOT, "bindings", "js", "dripdrop.js")),
+                 get("#{page}dripdrop.js")
+    assert_equal ws, JSON.parse(get("#{page}config"))["body"]
     browser = ws_client(ws, <<~PY)
-      say("welcome", json.loads(ws.recv(timeout=LIMIT))["name"])
+      say("hello", json.loads(ws.recv(timeout=LIMIT))["name"])
       while json.loads(ws.recv(timeout=LIMIT))["name"] != "tick":
           pass
       say("tick")
-      ws.send(json.dumps({"name": "question", "head": {}, "body": 42}))
+      ws.send(json.dumps({"name": "say", "head": {}, "body": "hi there"}))
       while True:
           answer = json.loads(ws.recv(timeout=LIMIT))
-          if answer["name"] == "question":
-              say("answer", answer["body"]["asked"])
+          if answer["name"] != "tick":
+              say("answer", answer["name"], answer["body"])
               break
     PY
-    assert_equal "welcome", browser.wait_for_line("welcome ")
+    assert_equal "hello", browser.wait_for_line("hello ")
     browser.wait_for_line("tick")
-    assert_equal "42", browser.wait_for_line("answer ")
-    program.wait_for_line("service: answering question")
-    program.wait_for_line("browser ")
-  ensure
-    FileUtils.remove_entry(page_dir) if page_dir
+    assert_equal "service.reply the service heard: hi there", browser.wait_for_line("answer ")
+    program.wait_for_line("ws_listener: browser ")
+    program.wait_for_line("service <- hi there")
+  end
+
+  def test_the_complex_example_stops_after_its_seconds
+    program = spawn_child("complex.rb", *CrossLanguage.ruby, PROGRAM, "--seconds", "0.5")
+    status, lines = program.finish
+    assert status.success?, program.failure("exited with #{status.inspect}").message
+    assert(lines.any? { |line| line.start_with?("ws_listener: open http://127.0.0.1:") }, lines.inspect)
+    assert_equal "", program.stderr
   end
 end
