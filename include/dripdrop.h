@@ -29,7 +29,7 @@
  *   "taking" an argument owns it after success; on failure you still own it. A `const`
  *   pointer returned by an accessor, or handed to a callback, is borrowed: valid until the
  *   owner changes or is freed, or until the callback returns. Copy (dd_message_clone,
- *   dd_value_clone) what you keep.
+ *   dd_value_clone, dd_connection_clone) what you keep.
  * - Callbacks take `void *userdata` first. `userdata_free`, if not NULL, is called exactly
  *   once when the callback goes away (after a one-shot callback ran, when a timer is
  *   cancelled, when its node is freed, at once if registering fails). A callback that gets
@@ -69,6 +69,14 @@
 typedef struct dd_bytes dd_bytes;
 
 /**
+ * One connection of a websocket_server route. A `const dd_connection *` handed to a
+ * callback is borrowed for the call; `dd_connection_clone` keeps one (to answer later, or in
+ * a table of subscribers), freed with `dd_connection_free`. It names the connection rather
+ * than holding it: sending to one that closed is `DD_ERR_CONNECTION`.
+ */
+typedef struct dd_connection dd_connection;
+
+/**
  * An error as a callback sees it.
  */
 typedef struct dd_error dd_error;
@@ -99,7 +107,8 @@ typedef struct dd_node dd_node;
 typedef struct dd_node_handle dd_node_handle;
 
 /**
- * A request an xrep or rep handler must answer: `dd_response_send` (which frees it) or
+ * A request an xrep, rep or http_server handler must answer: `dd_response_send` (which
+ * frees it; on http_server also `dd_response_send_status` and `dd_response_send_file`) or
  * `dd_response_free` (which answers the asker with an error).
  */
 typedef struct dd_response dd_response;
@@ -223,6 +232,33 @@ typedef struct {
    * route is made.
    */
   int64_t max_frame_bytes;
+  /**
+   * Web routes: the most connections open at once (a server closes more at once; an
+   * http_client has as many requests in flight); -1 keeps the default (1024). 0 is
+   * `DD_ERR_INVALID_ARGUMENT` when the route is made.
+   */
+  int64_t max_connections;
+  /**
+   * http_server and websocket_server: the largest request head (request line and
+   * headers, or the WebSocket handshake) a client may send, in bytes (over it, 431); -1
+   * keeps the default (16 KiB). 0 is `DD_ERR_INVALID_ARGUMENT` when the route is made.
+   */
+  int64_t max_header_bytes;
+  /**
+   * http_server and websocket_server: how long a client has to send a whole request head
+   * from its first byte, in ms; -1 keeps the default (10 s).
+   */
+  int64_t header_timeout_ms;
+  /**
+   * http_server and http_client: how long a kept-alive connection may sit idle before it
+   * is closed, in ms; -1 keeps the default (60 s).
+   */
+  int64_t idle_timeout_ms;
+  /**
+   * http_server: a folder whose files GET requests are served from (the rest go to the
+   * handler), NUL-terminated, or NULL for none.
+   */
+  const char *static_dir;
 } dd_route_options;
 
 /**
@@ -261,6 +297,29 @@ typedef void (*dd_reply_cb)(void *userdata,
                             dd_node *node,
                             const dd_message *reply,
                             const dd_error *error);
+
+/**
+ * Called with a connection of the route, borrowed for the call.
+ */
+typedef void (*dd_connection_cb)(void *userdata, dd_node *node, const dd_connection *conn);
+
+/**
+ * Called with a message a route with connections received and the connection it came on,
+ * both borrowed for the call.
+ */
+typedef void (*dd_receive_from_cb)(void *userdata,
+                                   dd_node *node,
+                                   const dd_message *msg,
+                                   const dd_connection *conn);
+
+/**
+ * Called with what went wrong on a connection (a NUL-terminated text) and the connection,
+ * both borrowed for the call.
+ */
+typedef void (*dd_connection_error_cb)(void *userdata,
+                                       dd_node *node,
+                                       const char *reason,
+                                       const dd_connection *conn);
 
 /**
  * Called on the node's thread with the node.
@@ -928,7 +987,9 @@ dd_status dd_route_options_default(dd_route_options *options);
 
 /**
  * Adds route `name` of `kind` (`"zmq_push"`, `"zmq_pull"`, `"zmq_publish"`, `"zmq_subscribe"`,
- * `"zmq_xreq"`, `"zmq_xrep"`, `"zmq_req"`, `"zmq_rep"`, `"zmq_pair"`), bound or connected
+ * `"zmq_xreq"`, `"zmq_xrep"`, `"zmq_req"`, `"zmq_rep"`, `"zmq_pair"`; the web kinds
+ * `"http_server"`, `"http_client"` and `"websocket_server"`, whose `mode` is `"bind"` for
+ * the servers and `"connect"` for the client), bound or connected
  * (`mode`: `"bind"` or `"connect"`) to `count` addresses. `options` may be NULL.
  */
 dd_status dd_node_route(dd_node *node,
@@ -999,6 +1060,22 @@ dd_status dd_node_on_request(dd_node *node,
 dd_status dd_response_send(dd_node *node, dd_response *response, const dd_message *reply);
 
 /**
+ * Answers an http_server request with HTTP status `status` and the reply as a
+ * JSON body; frees `response` as `dd_response_send` does.
+ */
+dd_status dd_response_send_status(dd_node *node,
+                                  dd_response *response,
+                                  uint16_t status,
+                                  const dd_message *reply);
+
+/**
+ * Answers an http_server request with the file at `path` (NUL-terminated UTF-8; its type
+ * from its extension, 404 if it cannot be read); frees `response` as `dd_response_send`
+ * does.
+ */
+dd_status dd_response_send_file(dd_node *node, dd_response *response, const char *path);
+
+/**
  * Frees a response without answering: the asker gets an error reply. NULL does nothing.
  */
 void dd_response_free(dd_response *response);
@@ -1013,6 +1090,81 @@ dd_status dd_node_send_request(dd_node *node,
                                dd_reply_cb cb,
                                void *userdata,
                                dd_free_cb userdata_free);
+
+/**
+ * A number unique among the connections its route ever had (0 if `connection` is NULL).
+ */
+uint64_t dd_connection_signature(const dd_connection *connection);
+
+/**
+ * Sends a message to the connection (as JSON text or BERT binary, as its route's format
+ * says). Never blocks: past the route's send queue for it, `DD_ERR_BACKPRESSURE`.
+ */
+dd_status dd_connection_send_message(dd_node *node,
+                                     const dd_connection *connection,
+                                     const dd_message *msg);
+
+/**
+ * Closes the connection once what was queued for it is sent; its `dd_node_on_close`
+ * callback follows.
+ */
+dd_status dd_connection_close(dd_node *node, const dd_connection *connection);
+
+/**
+ * A copy of `connection` the caller owns (free it with `dd_connection_free`).
+ */
+dd_status dd_connection_clone(const dd_connection *connection, dd_connection **out);
+
+/**
+ * Frees a connection made by `dd_connection_clone` (the connection itself stays open);
+ * NULL does nothing.
+ */
+void dd_connection_free(dd_connection *connection);
+
+/**
+ * Calls `cb` on the node's thread with each connection a websocket_server route opens.
+ */
+dd_status dd_node_on_open(dd_node *node,
+                          const char *route,
+                          dd_connection_cb cb,
+                          void *userdata,
+                          dd_free_cb userdata_free);
+
+/**
+ * Calls `cb` on the node's thread with each connection of the route that closes, whichever
+ * side closed it.
+ */
+dd_status dd_node_on_close(dd_node *node,
+                           const char *route,
+                           dd_connection_cb cb,
+                           void *userdata,
+                           dd_free_cb userdata_free);
+
+/**
+ * Calls `cb` on the node's thread with every message a websocket_server route receives and
+ * the connection it came on (answer with `dd_connection_send_message`).
+ */
+dd_status dd_node_on_receive_from(dd_node *node,
+                                  const char *route,
+                                  dd_receive_from_cb cb,
+                                  void *userdata,
+                                  dd_free_cb userdata_free);
+
+/**
+ * Calls `cb` on the node's thread with what went wrong on a connection of the route (a
+ * frame over its bound, text that is not a JSON message...), before it closes or goes on.
+ */
+dd_status dd_node_on_connection_error(dd_node *node,
+                                      const char *route,
+                                      dd_connection_error_cb cb,
+                                      void *userdata,
+                                      dd_free_cb userdata_free);
+
+/**
+ * Sends a message to every open connection of a websocket_server route; `count`, if not
+ * NULL, gets how many it went to (a connection whose send queue is full misses it).
+ */
+dd_status dd_node_broadcast(dd_node *node, const char *route, const dd_message *msg, size_t *count);
 
 /**
  * Calls `cb` on the node's thread every `period_ms` (at least 1), until cancelled or the

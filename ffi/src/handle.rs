@@ -123,6 +123,7 @@ bind! {
     crate::node::dd_node => crate::node::NodeCell, Boxed;
     crate::node_handle::dd_node_handle => crate::node_handle::NodeHandleCell, Boxed;
     crate::request::dd_response => dripdrop::Response, Boxed;
+    crate::connection::dd_connection => dripdrop::Connection, Boxed;
     crate::worker::dd_worker => dripdrop::Worker, Boxed;
     crate::worker::dd_worker_handle => dripdrop::WorkerHandle, Boxed;
     crate::error::dd_error => crate::error::ErrorView, Lent;

@@ -47,6 +47,10 @@ mod frames;
 
 mod request;
 
+mod connection;
+
+mod connection_routes;
+
 // Timers, defer, errors and other threads.
 mod timers;
 
@@ -67,6 +71,8 @@ mod worker;
 
 pub use bytes::*;
 pub use callback::dd_free_cb;
+pub use connection::*;
+pub use connection_routes::*;
 pub use defer::*;
 pub use error::*;
 pub use frames::*;

@@ -10,7 +10,8 @@ use crate::node::{dd_node, with_node, NodeLoan};
 use crate::status::dd_status;
 use std::ffi::{c_char, c_void};
 
-/// A request an xrep or rep handler must answer: `dd_response_send` (which frees it) or
+/// A request an xrep, rep or http_server handler must answer: `dd_response_send` (which
+/// frees it; on http_server also `dd_response_send_status` and `dd_response_send_file`) or
 /// `dd_response_free` (which answers the asker with an error).
 pub struct dd_response {
     _private: [u8; 0],
@@ -81,6 +82,42 @@ pub extern "C" fn dd_response_send(
         with_node(node, |node| {
             let response = take(response, "response")?;
             Ok(response.send_message(node, reply)?)
+        })
+    })
+}
+
+/// Answers an http_server request with HTTP status `status` and the reply as a
+/// JSON body; frees `response` as `dd_response_send` does.
+#[no_mangle]
+pub extern "C" fn dd_response_send_status(
+    node: *mut dd_node,
+    response: *mut dd_response,
+    status: u16,
+    reply: *const dd_message,
+) -> dd_status {
+    guard(|| {
+        let reply = message(reply)?;
+        with_node(node, |node| {
+            let response = take(response, "response")?;
+            Ok(response.send_status(node, status, reply)?)
+        })
+    })
+}
+
+/// Answers an http_server request with the file at `path` (NUL-terminated UTF-8; its type
+/// from its extension, 404 if it cannot be read); frees `response` as `dd_response_send`
+/// does.
+#[no_mangle]
+pub extern "C" fn dd_response_send_file(
+    node: *mut dd_node,
+    response: *mut dd_response,
+    path: *const c_char,
+) -> dd_status {
+    guard(|| {
+        let path = text(path, "path")?;
+        with_node(node, |node| {
+            let response = take(response, "response")?;
+            Ok(response.send_file(node, path)?)
         })
     })
 }

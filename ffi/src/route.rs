@@ -15,7 +15,9 @@ pub type dd_receive_cb =
     Option<unsafe extern "C" fn(userdata: *mut c_void, node: *mut dd_node, msg: *const dd_message)>;
 
 /// Adds route `name` of `kind` (`"zmq_push"`, `"zmq_pull"`, `"zmq_publish"`, `"zmq_subscribe"`,
-/// `"zmq_xreq"`, `"zmq_xrep"`, `"zmq_req"`, `"zmq_rep"`, `"zmq_pair"`), bound or connected
+/// `"zmq_xreq"`, `"zmq_xrep"`, `"zmq_req"`, `"zmq_rep"`, `"zmq_pair"`; the web kinds
+/// `"http_server"`, `"http_client"` and `"websocket_server"`, whose `mode` is `"bind"` for
+/// the servers and `"connect"` for the client), bound or connected
 /// (`mode`: `"bind"` or `"connect"`) to `count` addresses. `options` may be NULL.
 #[no_mangle]
 pub extern "C" fn dd_node_route(

@@ -44,6 +44,23 @@ pub struct dd_route_options {
     /// larger bound lets larger messages through. 0 is `DD_ERR_INVALID_ARGUMENT` when the
     /// route is made.
     pub max_frame_bytes: i64,
+    /// Web routes: the most connections open at once (a server closes more at once; an
+    /// http_client has as many requests in flight); -1 keeps the default (1024). 0 is
+    /// `DD_ERR_INVALID_ARGUMENT` when the route is made.
+    pub max_connections: i64,
+    /// http_server and websocket_server: the largest request head (request line and
+    /// headers, or the WebSocket handshake) a client may send, in bytes (over it, 431); -1
+    /// keeps the default (16 KiB). 0 is `DD_ERR_INVALID_ARGUMENT` when the route is made.
+    pub max_header_bytes: i64,
+    /// http_server and websocket_server: how long a client has to send a whole request head
+    /// from its first byte, in ms; -1 keeps the default (10 s).
+    pub header_timeout_ms: i64,
+    /// http_server and http_client: how long a kept-alive connection may sit idle before it
+    /// is closed, in ms; -1 keeps the default (60 s).
+    pub idle_timeout_ms: i64,
+    /// http_server: a folder whose files GET requests are served from (the rest go to the
+    /// handler), NUL-terminated, or NULL for none.
+    pub static_dir: *const c_char,
 }
 
 /// Milliseconds for an unset-or-duration field: -1 when unset.
@@ -75,6 +92,12 @@ pub extern "C" fn dd_route_options_default(options: *mut dd_route_options) -> dd
             send_queue: i64::try_from(d.send_queue).unwrap_or(i64::MAX),
             request_timeout_ms: millis_or_unset(d.request_timeout),
             max_frame_bytes: i64::try_from(d.max_frame_bytes).unwrap_or(i64::MAX),
+            max_connections: i64::try_from(d.max_connections).unwrap_or(i64::MAX),
+            max_header_bytes: i64::try_from(d.max_header_bytes).unwrap_or(i64::MAX),
+            header_timeout_ms: millis_or_unset(Some(d.header_timeout)),
+            idle_timeout_ms: millis_or_unset(Some(d.idle_timeout)),
+            // Core's default serves no folder.
+            static_dir: std::ptr::null(),
         };
         Ok(())
     })
@@ -108,6 +131,20 @@ pub(crate) fn route_options(options: *const dd_route_options) -> Result<RouteOpt
     if let Ok(bound) = usize::try_from(o.max_frame_bytes) {
         settings.max_frame_bytes = bound;
     }
+    // As above: negative is unset, 0 is core's to refuse.
+    if let Ok(bound) = usize::try_from(o.max_connections) {
+        settings.max_connections = bound;
+    }
+    if let Ok(bound) = usize::try_from(o.max_header_bytes) {
+        settings.max_header_bytes = bound;
+    }
+    if let Some(timeout) = millis(o.header_timeout_ms) {
+        settings.header_timeout = timeout;
+    }
+    if let Some(timeout) = millis(o.idle_timeout_ms) {
+        settings.idle_timeout = timeout;
+    }
+    settings.static_dir = optional_text(o.static_dir, "static_dir")?.map(Into::into);
     Ok(settings)
 }
 

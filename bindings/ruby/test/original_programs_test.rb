@@ -2,18 +2,21 @@
 
 require_relative "test_helper"
 require_relative "support/cross_language"
+require_relative "support/web_clients"
 require "tempfile"
 
 # The original gem's programs (andrewvc/dripdrop: its README and example/ at HEAD and at
 # bd0c622, the last BERT version), copied in test/original/ unchanged except where their
-# headers say (EventMachine's own classes; HTTP and WebSocket routes, not built here). Each
-# runs in a Ruby process of its own, as its author ran it, and prints what it printed then.
+# headers say (EventMachine's own classes; the HTTP routes of the older programs). Each runs in
+# a Ruby process of its own, as its author ran it, and prints what it printed then.
 #
 # One change is made when they run: each fixed tcp://127.0.0.1:PORT address becomes an inproc
 # address unique to the run, so that tests never fight over ports (the programs' binds and
-# connects keep their order: inproc connects before binds as tcp does).
+# connects keep their order: inproc connects before binds as tcp does); a web address is
+# given a free port instead (a test's +web+ replacements, applied first).
 class OriginalProgramsTest < Minitest::Test
   include CrossLanguage
+  include WebClients
   parallelize_me!
 
   PROGRAMS = File.join(__dir__, "original")
@@ -24,9 +27,10 @@ class OriginalProgramsTest < Minitest::Test
     (@sources || []).each(&:close!)
   end
 
-  # Starts test/original/+name+.
-  def run_program(name)
+  # Starts test/original/+name+, with each key of +web+ in its source replaced by the value.
+  def run_program(name, web: {})
     source = File.read(File.join(PROGRAMS, "#{name}.rb"))
+    web.each { |address, replacement| source = source.gsub(address, replacement) }
     run = "#{Process.pid}-#{rand(1 << 40)}"
     source = source.gsub(%r{tcp://127\.0\.0\.1:(\d+)}) { "inproc://original-#{Regexp.last_match(1)}-#{run}" }
     file = Tempfile.new([File.basename(name), ".rb"])
@@ -98,11 +102,52 @@ class OriginalProgramsTest < Minitest::Test
     wait_for_all(program, "__started__")
   end
 
-  def test_the_complex_server_without_its_web_parts
-    program = run_program("head/complex_server")
-    wait_for_all(program, "Starting...",
-                 "__started__ coordinator_broadcast_out coordinator_reqs_in ws_listener_broadcast_in " \
-                 "ws_listener_reqs_out")
+  # The complex example whole: a browser (Python's websockets client) connects to its
+  # websocket route, gets 'test' and the ticks the coordinator publishes, and asks; the ask
+  # goes over xreq/xrep to the coordinator, which proxies it to an HTTP endpoint (an
+  # http_server route of this process, echoing) and the answer comes back the same way.
+  def test_the_complex_server
+    endpoint = DripDrop::Node.new
+    http = endpoint.http_server("http://127.0.0.1:*/endpoint")
+    http.on_receive { |message, response| response.send_message(message) }
+    started = endpoint.start
+    port = http.address[/:(\d+)/, 1]
+    program = run_program("head/complex_server", web: {
+                            "ws://127.0.0.1:8080" => "ws://127.0.0.1:0",
+                            "tcp://127.0.0.1:3000/endpoint" => "http://127.0.0.1:#{port}/endpoint"
+                          })
+    program.wait_for_line("Starting...")
+    ws = program.wait_for_line("__endpoint__ ws_listener_ws_listener ")
+    program.wait_for_line("__started__ coordinator_broadcast_out coordinator_reqs_htout " \
+                          "coordinator_reqs_in ws_listener_broadcast_in ws_listener_reqs_out " \
+                          "ws_listener_ws_listener")
+    browser = ws_client(ws, <<~PY)
+      say("first", json.loads(ws.recv(timeout=LIMIT))["name"])
+      while json.loads(ws.recv(timeout=LIMIT))["name"] != "tick":
+          pass
+      say("tick")
+      ws.send(json.dumps({"name": "question", "head": {}, "body": 42}))
+      while True:
+          answer = json.loads(ws.recv(timeout=LIMIT))
+          if answer["name"] == "question":
+              say("answer", answer["body"], answer["head"]["http_path"])
+              break
+    PY
+    assert_equal "test", browser.wait_for_line("first ")
+    browser.wait_for_line("tick")
+    assert_equal "42 /endpoint", browser.wait_for_line("answer ")
+    status, = browser.finish
+    assert status.success?, browser.failure("exited with #{status.inspect}").message
+    program.wait_for_line("WS Connected")
+    program.wait_for_line("WS Recv question")
+    program.wait_for_line("Proxying #<DripDrop::Message \"question\"")
+    program.wait_for_line("Received http response #<DripDrop::Message \"question\"")
+    program.wait_for_line("Recvd resp_message #<DripDrop::Message \"question\"")
+    program.wait_for_line("Closed ")
+    assert_equal "", program.stderr
+  ensure
+    started&.stop
+    started&.join
   end
 
   def test_the_readme_time_server

@@ -47,6 +47,10 @@ module DripDrop
     end
   end
 
+  # A connection could not be made, was lost, or is closed: an http_client's refused or reset
+  # connection, a websocket connection sent to after it closed.
+  class ConnectionError < Error; end
+
   # A callback failed; the loop went on.
   class CallbackError < Error; end
 

@@ -6,6 +6,7 @@ require "dripdrop/native"
 require "dripdrop/message"
 require "dripdrop/timer"
 require "dripdrop/route"
+require "dripdrop/connection"
 require "dripdrop/task"
 require "dripdrop/task_threads"
 require "dripdrop/defer_pool"
@@ -32,9 +33,15 @@ module DripDrop
   # While it runs, other threads reach the node through +post+ and +stop+ only.
   class Node
     # The route kinds. Each is also a method making a route without a name, as in the
-    # original gem: zmq_pull(address, :connect).on_receive { |message| }.
+    # original gem: zmq_pull(address, :connect).on_receive { |message| },
+    # http_server('tcp://127.0.0.1:8080').on_receive { |message, response| }.
     ROUTE_KINDS = %i[zmq_publish zmq_subscribe zmq_push zmq_pull zmq_xrep zmq_xreq zmq_req
-                     zmq_rep zmq_pair].freeze
+                     zmq_rep zmq_pair http_server http_client websocket websocket_server].freeze
+
+    # The web kinds' modes, implied by the kind: a server binds, a client connects. The
+    # original gem's programs give them no socket_ctype.
+    WEB_MODES = { "http_server" => :bind, "http_client" => :connect, "websocket" => :bind,
+                  "websocket_server" => :bind }.freeze
 
     class << self
       # Registers a task for this class's pools' local threads and for its workers
@@ -143,7 +150,8 @@ module DripDrop
     end
 
     # Defines route +name+: a ZeroMQ socket of +kind+ (see ROUTE_KINDS) bound or connected
-    # (+socket_ctype+ :bind or :connect) to one address or an Array of them. The route is
+    # (+socket_ctype+ :bind, the default, or :connect) to one address or an Array of them; a
+    # web kind's mode is its own (see WEB_MODES) when no socket_ctype is given. The route is
     # returned and reachable as a method of the node. Options: +message_class+ (received
     # messages' class; DripDrop.default_message_class when not given), and core's route
     # options: topic_filter (a String prefix or a Regexp), raw (true: frames untouched, for
@@ -151,17 +159,18 @@ module DripDrop
     # identity, reconnect_ivl, reconnect_ivl_max, send_queue, request_timeout (seconds),
     # max_frame_bytes (the largest frame a peer may send, 64 MiB by default: libzmq
     # disconnects a peer that sends a larger one, and messages are decoded within the same
-    # limit).
-    def route(name, kind, address, socket_ctype = :bind, opts = {}, **kwopts)
+    # limit); for web kinds also max_connections, max_header_bytes, header_timeout and
+    # idle_timeout (seconds), static_dir (http_server: a folder served for GETs).
+    def route(name, kind, address, socket_ctype = nil, opts = {}, **kwopts)
       route_full(nil, name, kind, address, socket_ctype, opts, **kwopts)
     end
 
     # +route+ for a nodelet (Nodelet#route calls it; nil: the node's own): the node's method
     # for it is "#{nodelet.name}_#{name}", as in the original gem.
-    def route_full(nodelet, name, kind, address, socket_ctype = :bind, opts = {}, **kwopts)
+    def route_full(nodelet, name, kind, address, socket_ctype = nil, opts = {}, **kwopts)
       if socket_ctype.is_a?(Hash)
         opts = socket_ctype
-        socket_ctype = :bind
+        socket_ctype = nil
       end
       name = nodelet ? :"#{nodelet.name}_#{name}" : name.to_sym
       if respond_to?(name) && !@routing.key?(name)
@@ -177,10 +186,10 @@ module DripDrop
     end
 
     ROUTE_KINDS.each do |kind|
-      define_method(kind) do |address, socket_ctype = :bind, opts = {}, **kwopts|
+      define_method(kind) do |address, socket_ctype = nil, opts = {}, **kwopts|
         if socket_ctype.is_a?(Hash)
           opts = socket_ctype
-          socket_ctype = :bind
+          socket_ctype = nil
         end
         @unnamed_routes += 1
         make_route("#{kind}-#{@unnamed_routes}", kind, address, socket_ctype, opts.merge(kwopts))
@@ -348,6 +357,7 @@ module DripDrop
     def make_route(name, kind, address, socket_ctype, opts)
       opts = opts.transform_keys(&:to_sym)
       message_class = opts.delete(:message_class) || DripDrop.default_message_class
+      socket_ctype ||= WEB_MODES.fetch(kind.to_s, :bind)
       endpoints, raw = @native.route(name, kind.to_s, Array(address).map(&:to_s),
                                      socket_ctype.to_s, opts)
       Route.new(@native, name, kind.to_s, endpoints, message_class, raw)

@@ -3,6 +3,8 @@
 //! classes; every rule (values, messages, routes, options, pools) lives in the engine crate,
 //! not here.
 
+mod connection;
+mod connection_routes;
 mod convert;
 mod errors;
 mod gvl;
@@ -32,6 +34,7 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     native.define_singleton_method("decode", function!(message::decode, 1))?;
     node::define(ruby, &native)?;
     response::define(ruby, &native)?;
+    connection::define(ruby, &native)?;
     task::define(ruby, &dripdrop)?;
     tasks::define(ruby, &native)?;
     worker::define(ruby, &native)?;

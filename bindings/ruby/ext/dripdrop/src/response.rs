@@ -1,5 +1,5 @@
-//! `DripDrop::Native::Response`: the answer to one request an xrep/rep route received;
-//! `send_message(reply)` once.
+//! `DripDrop::Native::Response`: the answer to one request an xrep, rep or http_server route
+//! received; `send_message(reply)` once (on http_server, or `send_status`, `send_file`).
 
 use crate::errors::error;
 use crate::message::message_of;
@@ -10,6 +10,7 @@ use magnus::{
     Value,
 };
 use std::cell::RefCell;
+use std::path::PathBuf;
 
 #[derive(TypedData)]
 #[magnus(class = "DripDrop::Native::Response", mark)]
@@ -37,16 +38,40 @@ impl RbResponse {
         .as_value()
     }
 
-    /// Sends the reply back to the asker.
-    fn send_message(ruby: &Ruby, rb_self: &Self, reply: Value) -> Result<(), Error> {
-        let reply = message_of(ruby, reply)?;
+    /// Answers once, with `send`, through the node the request came through.
+    fn answer(
+        ruby: &Ruby,
+        rb_self: &Self,
+        send: impl FnOnce(Response, &mut dripdrop::Node) -> Result<(), dripdrop::Error>,
+    ) -> Result<(), Error> {
         let response = rb_self
             .response
             .borrow_mut()
             .take()
             .ok_or_else(|| error(ruby, "Error", "this request was answered already"))?;
         let node = Obj::<RbNode>::try_convert(ruby.get_inner(rb_self.node))?;
-        node.with_node(ruby, |n| response.send_message(n, &reply))
+        node.with_node(ruby, |n| send(response, n))
+    }
+
+    /// Sends the reply back to the asker (on http_server: 200 and the reply as JSON).
+    fn send_message(ruby: &Ruby, rb_self: &Self, reply: Value) -> Result<(), Error> {
+        let reply = message_of(ruby, reply)?;
+        Self::answer(ruby, rb_self, |response, n| {
+            response.send_message(n, &reply)
+        })
+    }
+
+    /// Answers an http_server request with `status` and the reply as a JSON body.
+    fn send_status(ruby: &Ruby, rb_self: &Self, status: u16, reply: Value) -> Result<(), Error> {
+        let reply = message_of(ruby, reply)?;
+        Self::answer(ruby, rb_self, |response, n| {
+            response.send_status(n, status, &reply)
+        })
+    }
+
+    /// Answers an http_server request with the file at `path` (404 if it cannot be read).
+    fn send_file(ruby: &Ruby, rb_self: &Self, path: PathBuf) -> Result<(), Error> {
+        Self::answer(ruby, rb_self, |response, n| response.send_file(n, &path))
     }
 
     /// Whether the request was answered.
@@ -60,6 +85,8 @@ pub fn define(ruby: &Ruby, native: &magnus::RModule) -> Result<(), Error> {
     let class = native.define_class("Response", ruby.class_object())?;
     class.undef_default_alloc_func();
     class.define_method("send_message", method!(RbResponse::send_message, 1))?;
+    class.define_method("send_status", method!(RbResponse::send_status, 2))?;
+    class.define_method("send_file", method!(RbResponse::send_file, 1))?;
     class.define_method("answered?", method!(RbResponse::is_answered, 0))?;
     Ok(())
 }

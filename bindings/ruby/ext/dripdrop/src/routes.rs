@@ -1,6 +1,7 @@
 //! A node's routes from Ruby: make one, receive on it (messages, requests with their
 //! response, or raw frames), send on it (messages, requests, raw frames).
 
+use crate::connection_routes;
 use crate::errors::{rb_result, to_rb_error};
 use crate::message::{message_of, received};
 use crate::node::RbNode;
@@ -40,8 +41,9 @@ fn route(
     Ok(out)
 }
 
-/// `block.call(message)` for each message the route receives (xrep/rep:
-/// `block.call(message, response)`), messages of `class` (see `message::received`).
+/// `block.call(message)` for each message the route receives (xrep/rep/http_server:
+/// `block.call(message, response)`; a route with connections, websocket:
+/// `block.call(message, connection)`), messages of `class` (see `message::received`).
 fn on_receive(
     ruby: &Ruby,
     rb_self: Obj<RbNode>,
@@ -51,11 +53,13 @@ fn on_receive(
     block: Value,
 ) -> Result<(), Error> {
     let this = &*rb_self;
-    let answers = this.with_node(ruby, |n| n.get_route(&name).map(|r| r.kind().answers()))?;
+    let kind = this.with_node(ruby, |n| n.get_route(&name).map(|r| r.kind()))?;
     let shared = Rc::clone(&this.shared);
     let key = this.keep(block);
     let class_key = this.keep(class.as_value());
-    let registered = if answers {
+    let registered = if kind.connections() {
+        connection_routes::on_receive_from(ruby, rb_self, &name, class_key, direct, key)
+    } else if kind.answers() {
         let owner = Opaque::from(rb_self.as_value());
         this.with_node(ruby, |n| {
             n.on_request(&name, move |node, message, response| {
@@ -86,25 +90,36 @@ fn on_receive(
 }
 
 /// The retained message class of a handler.
-fn class_of(ruby: &Ruby, shared: &crate::shared::Shared, key: u64) -> Result<RClass, Error> {
+pub(crate) fn class_of(
+    ruby: &Ruby,
+    shared: &crate::shared::Shared,
+    key: u64,
+) -> Result<RClass, Error> {
     match shared.retained.get(ruby, key).and_then(RClass::from_value) {
         Some(class) => Ok(class),
         None => crate::message::message_class(ruby),
     }
 }
 
-/// `block.call(frames)` (an Array of binary Strings) for each message a raw route receives.
-fn on_frames(ruby: &Ruby, rb_self: &RbNode, name: String, block: Value) -> Result<(), Error> {
+/// `block.call(frames)` (an Array of binary Strings) for each message a raw route receives;
+/// `block.call(frames, connection)` on a route with connections.
+fn on_frames(ruby: &Ruby, rb_self: Obj<RbNode>, name: String, block: Value) -> Result<(), Error> {
+    let connections =
+        rb_self.with_node(ruby, |n| n.get_route(&name).map(|r| r.kind().connections()))?;
     let shared = Rc::clone(&rb_self.shared);
     let key = rb_self.keep(block);
-    let registered = rb_self.with_node(ruby, |n| {
-        n.on_frames(&name, move |node, frames| {
-            shared.invoke(node, |ruby| {
-                let frames = RArray::from_iter(frames.iter().map(|f| ruby.str_from_slice(f)));
-                shared.call_kept(ruby, key, (frames,))
+    let registered = if connections {
+        connection_routes::on_frames_from(ruby, rb_self, &name, key)
+    } else {
+        rb_self.with_node(ruby, |n| {
+            n.on_frames(&name, move |node, frames| {
+                shared.invoke(node, |ruby| {
+                    let frames = RArray::from_iter(frames.iter().map(|f| ruby.str_from_slice(f)));
+                    shared.call_kept(ruby, key, (frames,))
+                })
             })
         })
-    });
+    };
     if registered.is_err() {
         rb_self.shared.retained.forget(key);
     }
@@ -179,5 +194,5 @@ pub fn define(class: &RClass) -> Result<(), Error> {
     class.define_method("send_message", method!(send_message, 2))?;
     class.define_method("send_frames", method!(send_frames, 2))?;
     class.define_method("send_request", method!(send_request, 5))?;
-    Ok(())
+    connection_routes::define(class)
 }
