@@ -611,3 +611,48 @@ fn a_connection_that_sends_nothing_is_closed_after_the_header_timeout() {
     assert_eq!(s.stat("web", "connections_refused"), 1);
     s.assert_loop_goes_on();
 }
+
+/// The resident set size of this process, in bytes.
+fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .expect("a VmRSS line")
+        * 1024
+}
+
+#[test]
+fn ten_thousand_idle_connections_meet_the_limit_and_cost_bounded_memory() {
+    const CLIENTS: u64 = 10_000;
+    // The default bounds: 1,024 connections, a header timeout of 10 s (longer than the
+    // flood takes, so every refusal below is one of the limit).
+    let options = RouteOptions::default();
+    let limit = options.max_connections as u64;
+    let s = server(options);
+    let before = rss_bytes();
+    // Connections that say nothing: the kernel completes each connect from its backlog
+    // whether or not the route accepts it.
+    let idle: Vec<TcpStream> = (0..CLIENTS)
+        .map(|_| TcpStream::connect(host_port(&s.endpoint)).expect("connect"))
+        .collect();
+    s.wait_for_stat("connections_refused", |n| n >= CLIENTS - limit);
+    let peak = rss_bytes();
+    assert_eq!(s.stat("web", "connections"), limit);
+    assert_eq!(s.stat("web", "connections_refused"), CLIENTS - limit);
+    // The node's side of 1,024 connections, and the client's of 10,000 sockets, in one
+    // process: a few KiB each at most.
+    let grew = peak.saturating_sub(before);
+    assert!(grew < 48 << 20, "RSS grew {} MB", grew >> 20);
+    s.assert_loop_goes_on();
+    // The clients leave; their places are freed, and the route serves again.
+    drop(idle);
+    s.wait_for_stat("connections", |n| n == 0);
+    assert_eq!(curl(&[&url(&s, "/after")]).statuses, [200]);
+    println!(
+        "{CLIENTS} idle connections: {limit} held, {} refused, RSS grew {:.1} MB",
+        CLIENTS - limit,
+        grew as f64 / (1 << 20) as f64
+    );
+}

@@ -8,6 +8,32 @@ use crate::reactor::{Interest, Sources, Token};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 
+/// Connections the kernel completes before the route accepts them (the kernel caps it at
+/// `net.core.somaxconn`). std's 128 is too few for a burst: past it, the kernel drops new
+/// connections' SYNs and their clients wait a second or more to try again. nginx asks 511.
+const BACKLOG: i32 = 1024;
+
+/// A listening, non-blocking socket bound to `host:port` (a name is resolved; the first
+/// address that binds is used).
+fn listen(host_port: &str) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    use std::net::ToSocketAddrs;
+    let mut last = std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address");
+    for address in host_port.to_socket_addrs()? {
+        let socket = Socket::new(Domain::for_address(address), Type::STREAM, None)?;
+        socket.set_reuse_address(true)?;
+        socket.set_nonblocking(true)?;
+        match socket
+            .bind(&address.into())
+            .and_then(|()| socket.listen(BACKLOG))
+        {
+            Ok(()) => return Ok(socket.into()),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
 /// A bound, non-blocking listener.
 pub(crate) struct Listener {
     socket: TcpListener,
@@ -33,8 +59,7 @@ impl Listener {
             route: route.to_owned(),
             message: format!("bind {address}: {e}"),
         };
-        let socket = TcpListener::bind(address.socket_address()).map_err(fail)?;
-        socket.set_nonblocking(true).map_err(fail)?;
+        let socket = listen(&address.socket_address()).map_err(fail)?;
         let port = socket.local_addr().map_err(fail)?.port();
         Ok(Listener {
             socket,

@@ -53,6 +53,15 @@ impl RbResponse {
         node.with_node(ruby, |n| send(response, n))
     }
 
+    /// Lets go of a response at once if it is still unanswered: core answers its asker with
+    /// an error. For a handler that raised (Ruby would free the object only at its next
+    /// collection, which may be long after the asker gave up).
+    pub fn abandon(value: Value) {
+        if let Ok(this) = Obj::<RbResponse>::try_convert(value) {
+            drop(this.response.borrow_mut().take());
+        }
+    }
+
     /// Sends the reply back to the asker (on http_server: 200 and the reply as JSON).
     fn send_message(ruby: &Ruby, rb_self: &Self, reply: Value) -> Result<(), Error> {
         let reply = message_of(ruby, reply)?;

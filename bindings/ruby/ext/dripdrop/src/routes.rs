@@ -67,7 +67,13 @@ fn on_receive(
                     let msg =
                         received(ruby, class_of(ruby, &shared, class_key)?, direct, &message)?;
                     let response = RbResponse::wrap(ruby, response, ruby.get_inner(owner));
-                    shared.call_kept(ruby, key, (msg, response))
+                    let called = shared.call_kept(ruby, key, (msg, response));
+                    if called.is_err() {
+                        // The handler raised: its asker gets the error answer now, not when
+                        // Ruby's collector frees the response the handler left.
+                        RbResponse::abandon(response);
+                    }
+                    called
                 })
             })
         })
