@@ -4,7 +4,7 @@ from typing import Any, Callable, Iterable, Optional, final
 
 from typing_extensions import disjoint_base
 
-__all__ = ["Message", "Node", "Response", "NodeHandle", "Task", "TaskQueue", "Worker", "__version__"]
+__all__ = ["Connection", "Message", "Node", "Response", "NodeHandle", "Task", "TaskQueue", "Worker", "__version__"]
 __version__: str
 
 @disjoint_base
