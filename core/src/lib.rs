@@ -7,6 +7,7 @@
 
 pub mod bert;
 mod context;
+mod control;
 mod error;
 mod message;
 mod node;

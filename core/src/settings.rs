@@ -62,6 +62,14 @@ impl Setting<'_> {
             .ok_or_else(|| self.wrong("text"))
     }
 
+    /// Text, or nil for none.
+    fn optional_text(&self) -> Result<Option<String>, Error> {
+        match self.value {
+            Value::Nil => Ok(None),
+            _ => self.text().map(|t| Some(t.to_owned())),
+        }
+    }
+
     /// Bytes: a binary, or text.
     fn bytes(&self) -> Result<Vec<u8>, Error> {
         match self.value {
@@ -318,7 +326,10 @@ impl WorkerOptions {
 
 impl NodeOptions {
     /// Node options by name, the rest at their defaults: `defer_threads`, `stop_linger`
-    /// (seconds), `receive_batch`, `run_list` (nodelet names; nil runs them all).
+    /// (seconds), `receive_batch`, `run_list` (nodelet names; nil runs them all), and the
+    /// control backchannel's `control` (the server's address; nil takes `DRIPDROP_CONTROL`),
+    /// `role` (nil takes `DRIPDROP_ROLE`, else the program's name), `heartbeat` (seconds)
+    /// and `language` (what a skin reports itself as).
     pub fn from_named<K: AsRef<str>>(
         options: impl IntoIterator<Item = (K, Value)>,
     ) -> Result<NodeOptions, Error> {
@@ -338,6 +349,10 @@ impl NodeOptions {
                         _ => Some(s.texts()?),
                     }
                 }
+                "control" => o.control = s.optional_text()?,
+                "role" => o.role = s.optional_text()?,
+                "heartbeat" => o.heartbeat = s.seconds()?,
+                "language" => o.language = s.text()?.to_owned(),
                 _ => return Err(s.unknown("node")),
             }
             Ok(())
@@ -463,5 +478,29 @@ mod tests {
         .unwrap();
         assert_eq!(n.run_list, Some(vec!["a".to_owned(), "b".to_owned()]));
         assert_eq!(n.defer_threads, NodeOptions::default().defer_threads);
+        assert_eq!((n.control, n.role), (None, None));
+    }
+
+    #[test]
+    fn nodes_read_the_control_options_by_name() {
+        let n = NodeOptions::from_named(named(&[
+            ("control", Value::from("tcp://control:7070")),
+            ("role", Value::atom("billing")),
+            ("heartbeat", Value::Float(0.25)),
+            ("language", Value::from("ruby")),
+        ]))
+        .unwrap();
+        assert_eq!(n.control.as_deref(), Some("tcp://control:7070"));
+        assert_eq!(n.role.as_deref(), Some("billing"));
+        assert_eq!(n.heartbeat, Duration::from_millis(250));
+        assert_eq!(n.language, "ruby");
+        let defaults = NodeOptions::from_named(named(&[("control", Value::Nil)])).unwrap();
+        assert_eq!(defaults.control, None);
+        assert_eq!(defaults.heartbeat, Duration::from_secs(1));
+        assert_eq!(defaults.language, "rust");
+        let wrong = NodeOptions::from_named(named(&[("heartbeat", Value::from("1s"))]));
+        assert!(wrong.unwrap_err().to_string().contains("heartbeat"));
+        let wrong = NodeOptions::from_named(named(&[("control", Value::Int(1))]));
+        assert!(wrong.unwrap_err().to_string().contains("control"));
     }
 }

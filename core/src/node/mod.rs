@@ -16,6 +16,7 @@ mod hosted;
 mod inbox;
 mod nodelets;
 mod pools;
+mod reporting;
 mod requests;
 mod response;
 mod route_table;
@@ -27,6 +28,7 @@ pub use pools::{PoolRef, TaskOptions};
 pub use response::Response;
 
 use crate::bert::Value;
+use crate::control::{ControlSettings, Reporter};
 use crate::error::Error;
 use crate::message::Message;
 use crate::panic_message::panic_message;
@@ -66,6 +68,16 @@ pub struct NodeOptions {
     pub receive_batch: usize,
     /// Only these nodelets run; `None` runs them all.
     pub run_list: Option<Vec<String>>,
+    /// The control server to report to (`tcp://host:port`, its ROUTER; see
+    /// `docs/control.md`). `None` takes `DRIPDROP_CONTROL` from the environment, read when
+    /// the node starts; an empty address reports to nobody, whatever the environment says.
+    pub control: Option<String>,
+    /// The role the node reports; `None` takes `DRIPDROP_ROLE`, else the program's name.
+    pub role: Option<String>,
+    /// How often the node reports its counters and its reporting thread says it is alive.
+    pub heartbeat: Duration,
+    /// The language of the program, as reported: skins set theirs (`ruby`, `python`, `c`).
+    pub language: String,
 }
 
 impl Default for NodeOptions {
@@ -75,6 +87,10 @@ impl Default for NodeOptions {
             stop_linger: Duration::from_secs(1),
             receive_batch: 256,
             run_list: None,
+            control: None,
+            role: None,
+            heartbeat: Duration::from_secs(1),
+            language: "rust".to_owned(),
         }
     }
 }
@@ -124,6 +140,8 @@ pub struct Node {
     stop_requested: Arc<AtomicBool>,
     /// What the last wait found ready, kept to reuse its allocation.
     ready: Vec<Event<usize>>,
+    /// The control backchannel, when the node reports to a control server.
+    control: Option<Reporter>,
     /// Held so the shared context outlives this node's sockets (see `context`); last, so it
     /// is let go after everything that holds a socket.
     context: Arc<zmq::Context>,
@@ -133,6 +151,8 @@ impl Drop for Node {
     /// Sockets close before the context is let go, so that the last node's drop terminates
     /// the context and with it writes out what ZeroMQ still holds (within each linger).
     fn drop(&mut self) {
+        // The goodbye goes first, while the routes it would describe still exist.
+        self.control = None;
         self.routes.clear();
         self.reactor.clear();
         self.pools.clear();
@@ -145,12 +165,14 @@ impl Node {
         Node::with_options(NodeOptions::default())
     }
 
-    /// A node with the given options.
+    /// A node with the given options. With a control server (the `control` option or
+    /// `DRIPDROP_CONTROL`) it starts reporting at once; a bad control address is an error.
     pub fn with_options(options: NodeOptions) -> Result<Node, Error> {
         let io = |e: std::io::Error| Error::InvalidArgument(format!("cannot start node: {e}"));
+        let control = ControlSettings::resolve(&options)?;
         let reactor = Reactor::new().map_err(io)?;
         let deferred = Deferred::new(options.defer_threads, reactor.waker());
-        Ok(Node {
+        let mut node = Node {
             reactor,
             routes: RouteTable::default(),
             handlers: Handlers::default(),
@@ -163,8 +185,13 @@ impl Node {
             options,
             stop_requested: Arc::new(AtomicBool::new(false)),
             ready: Vec::new(),
+            control: None,
             context: crate::context::context(),
-        })
+        };
+        if let Some(settings) = control {
+            node.start_reporting(settings)?;
+        }
+        Ok(node)
     }
 
     /// A handle other threads use to post work to this node or stop it.
@@ -601,6 +628,7 @@ impl Node {
     /// releases its interpreter lock around `wait` and takes it back before callbacks run, and
     /// checks its interrupts afterwards (stopping the node through a [`NodeHandle`]).
     pub fn run_with(&mut self, around_wait: AroundWait<'_>) -> Result<(), Error> {
+        self.describe_to_control();
         self.pools.set_batching(true);
         let result = self.run_loop(around_wait);
         self.pools.set_batching(false);
@@ -881,7 +909,9 @@ impl Node {
     }
 
     /// Counters of every route, the timers, the defer pool and the pools, as one dict:
-    /// `{routes => {name => {kind, nodelet, messages_in, ...}}, timers, defer, pools, errors}`.
+    /// `{routes => {name => {kind, nodelet, messages_in, ...}}, timers, defer, pools, errors}`;
+    /// with a control server also `control => {id, endpoint, beats, reports_sent,
+    /// reports_dropped}` (its heartbeat timer counts among `timers`).
     pub fn stats(&self) -> Value {
         let routes = self
             .routes
@@ -901,12 +931,16 @@ impl Node {
             (Value::from("threads"), count(self.deferred.thread_count())),
             (Value::from("pending"), count(self.deferred.pending())),
         ]);
-        Value::Dict(vec![
+        let mut entries = vec![
             (Value::from("routes"), Value::Dict(routes)),
             (Value::from("timers"), count(self.reactor.timers().len())),
             (Value::from("defer"), defer),
             (Value::from("pools"), self.pools.stats()),
             (Value::from("errors"), Value::from(self.errors.reported())),
-        ])
+        ];
+        if let Some(control) = &self.control {
+            entries.push((Value::from("control"), control.stats()));
+        }
+        Value::Dict(entries)
     }
 }

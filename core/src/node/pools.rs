@@ -4,7 +4,9 @@
 use super::Node;
 use crate::bert::Value;
 use crate::error::Error;
-use crate::pool::{Command, Done, Ending, IdSource, PoolLink, PoolOptions, Task, TaskRegistry};
+use crate::pool::{
+    Command, Done, Ending, IdSource, PoolLink, PoolOptions, PoolSnapshot, Task, TaskRegistry,
+};
 use crate::reactor::Waker;
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
@@ -287,6 +289,21 @@ impl Pools {
                 })
                 .collect(),
         )
+    }
+
+    /// The pools' names, in the order they started.
+    pub(crate) fn names(&self) -> Vec<String> {
+        self.pools
+            .iter()
+            .map(|p| p.link.name().to_owned())
+            .collect()
+    }
+
+    /// Each pool's name and counters as its thread last published them.
+    pub(crate) fn snapshots(&self) -> impl Iterator<Item = (&str, PoolSnapshot)> {
+        self.pools
+            .iter()
+            .map(|p| (p.link.name(), p.link.snapshot()))
     }
 
     /// Stops every pool's thread (each tells its workers it is going).
