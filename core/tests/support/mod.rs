@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod cases;
+pub mod control;
 pub mod node;
 pub mod strategies;
 pub mod web;
