@@ -23,6 +23,7 @@ fn ratio(line: &str, name: &str) -> f64 {
 fn each_benchmark_ends_with_its_result_line() {
     for name in [
         "pushpull",
+        "pushpull_control",
         "defer",
         "pool_local",
         "pool_remote",
@@ -54,6 +55,7 @@ fn all_runs_every_benchmark() {
         .collect();
     let names = [
         "pushpull",
+        "pushpull_control",
         "defer",
         "pool_local",
         "pool_remote",
@@ -78,7 +80,7 @@ fn an_unknown_benchmark_is_a_usage_error() {
         lines[..2],
         [
             "error: invalid value 'pingpong' for '<NAME>'",
-            "  [possible values: pushpull, defer, pool_remote, pool_local, http_load, http_server, \
+            "  [possible values: pushpull, pushpull_control, defer, pool_remote, pool_local, http_load, http_server, \
              ws_echo, all]"
         ],
         "{}",

@@ -27,6 +27,8 @@ pub struct Cli {
 pub enum Bench {
     /// DripDrop push/pull between two nodes, against libzmq PUSH/PULL of the same bytes
     Pushpull,
+    /// DripDrop push/pull reporting to a control server, against the same with reporting off
+    PushpullControl,
     /// Node::defer of a trivial op, against a bare crossbeam-channel thread pool
     Defer,
     /// A pool served by two worker processes, against a raw libzmq pipeline through them

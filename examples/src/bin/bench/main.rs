@@ -4,6 +4,9 @@
 //!   decoded on receive, two nodes on two threads, tcp loopback) divided by messages/s of raw
 //!   libzmq PUSH/PULL moving the same bytes through the `zmq` crate (two threads, tcp
 //!   loopback). Goal: at least 0.9.
+//! - `pushpull_control`: the same DripDrop push/pull with both nodes reporting to a control
+//!   server (a ROUTER draining every report) divided by it with reporting off: what the
+//!   control backchannel costs. Goal: at least 0.97.
 //! - `defer`: tasks/s of `Node::defer` (a trivial op, its callback back on the node's thread,
 //!   a bounded number in flight) divided by tasks/s of a bare crossbeam-channel thread pool of
 //!   the same size doing the same work and sending results to one consumer thread. Goal: at
@@ -30,6 +33,7 @@
 //! [--rounds N] [--count N] [--in-flight N] [--quick]` (`--help` says more).
 
 mod args;
+mod control;
 mod defer;
 mod http;
 mod pool;
@@ -51,6 +55,7 @@ impl Bench {
         let one = |name, run: Run| vec![(name, run)];
         match self {
             Bench::Pushpull => one("pushpull", pushpull::run),
+            Bench::PushpullControl => one("pushpull_control", control::run),
             Bench::Defer => one("defer", defer::run),
             Bench::PoolRemote => one("pool_remote", pool::run_remote),
             Bench::PoolLocal => one("pool_local", pool::run_local),
@@ -59,6 +64,7 @@ impl Bench {
             Bench::WsEcho => one("ws_echo", web::run_ws_echo),
             Bench::All => [
                 Bench::Pushpull,
+                Bench::PushpullControl,
                 Bench::Defer,
                 Bench::PoolLocal,
                 Bench::PoolRemote,

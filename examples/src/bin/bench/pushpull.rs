@@ -30,7 +30,7 @@ const BACKOFF: Duration = Duration::from_millis(1);
 const ROUND_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The message of the benchmark: a short name and head, a 100-byte body.
-fn bench_message() -> Result<Message, Error> {
+pub fn bench_message() -> Result<Message, Error> {
     Ok(Message::new("bench")?
         .with_head_entry("seq", 1)
         .with_body(Value::binary(vec![b'x'; 100])))
@@ -52,7 +52,7 @@ pub fn run(size: Size) -> Fallible<f64> {
         "pushpull",
         "msg",
         size,
-        || dripdrop_round(&message, warmup, count),
+        || dripdrop_round(&message, warmup, count, None),
         || zmq_round(&context, &frame, warmup, count),
         "libzmq",
     )
@@ -65,21 +65,32 @@ enum Outcome {
     Failed(String),
 }
 
-fn node() -> Result<Node, Error> {
+/// A node for one side; with `control`, reporting to that control server (else to none,
+/// whatever the environment says).
+fn node(control: Option<String>) -> Result<Node, Error> {
     Node::with_options(NodeOptions {
         defer_threads: 1,
+        control: Some(control.unwrap_or_default()),
         ..NodeOptions::default()
     })
 }
 
-fn dripdrop_round(message: &Message, warmup: u64, count: u64) -> Fallible<f64> {
+/// One round of DripDrop push/pull; both nodes report to `control` if given.
+pub fn dripdrop_round(
+    message: &Message,
+    warmup: u64,
+    count: u64,
+    control: Option<&str>,
+) -> Fallible<f64> {
+    let control = control.map(str::to_owned);
     let total = warmup + count;
     let (outcome_tx, outcome_rx) = bounded::<Outcome>(2);
     let (ready_tx, ready_rx) = bounded::<(String, NodeHandle)>(1);
 
     let done = outcome_tx.clone();
+    let receiver_control = control.clone();
     let receiver = spawn("dd-receiver", move || -> Fallible<()> {
-        let mut node = node()?;
+        let mut node = node(receiver_control)?;
         let endpoint = node
             .route("in", RouteKind::Pull, &["tcp://127.0.0.1:*"], Mode::Bind)?
             .endpoint()
@@ -112,7 +123,7 @@ fn dripdrop_round(message: &Message, warmup: u64, count: u64) -> Fallible<f64> {
     let (handle_tx, handle_rx) = bounded::<NodeHandle>(1);
     let message = message.clone();
     let sender = spawn("dd-sender", move || -> Fallible<()> {
-        let mut node = node()?;
+        let mut node = node(control)?;
         node.route("out", RouteKind::Push, &[&endpoint], Mode::Connect)?;
         handle_tx.send(node.handle())?;
         let message = Rc::new(message);
