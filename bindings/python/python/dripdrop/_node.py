@@ -38,7 +38,10 @@ class Node(_native.Node):
 
     Options by name, read by the engine (its defaults unless given): ``run_list`` (the
     nodelets to set up; all without one), ``defer_threads`` (threads of `defer`),
-    ``stop_linger`` (s), ``receive_batch``.
+    ``stop_linger`` (s), ``receive_batch``; ``control`` (a control server's address: the
+    node reports to it; the environment's ``DRIPDROP_CONTROL`` does the same), ``role``
+    (default: ``DRIPDROP_ROLE``, or the program's name), ``heartbeat`` (s, 1 by default),
+    ``language`` ("python"). See docs/control.md.
 
     Threads: ``run()`` runs the loop on the calling thread, ``start()`` on a new one. The
     node may be used from any thread, one at a time: while its loop runs, only the loop's
@@ -52,20 +55,37 @@ class Node(_native.Node):
     _thread = None
     _thread_error = None
 
-    def __new__(cls, *args, run_list=None, defer_threads=None, stop_linger=None, receive_batch=None, **kwargs):
+    # The engine's node options, by name; a subclass's own constructor arguments are not.
+    _OPTIONS = (
+        "run_list",
+        "defer_threads",
+        "stop_linger",
+        "receive_batch",
+        "control",
+        "role",
+        "heartbeat",
+        "language",
+    )
+
+    def __new__(cls, *args, **kwargs):
         given = {
-            name: value
-            for name, value in (
-                ("run_list", run_list),
-                ("defer_threads", defer_threads),
-                ("stop_linger", stop_linger),
-                ("receive_batch", receive_batch),
-            )
-            if value is not None
+            name: kwargs[name]
+            for name in cls._OPTIONS
+            if kwargs.get(name) is not None
         }
         return super().__new__(cls, **given)
 
-    def __init__(self, run_list=None, defer_threads=None, stop_linger=None, receive_batch=None):
+    def __init__(
+        self,
+        run_list=None,
+        defer_threads=None,
+        stop_linger=None,
+        receive_batch=None,
+        control=None,
+        role=None,
+        heartbeat=None,
+        language=None,
+    ):
         self._routes = {}
         self._pools = {}
 

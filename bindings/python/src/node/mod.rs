@@ -98,7 +98,11 @@ impl PyNode {
     #[pyo3(signature = (**options))]
     fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         catching(py, "Node()", || {
-            let options = py_result(py, NodeOptions::from_named(named(options)?))?;
+            // Reported to a control server as this process's language, unless the program
+            // says otherwise (a later name overrides an earlier one).
+            let language = ("language".to_owned(), dripdrop::Value::from("python"));
+            let options = std::iter::once(language).chain(named(options)?);
+            let options = py_result(py, NodeOptions::from_named(options))?;
             let defer_threads = options.defer_threads;
             let hosted = HostedNode::new(py_result(py, Node::with_options(options))?);
             let handle = hosted.handle().clone();

@@ -112,7 +112,10 @@ impl RbNode {
 
     /// `Native::Node.new(options)`: node options by name (core's `NodeOptions::from_named`).
     fn new(ruby: &Ruby, options: Option<RHash>) -> Result<Self, Error> {
-        let options = named(ruby, options)?;
+        // Reported to a control server as this process's language, unless the program says
+        // otherwise (a later name overrides an earlier one).
+        let language = ("language".to_owned(), dripdrop::Value::from("ruby"));
+        let options = std::iter::once(language).chain(named(ruby, options)?);
         let options = NodeOptions::from_named(options).map_err(|e| to_rb_error(ruby, e))?;
         let defer_threads = options.defer_threads;
         // Ruby's `defer` runs on Ruby threads; core starts its own defer threads only at its
