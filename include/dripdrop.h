@@ -168,6 +168,19 @@ typedef struct {
    * How many names `run_list` holds.
    */
   size_t run_list_count;
+  /**
+   * A control server to report to (`tcp://host:port`, docs/control.md); NULL (the
+   * default) reports where the environment's `DRIPDROP_CONTROL` says, if anywhere.
+   */
+  const char *control;
+  /**
+   * The role this process reports; NULL: `DRIPDROP_ROLE`, or the program's name.
+   */
+  const char *role;
+  /**
+   * How often the node reports, in ms; 0 keeps the default (1,000).
+   */
+  uint64_t heartbeat_ms;
 } dd_node_options;
 
 /**

@@ -6,7 +6,8 @@
 //! field of its own, the node's [`NodeHandle`], the one part `dd_node_stop` touches.
 
 use crate::guard::{
-    guard, guard_value, millis_of, optional_options, out, set_last_error, texts, Result,
+    guard, guard_value, millis_of, optional_options, optional_text, out, set_last_error, texts,
+    Result,
 };
 use crate::handle::{free, put, try_raw, try_ref};
 use crate::status::dd_status;
@@ -86,6 +87,13 @@ pub struct dd_node_options {
     pub run_list: *const *const c_char,
     /// How many names `run_list` holds.
     pub run_list_count: usize,
+    /// A control server to report to (`tcp://host:port`, docs/control.md); NULL (the
+    /// default) reports where the environment's `DRIPDROP_CONTROL` says, if anywhere.
+    pub control: *const c_char,
+    /// The role this process reports; NULL: `DRIPDROP_ROLE`, or the program's name.
+    pub role: *const c_char,
+    /// How often the node reports, in ms; 0 keeps the default (1,000).
+    pub heartbeat_ms: u64,
 }
 
 /// The default node settings (core's).
@@ -98,16 +106,32 @@ pub extern "C" fn dd_node_options_default(options: *mut dd_node_options) -> dd_s
             stop_linger_ms: millis_of(defaults.stop_linger),
             run_list: std::ptr::null(),
             run_list_count: 0,
+            control: std::ptr::null(),
+            role: std::ptr::null(),
+            heartbeat_ms: 0,
         };
         Ok(())
     })
 }
 
 fn node_options(options: Option<&dd_node_options>) -> Result<NodeOptions> {
-    let mut settings = NodeOptions::default();
+    let mut settings = NodeOptions {
+        // What a control server is told this process is written in.
+        language: "c".to_owned(),
+        ..NodeOptions::default()
+    };
     let Some(o) = options else {
         return Ok(settings);
     };
+    if let Some(control) = optional_text(o.control, "control")? {
+        settings.control = Some(control.to_owned());
+    }
+    if let Some(role) = optional_text(o.role, "role")? {
+        settings.role = Some(role.to_owned());
+    }
+    if o.heartbeat_ms > 0 {
+        settings.heartbeat = Duration::from_millis(o.heartbeat_ms);
+    }
     if o.defer_threads > 0 {
         settings.defer_threads = o.defer_threads;
     }
