@@ -78,6 +78,7 @@ pub fn run(command: Command) -> Result<(), String> {
         .route("http", RouteKind::HttpServer, &[&http], Mode::Bind)
         .map_err(|e| format!("--http {}: {e}", command.http))?
         .endpoint()
+        .trim_end_matches('/')
         .to_owned();
     let mut bound = format!("listen {listen}\nhttp {http}\n");
     if let Some(events) = &command.events {
