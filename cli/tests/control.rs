@@ -322,6 +322,7 @@ fn a_killed_process_is_down_within_seconds_with_an_event() {
     child.kill().expect("SIGKILL");
     child.wait().unwrap();
     let took = control.wait_for(id, "down", || {});
+    eprintln!("down {took:?} after SIGKILL");
     assert!(took < Duration::from_secs(4), "down after {took:?}");
     let events = control.json("/api/events");
     let last = events["events"].as_array().unwrap().last().unwrap().clone();

@@ -2,7 +2,18 @@
 //! per route, with the server's own counters.
 
 use super::table::{Process, State};
+use super::wire::{PoolCounters, RouteCounters};
 use std::fmt::Write;
+
+/// A metric family over routes: name, help, and the counter it reads.
+type RouteFamily = (&'static str, &'static str, fn(&RouteCounters) -> u64);
+/// A metric family over pools: name, type, help, and the counter it reads.
+type PoolFamily = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&PoolCounters) -> u64,
+);
 
 /// The server's own counters, beside the table's.
 pub struct ServerCounters {
@@ -38,7 +49,7 @@ pub fn render(processes: &[&Process], server: &ServerCounters) -> String {
         let labels = format!("{},state=\"{}\"", process_labels(p), p.state.name());
         series(&mut out, "dripdrop_process_state", &labels, 1);
     }
-    let routes: [(&str, &str, fn(&super::wire::RouteCounters) -> u64); 6] = [
+    let routes: [RouteFamily; 6] = [
         (
             "dripdrop_route_messages_in_total",
             "messages received",
@@ -71,7 +82,7 @@ pub fn render(processes: &[&Process], server: &ServerCounters) -> String {
             }
         }
     }
-    let pools: [(&str, &str, &str, fn(&super::wire::PoolCounters) -> u64); 3] = [
+    let pools: [PoolFamily; 3] = [
         ("dripdrop_pool_pending", "gauge", "tasks waiting", |c| {
             c.pending
         }),

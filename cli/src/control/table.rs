@@ -166,9 +166,7 @@ impl Table {
 
     /// A beat: the counters (rates from the beat before) and `up` again.
     pub fn beat(&mut self, identity: &[u8], beat: Beat, now: Instant) -> Option<Change> {
-        let Some(row) = self.known(identity) else {
-            return None;
-        };
+        let row = self.known(identity)?;
         let seconds = now.duration_since(row.last_beat).as_secs_f64();
         for counters in beat.routes {
             let Some(route) = row.routes.iter_mut().find(|r| r.info.name == counters.name) else {
