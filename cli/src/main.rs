@@ -1,6 +1,6 @@
 //! `dripdrop`: the DripDrop command-line tool. For now `dripdrop bert encode|decode [--hex]`,
 //! so that a person can write a BERT frame in Erlang syntax or read a captured one, and
-//! `dripdrop completions SHELL`.
+//! `dripdrop completions SHELL`, and `dripdrop control`, the control server.
 //!
 //! Two kinds of failure, told apart by the exit status: a failure of the work (bad input, a
 //! closed pipe) is one line on stderr, `dripdrop: ...`, and status 1; a wrong command line is
@@ -9,6 +9,7 @@
 
 mod bert;
 mod completions;
+mod control;
 mod stdio;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +34,8 @@ enum Command {
     /// Convert between Erlang term text and BERT frames
     #[command(subcommand)]
     Bert(bert::Command),
+    /// Run the control server: processes report to it, it tells their states
+    Control(control::Command),
     /// Print the completion script for a shell
     Completions {
         /// The shell to complete for
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Bert(command) => bert::run(command),
         Command::Completions { shell } => completions::run(shell),
+        Command::Control(command) => control::run(command),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

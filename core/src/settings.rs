@@ -179,7 +179,7 @@ impl RouteOptions {
     /// (seconds, nil for none), `max_frame_bytes` (the largest frame a peer may send, and the
     /// byte limit messages are decoded within); for HTTP and WebSocket routes also
     /// `max_connections`, `max_header_bytes`, `header_timeout` and `idle_timeout` (seconds),
-    /// `static_dir` (a folder).
+    /// `static_dir` (a folder); for a raw zmq_xrep route `router_notify` (true or false).
     pub fn from_named<K: AsRef<str>>(
         options: impl IntoIterator<Item = (K, Value)>,
     ) -> Result<RouteOptions, Error> {
@@ -215,6 +215,7 @@ impl RouteOptions {
                         _ => Some(s.text()?.into()),
                     }
                 }
+                "router_notify" => o.router_notify = s.flag()?,
                 _ => return Err(s.unknown("route")),
             }
             Ok(())

@@ -12,9 +12,8 @@ use std::sync::Arc;
 
 /// The way back to whoever sent a request received on an xrep, rep or http_server route.
 /// Answer it once with [`Response::send_message`] (on http_server: 200 and the reply as
-/// JSON; also [`Response::send_status`] and [`Response::send_file`]), now or later (after a
-/// `defer`, say). A response dropped
-/// unanswered, by a handler that forgot it or panicked, is answered with a `dripdrop.error`
+/// JSON; also [`Response::send_status`], [`Response::send_body`] and [`Response::send_file`]),
+/// now or later (after a `defer`, say). A response dropped unanswered, by a handler that forgot it or panicked, is answered with a `dripdrop.error`
 /// message, so the asker is not left waiting and a rep route can read again.
 pub struct Response {
     /// The route and asker, until answered.
@@ -62,6 +61,34 @@ impl Response {
             Some((route, asker)) => node.answer_http(route, &asker, answer),
             None => unreachable!("a Response is answered only once, taking self"),
         }
+    }
+
+    /// Answers an http_server request with `status` and `body` as it is, of `content_type`
+    /// (`text/plain; version=0.0.4`, `application/json`...): for answers that are not
+    /// DripDrop messages. A status outside 100..=999, or a content type that is empty or
+    /// holds a control character, is `InvalidArgument` (and the request is then answered
+    /// with an error, as a dropped `Response` is).
+    pub fn send_body(
+        mut self,
+        node: &mut Node,
+        status: u16,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<(), Error> {
+        let answer = HttpAnswer::Body {
+            status,
+            content_type,
+            body,
+        };
+        let Some((route, asker)) = self.to.take() else {
+            unreachable!("a Response is answered only once, taking self")
+        };
+        let refused = node.answer_http(route, &asker, answer);
+        if refused.is_err() {
+            // Not answered: put back, so that dropping `self` answers with an error.
+            self.to = Some((route, asker));
+        }
+        refused
     }
 
     /// Answers an http_server request with the file at `path` (its type from its

@@ -103,11 +103,18 @@ impl Asker {
     }
 }
 
-/// What an http_server route's answer is: a message (as JSON) with a status, or a file.
+/// What an http_server route's answer is: a message (as JSON) with a status, a body of any
+/// type, or a file.
 #[derive(Debug)]
 pub(crate) enum HttpAnswer<'a> {
     /// `status` with the message as a JSON body.
     Message { status: u16, message: &'a Message },
+    /// `status` with these bytes as the body, of this `Content-Type`.
+    Body {
+        status: u16,
+        content_type: &'a str,
+        body: &'a [u8],
+    },
     /// The file at this path, its type from its extension; 404 when it cannot be read.
     File(&'a std::path::Path),
 }
@@ -212,7 +219,7 @@ pub(crate) trait RouteIo {
     // What only routes that are not ZeroMQ do. Each has a default for the kinds that have
     // no such thing; the node checks the kind's abilities before it calls them.
 
-    /// Answers an http_server request with a status or a file.
+    /// Answers an http_server request with a status and a message or a body, or a file.
     fn answer_http(
         &mut self,
         _asker: &Asker,

@@ -108,6 +108,13 @@ pub struct RouteOptions {
     /// For http_server: a folder whose files GET requests are served from (the rest of the
     /// requests go to the handler).
     pub static_dir: Option<std::path::PathBuf>,
+    /// For a raw `zmq_xrep` route: each peer's connect and disconnect arrives as the frames
+    /// `[identity, ""]` (ZeroMQ's `ZMQ_ROUTER_NOTIFY`), so a server hears at once that a
+    /// peer's connection ended. Where libzmq lacks the option (it is in its draft API) the
+    /// route makes the same notifications from a socket monitor; then a peer is known, and
+    /// its connect reported, from its first message. On any other route it is
+    /// `InvalidArgument`.
+    pub router_notify: bool,
 }
 
 impl Default for RouteOptions {
@@ -129,6 +136,7 @@ impl Default for RouteOptions {
             header_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             static_dir: None,
+            router_notify: false,
         }
     }
 }

@@ -16,6 +16,8 @@
 //!   reply named `dripdrop.error` (a handler that dropped its Response or panicked): 500.
 //! - `Response::send_status`: that status with the reply as JSON.
 //! - `Response::send_file`: the file, typed by its extension; 404 if it cannot be read.
+//! - `Response::send_body`: that status with any bytes as the body, of the type given (plain
+//!   JSON, Prometheus text...: what is not a DripDrop message).
 //! - No answer within `request_timeout` (30 s when unset): 504 with a `Timeout` error JSON;
 //!   an answer after that is dropped (counted in `dropped`).
 //!
@@ -216,6 +218,17 @@ impl HttpServer {
             }
         }
         self.write(id, now, stats);
+    }
+
+    fn check_status(&self, status: u16) -> Result<(), Error> {
+        if (100..=999).contains(&status) {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument(format!(
+                "route {}: {status} is not an HTTP status",
+                self.name
+            )))
+        }
     }
 
     fn receive_error(&self, source: Error) -> Error {
@@ -436,14 +449,25 @@ impl RouteIo for HttpServer {
     ) -> Result<(), Error> {
         match answer {
             HttpAnswer::Message { status, message } => {
-                if !(100..=999).contains(&status) {
+                self.check_status(status)?;
+                let (status, body) = reply_body(message, Some(status));
+                self.answer(asker.exchange, status, JSON, &body, stats);
+            }
+            HttpAnswer::Body {
+                status,
+                content_type,
+                body,
+            } => {
+                self.check_status(status)?;
+                // The type goes into the response head as it is: a line break in it would
+                // let the caller write headers of its own.
+                if content_type.is_empty() || content_type.chars().any(char::is_control) {
                     return Err(Error::InvalidArgument(format!(
-                        "route {}: {status} is not an HTTP status",
+                        "route {}: {content_type:?} is not a content type",
                         self.name
                     )));
                 }
-                let (status, body) = reply_body(message, Some(status));
-                self.answer(asker.exchange, status, JSON, &body, stats);
+                self.answer(asker.exchange, status, content_type, body, stats);
             }
             HttpAnswer::File(path) => {
                 let (status, content_type, bytes) = file_answer(path);

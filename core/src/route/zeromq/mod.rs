@@ -4,6 +4,7 @@
 
 mod envelope;
 mod lockstep;
+mod notify;
 mod out_frame;
 mod socket;
 
@@ -17,6 +18,7 @@ use crate::bert::DecodeLimits;
 use crate::error::Error;
 use crate::message::Message;
 use crate::reactor::{Event, Interest, SharedSocket, Sources, Token};
+use notify::Notify;
 use out_frame::OutFrame;
 use smallvec::SmallVec;
 use std::collections::VecDeque;
@@ -263,6 +265,10 @@ struct ZmqRoute<P> {
     socket: SharedSocket,
     token: Option<Token>,
     endpoints: Vec<String>,
+    /// With `router_notify`: how peers' connects and disconnects are reported.
+    notify: Option<Notify>,
+    /// The reactor's token for the monitor of an emulated `router_notify`.
+    monitor_token: Option<Token>,
     format: MsgFormat,
     /// What received messages are decoded within (`RouteOptions::decode_limits`).
     decode_limits: DecodeLimits,
@@ -280,15 +286,17 @@ struct ZmqRoute<P> {
 impl<P: Pattern> ZmqRoute<P> {
     fn open(route: OpenRoute<'_>) -> Result<Self, Error> {
         let pattern = P::new(route.options);
-        let (socket, endpoints) = socket::open(&route, P::SOCKET, |socket| {
+        let opened = socket::open(&route, P::SOCKET, |socket| {
             pattern.configure(socket, route.options)
         })?;
         Ok(ZmqRoute {
             name: route.name.to_owned(),
             kind: route.kind,
-            socket: SharedSocket::new(socket),
+            socket: SharedSocket::new(opened.socket),
             token: None,
-            endpoints,
+            endpoints: opened.endpoints,
+            notify: opened.notify,
+            monitor_token: None,
             format: route.options.msg_format,
             decode_limits: route.options.decode_limits(),
             pattern,
@@ -373,6 +381,20 @@ impl<P: Pattern> ZmqRoute<P> {
         errors
     }
 
+    /// With an emulated `router_notify`, once the socket has nothing more: the disconnects
+    /// its monitor reported (read after the socket, so a peer's last messages come before
+    /// the notice that it left).
+    fn read_notifications(&mut self, stats: &mut RouteStats) -> Received {
+        let Some(Notify::Emulated(emulated)) = &mut self.notify else {
+            return Received::Nothing;
+        };
+        emulated.read_monitor(stats);
+        match emulated.next_pending() {
+            Some(frames) => Received::Inbound(Inbound::Frames(frames)),
+            None => Received::Nothing,
+        }
+    }
+
     /// Reads one whole message into `self.frames` (empty) without blocking; `EAGAIN` when
     /// none is waiting. ZeroMQ delivers the parts of a message together, so only the first
     /// read can would-block.
@@ -396,6 +418,9 @@ impl<P: Pattern> RouteIo for ZmqRoute<P> {
 
     fn register(&mut self, sources: &mut dyn Sources) {
         self.token = Some(sources.add_socket(&self.socket, Interest::NONE));
+        if let Some(Notify::Emulated(emulated)) = &self.notify {
+            self.monitor_token = Some(sources.add_socket(emulated.monitor(), Interest::NONE));
+        }
     }
 
     fn prepare_wait(&mut self, sources: &mut dyn Sources, reading: bool) {
@@ -405,6 +430,13 @@ impl<P: Pattern> RouteIo for ZmqRoute<P> {
                 writable: self.has_sendable(),
             };
             sources.set_interest(token, interest);
+        }
+        if let Some(token) = self.monitor_token {
+            let readable = Interest {
+                readable: reading,
+                writable: false,
+            };
+            sources.set_interest(token, readable);
         }
     }
 
@@ -424,10 +456,15 @@ impl<P: Pattern> RouteIo for ZmqRoute<P> {
         if !self.pattern.may_receive() {
             return Received::Nothing;
         }
+        if let Some(Notify::Emulated(emulated)) = &mut self.notify {
+            if let Some(frames) = emulated.next_pending() {
+                return Received::Inbound(Inbound::Frames(frames));
+            }
+        }
         self.frames.clear();
         match self.recv_frames() {
             Ok(()) => {}
-            Err(zmq::Error::EAGAIN) => return Received::Nothing,
+            Err(zmq::Error::EAGAIN) => return self.read_notifications(stats),
             Err(e) => {
                 return Received::Failed(vec![Error::zmq(
                     format!("route {}: receive", self.name),
@@ -436,6 +473,11 @@ impl<P: Pattern> RouteIo for ZmqRoute<P> {
             }
         }
         stats.received(&self.frames);
+        if let Some(Notify::Emulated(emulated)) = &mut self.notify {
+            if let Some(frames) = emulated.on_message(&mut self.frames, stats) {
+                return Received::Inbound(Inbound::Frames(frames));
+            }
+        }
         let context = ReadContext {
             name: &self.name,
             kind: self.kind,

@@ -2,7 +2,8 @@
 //! kind's own next, then every address.
 
 use super::super::io::OpenRoute;
-use super::super::options::Mode;
+use super::super::options::{Mode, MsgFormat};
+use super::notify::Notify;
 use crate::error::Error;
 use std::time::Duration;
 
@@ -10,19 +11,35 @@ fn millis(d: Duration) -> i32 {
     i32::try_from(d.as_millis()).unwrap_or(i32::MAX)
 }
 
-/// Opens a socket of `socket_type` for `route`, `configure` setting the kind's own options;
-/// returns it with its endpoints (a wildcard port filled in).
+/// A socket opened for a route: its endpoints (a wildcard port filled in), and how it
+/// reports its peers' connections when `router_notify` asks for it.
+pub(super) struct Opened {
+    pub(super) socket: zmq::Socket,
+    pub(super) endpoints: Vec<String>,
+    pub(super) notify: Option<Notify>,
+}
+
+/// Opens a socket of `socket_type` for `route`, `configure` setting the kind's own options.
 pub(super) fn open(
     route: &OpenRoute<'_>,
     socket_type: zmq::SocketType,
     configure: impl FnOnce(&zmq::Socket) -> zmq::Result<()>,
-) -> Result<(zmq::Socket, Vec<String>), Error> {
+) -> Result<Opened, Error> {
     let (name, options) = (route.name, route.options);
+    // Notifications are frames `[identity, ""]`: only a ROUTER has identities, and only a
+    // raw route hands frames on as they are (a DripDrop route would count them as bad
+    // messages).
+    if options.router_notify && (socket_type != zmq::ROUTER || options.msg_format != MsgFormat::Raw)
+    {
+        return Err(Error::InvalidArgument(format!(
+            "route {name}: router_notify is for a raw zmq_xrep route"
+        )));
+    }
     let fail = |what: &str| {
         let context = format!("route {name}: {what}");
         move |e: zmq::Error| Error::zmq(context, e)
     };
-    let socket = route.context.socket(socket_type).map_err(fail("socket"))?;
+    let mut socket = route.context.socket(socket_type).map_err(fail("socket"))?;
     socket
         .set_linger(millis(options.linger))
         .map_err(fail("linger"))?;
@@ -52,6 +69,11 @@ pub(super) fn open(
             .map_err(fail("reconnect_ivl_max"))?;
     }
     configure(&socket).map_err(fail("socket options"))?;
+    // Before any address: libzmq reads the option as each connection is made.
+    let notify = match options.router_notify {
+        true => Some(Notify::open(name, route.context, &mut socket)?),
+        false => None,
+    };
     let mut endpoints = Vec::with_capacity(route.addresses.len());
     for address in route.addresses {
         let done = match route.mode {
@@ -70,5 +92,9 @@ pub(super) fn open(
         };
         endpoints.push(endpoint);
     }
-    Ok((socket, endpoints))
+    Ok(Opened {
+        socket,
+        endpoints,
+        notify,
+    })
 }

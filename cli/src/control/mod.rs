@@ -1,0 +1,219 @@
+//! `dripdrop control`: the control server (docs/control.md, "The control server"). One
+//! DripDrop node: a raw ROUTER with `router_notify` for the backchannel, an http_server for
+//! the API, a PUB for events, and a 100 ms timer that derives the states.
+
+mod api;
+mod events;
+mod metrics;
+mod table;
+mod wire;
+
+use clap::Args;
+use dripdrop::{Message, Mode, MsgFormat, Node, RouteKind, RouteOptions, Value};
+use events::Events;
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+use table::{Limits, Table};
+use wire::Report;
+
+/// How often states are derived: well under the shortest heartbeat a process may ask for.
+const TICK: Duration = Duration::from_millis(100);
+/// Most processes in the table.
+const MAX_PROCESSES: usize = 10_000;
+/// How long a process that left or went silent stays in the table.
+const EXPIRE_AFTER: Duration = Duration::from_secs(600);
+
+/// Run the control server: processes report to it; it tells their states
+#[derive(Debug, Args)]
+pub struct Command {
+    /// Where processes' backchannels connect (ZeroMQ; port 0 or * picks one)
+    #[arg(long, default_value = "tcp://0.0.0.0:7600")]
+    listen: String,
+    /// Where the HTTP API listens (host:port; port 0 picks one)
+    #[arg(long, default_value = "127.0.0.1:7680")]
+    http: String,
+    /// Publish every event here, as a `dripdrop.event` message (ZeroMQ PUB)
+    #[arg(long)]
+    events: Option<String>,
+    /// Run `sh -c CMD` for every event, its JSON on stdin (a few at once; the rest dropped)
+    #[arg(long, value_name = "CMD")]
+    on_event: Option<String>,
+    /// Heartbeats a process may miss before it is stuck or unreachable
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    missed: u32,
+}
+
+/// What the node's callbacks share.
+pub struct Server {
+    table: Table,
+    events: Events,
+    /// Frames that were not reports (undecodable, unknown, wrongly framed).
+    garbage: u64,
+}
+
+pub fn run(command: Command) -> Result<(), String> {
+    let mut node = Node::new().map_err(|e| e.to_string())?;
+    let backchannel = RouteOptions {
+        msg_format: MsgFormat::Raw,
+        router_notify: true,
+        max_frame_bytes: wire::MAX_FRAME_BYTES,
+        ..Default::default()
+    };
+    let listen = zmq_address(&command.listen);
+    let listen = node
+        .route_with(
+            "backchannel",
+            RouteKind::Xrep,
+            &[&listen],
+            Mode::Bind,
+            backchannel,
+        )
+        .map_err(|e| format!("--listen {}: {e}", command.listen))?
+        .endpoint()
+        .to_owned();
+    let http = http_address(&command.http);
+    let http = node
+        .route("http", RouteKind::HttpServer, &[&http], Mode::Bind)
+        .map_err(|e| format!("--http {}: {e}", command.http))?
+        .endpoint()
+        .trim_end_matches('/')
+        .to_owned();
+    let mut bound = format!("listen {listen}\nhttp {http}\n");
+    if let Some(events) = &command.events {
+        let events = node
+            .route(
+                "events",
+                RouteKind::Publish,
+                &[&zmq_address(events)],
+                Mode::Bind,
+            )
+            .map_err(|e| format!("--events {events}: {e}"))?
+            .endpoint()
+            .to_owned();
+        bound.push_str(&format!("events {events}\n"));
+    }
+    let publish = command.events.is_some();
+    let server = Rc::new(RefCell::new(Server {
+        table: Table::new(Limits {
+            max_processes: MAX_PROCESSES,
+            missed: command.missed,
+            expire_after: EXPIRE_AFTER,
+        }),
+        events: Events::new(command.on_event),
+        garbage: 0,
+    }));
+    let state = Rc::clone(&server);
+    node.on_frames("backchannel", move |node, frames| {
+        let changes = state.borrow_mut().take(frames, Instant::now());
+        announce(node, &state, changes, publish);
+    })
+    .map_err(|e| e.to_string())?;
+    let state = Rc::clone(&server);
+    node.on_request("http", move |node, request, response| {
+        let text = |key: &str| {
+            request
+                .head_get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let answer = api::answer(
+            &state.borrow(),
+            &text("http_method"),
+            &text("http_path"),
+            Instant::now(),
+        );
+        if let Err(e) = response.send_body(node, answer.status, answer.content_type, &answer.body) {
+            node.report_error(e);
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    let state = Rc::clone(&server);
+    node.every(TICK, move |node| {
+        let changes = state.borrow_mut().table.tick(Instant::now());
+        announce(node, &state, changes, publish);
+        state.borrow_mut().events.reap();
+    });
+    // Errors of the loop (a full PUB, a client gone) are the server's own business: one
+    // line each on stderr, and the loop goes on.
+    node.on_error(|_, error| eprintln!("dripdrop control: {error}"));
+    let mut out = std::io::stdout().lock();
+    out.write_all(bound.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("cannot write output: {e}"))?;
+    drop(out);
+    node.run().map_err(|e| e.to_string())
+}
+
+impl Server {
+    /// Takes one frame set from the ROUTER: `[identity, ""]` is a connect or disconnect
+    /// notification, `[identity, report]` a report; anything else is garbage.
+    fn take(&mut self, frames: Vec<Vec<u8>>, now: Instant) -> Vec<table::Change> {
+        let [identity, payload] = frames.as_slice() else {
+            self.garbage += 1;
+            return Vec::new();
+        };
+        if payload.is_empty() {
+            return self.table.notified(identity, now).into_iter().collect();
+        }
+        let change = match wire::read(payload) {
+            Ok(Report::Hello(hello)) => self.table.hello(identity, hello, now),
+            Ok(Report::Beat(beat)) => self.table.beat(identity, beat, now),
+            Ok(Report::Alive) => {
+                self.table.alive(identity, now);
+                None
+            }
+            Ok(Report::Goodbye) => self.table.goodbye(identity, now),
+            Err(_) => {
+                self.garbage += 1;
+                None
+            }
+        };
+        change.into_iter().collect()
+    }
+}
+
+/// Records each change as an event, hands it to `--on-event`, and publishes it.
+fn announce(node: &mut Node, server: &RefCell<Server>, changes: Vec<table::Change>, publish: bool) {
+    for change in changes {
+        let event = server.borrow_mut().events.record(&change);
+        if !publish {
+            continue;
+        }
+        let body = Value::Dict(
+            event
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| {
+                    let value = v.as_str().map(Value::from).unwrap_or(Value::Nil);
+                    (Value::from(k.as_str()), value)
+                })
+                .collect(),
+        );
+        let message = Message::new("dripdrop.event")
+            .expect("a valid name")
+            .with_body(body);
+        if let Err(e) = node.send_message("events", &message) {
+            node.report_error(e);
+        }
+    }
+}
+
+/// A ZeroMQ address with port 0 spelled as ZeroMQ picks a port: `*`.
+fn zmq_address(address: &str) -> String {
+    match address.strip_suffix(":0") {
+        Some(host) => format!("{host}:*"),
+        None => address.to_owned(),
+    }
+}
+
+/// `host:port` as the http_server route reads it.
+fn http_address(address: &str) -> String {
+    match address.contains("://") {
+        true => address.to_owned(),
+        false => format!("http://{address}"),
+    }
+}

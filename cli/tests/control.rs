@@ -1,0 +1,424 @@
+//! `dripdrop control` as a process, driven by DEALER sockets that speak the backchannel's
+//! contract (docs/control.md) and read back through its HTTP API with curl. Ports are picked
+//! by the server and read from its stdout; every wait polls the API against a deadline.
+
+use dripdrop::{Message, Value};
+use serde_json::Value as Json;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long any wait may take before the test fails.
+const PATIENCE: Duration = Duration::from_secs(20);
+/// The heartbeat the test processes announce: with `--missed 3`, 600 ms without a beat
+/// makes a process stuck or unreachable.
+const HEARTBEAT_MS: i64 = 200;
+
+/// A running `dripdrop control`, killed when dropped.
+struct Control {
+    child: Child,
+    listen: String,
+    http: String,
+}
+
+impl Control {
+    fn start(extra: &[&str]) -> Control {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dripdrop"))
+            .args([
+                "control",
+                "--listen",
+                "tcp://127.0.0.1:0",
+                "--http",
+                "127.0.0.1:0",
+            ])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dripdrop control");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut endpoint = |what: &str| {
+            let line = lines.next().expect("a line").expect("UTF-8");
+            let (name, value) = line.split_once(' ').expect("name and endpoint");
+            assert_eq!(name, what, "{line}");
+            value.to_owned()
+        };
+        let listen = endpoint("listen");
+        let http = endpoint("http");
+        Control {
+            child,
+            listen,
+            http,
+        }
+    }
+
+    fn get(&self, path: &str) -> String {
+        let out = Command::new("curl")
+            .args(["-sS", "--fail", "--max-time", "5"])
+            .arg(format!("{}{path}", self.http))
+            .output()
+            .expect("run curl");
+        assert!(
+            out.status.success(),
+            "curl {path}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8")
+    }
+
+    fn json(&self, path: &str) -> Json {
+        serde_json::from_str(&self.get(path)).expect("JSON")
+    }
+
+    /// The process with this id, if the table has it.
+    fn process(&self, id: &str) -> Option<Json> {
+        let all = self.json("/api/processes");
+        all["processes"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|p| p["id"] == id)
+            .cloned()
+    }
+
+    fn state(&self, id: &str) -> Option<String> {
+        self.process(id)
+            .and_then(|p| p["state"].as_str().map(str::to_owned))
+    }
+
+    /// Polls until `id` is in `state`, doing `meanwhile` between polls; returns how long it
+    /// took.
+    fn wait_for(&self, id: &str, state: &str, mut meanwhile: impl FnMut()) -> Duration {
+        let start = Instant::now();
+        loop {
+            let now = self.state(id);
+            if now.as_deref() == Some(state) {
+                return start.elapsed();
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "{id} stayed {now:?}, not {state}"
+            );
+            meanwhile();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn still_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Control {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn dict(pairs: Vec<(&str, Value)>) -> Value {
+    Value::Dict(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (Value::from(k), v))
+            .collect(),
+    )
+}
+
+fn frame(name: &str, body: Value) -> Vec<u8> {
+    Message::new(name)
+        .unwrap()
+        .with_body(body)
+        .encode()
+        .unwrap()
+}
+
+fn hello_frame(id: &str) -> Vec<u8> {
+    let route = dict(vec![
+        ("name", Value::from("out")),
+        ("kind", Value::from("zmq_push")),
+        (
+            "endpoints",
+            Value::List(vec![Value::from("tcp://127.0.0.1:9")]),
+        ),
+    ]);
+    frame(
+        "dripdrop.hello",
+        dict(vec![
+            ("id", Value::from(id)),
+            ("host", Value::from("testhost")),
+            ("pid", Value::Int(42)),
+            ("role", Value::from("worker")),
+            ("language", Value::from("rust")),
+            ("version", Value::from("0.1.0")),
+            ("heartbeat_ms", Value::Int(HEARTBEAT_MS)),
+            ("routes", Value::List(vec![route])),
+            ("pools", Value::List(vec![])),
+        ]),
+    )
+}
+
+fn beat_frame(id: &str, out: i64) -> Vec<u8> {
+    let route = dict(vec![
+        ("name", Value::from("out")),
+        ("messages_out", Value::Int(out)),
+        ("messages_in", Value::Int(0)),
+    ]);
+    frame(
+        "dripdrop.beat",
+        dict(vec![
+            ("id", Value::from(id)),
+            ("seq", Value::Int(1)),
+            ("routes", Value::List(vec![route])),
+        ]),
+    )
+}
+
+fn alive_frame(id: &str) -> Vec<u8> {
+    frame("dripdrop.alive", dict(vec![("id", Value::from(id))]))
+}
+
+fn goodbye_frame(id: &str) -> Vec<u8> {
+    frame("dripdrop.goodbye", dict(vec![("id", Value::from(id))]))
+}
+
+/// A process's backchannel: a DEALER with identity `id` on a context of its own.
+struct Reporter {
+    id: String,
+    socket: zmq::Socket,
+    _context: zmq::Context,
+}
+
+impl Reporter {
+    fn connect(control: &Control, id: &str) -> Reporter {
+        let context = zmq::Context::new();
+        let socket = context.socket(zmq::DEALER).unwrap();
+        socket.set_linger(0).unwrap();
+        socket.set_identity(id.as_bytes()).unwrap();
+        socket.connect(&control.listen).unwrap();
+        let reporter = Reporter {
+            id: id.to_owned(),
+            socket,
+            _context: context,
+        };
+        reporter.send(hello_frame(id));
+        reporter
+    }
+
+    fn send(&self, frame: Vec<u8>) {
+        self.socket.send(frame, 0).expect("send");
+    }
+
+    fn beat(&self, out: i64) {
+        self.send(beat_frame(&self.id, out));
+    }
+
+    fn alive(&self) {
+        self.send(alive_frame(&self.id));
+    }
+}
+
+#[test]
+fn the_states_follow_beats_alive_signals_and_goodbyes() {
+    let control = Control::start(&["--missed", "3"]);
+    let a = Reporter::connect(&control, "testhost:1:a");
+    let b = Reporter::connect(&control, "testhost:2:b");
+    a.beat(1);
+    b.beat(1);
+    control.wait_for("testhost:1:a", "up", || a.beat(1));
+    control.wait_for("testhost:2:b", "up", || b.beat(1));
+    // Beats stop, alive signals go on: the loop is stuck.
+    let stuck = control.wait_for("testhost:1:a", "stuck", || {
+        a.alive();
+        b.beat(1);
+    });
+    assert!(stuck >= Duration::from_millis(400), "stuck after {stuck:?}");
+    control.wait_for("testhost:1:a", "up", || a.beat(2));
+    // Every signal stops: unreachable (the connection is still open, so not down).
+    control.wait_for("testhost:1:a", "unreachable", || b.beat(1));
+    control.wait_for("testhost:1:a", "up", || a.beat(3));
+    // A goodbye from a stranger naming b, and one from a naming b: each speaks only for
+    // its own identity.
+    let stranger = Reporter::connect(&control, "testhost:3:c");
+    stranger.send(goodbye_frame("testhost:2:b"));
+    a.send(goodbye_frame("testhost:2:b"));
+    control.wait_for("testhost:1:a", "gone", || b.beat(1));
+    assert_eq!(control.state("testhost:2:b").as_deref(), Some("up"));
+    let events = control.json("/api/events");
+    let to_b: Vec<&Json> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["id"] == "testhost:2:b")
+        .collect();
+    assert_eq!(to_b.len(), 1, "b only came up: {to_b:?}");
+    let a_went: Vec<&str> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["id"] == "testhost:1:a")
+        .map(|e| e["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(a_went, ["up", "stuck", "up", "unreachable", "up", "gone"]);
+    let process = control.process("testhost:2:b").unwrap();
+    assert_eq!(process["role"], "worker");
+    assert_eq!(process["routes"][0]["endpoints"][0], "tcp://127.0.0.1:9");
+}
+
+#[test]
+fn metrics_carry_the_exact_counter_a_beat_carried() {
+    let control = Control::start(&[]);
+    let a = Reporter::connect(&control, "testhost:7:m");
+    let series = "dripdrop_route_messages_out_total{process=\"testhost:7:m\",role=\"worker\",\
+                  host=\"testhost\",route=\"out\"} 10000\n";
+    let start = Instant::now();
+    loop {
+        a.beat(10_000);
+        let metrics = control.get("/metrics");
+        if metrics.contains(series) {
+            assert!(metrics.contains(
+                "dripdrop_process_up{process=\"testhost:7:m\",role=\"worker\",host=\"testhost\"} 1\n"
+            ));
+            break;
+        }
+        assert!(start.elapsed() < PATIENCE, "no such series in:\n{metrics}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let process = control.process("testhost:7:m").unwrap();
+    assert_eq!(process["routes"][0]["msgs_out"], 10_000);
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A real process reporting over pyzmq until it is killed.
+const PYTHON_REPORTER: &str = "
+import sys, time, zmq
+socket = zmq.Context().socket(zmq.DEALER)
+socket.setsockopt(zmq.IDENTITY, sys.argv[2].encode())
+socket.connect(sys.argv[1])
+hello, beat, alive = (bytes.fromhex(a) for a in sys.argv[3:6])
+socket.send(hello)
+while True:
+    socket.send(beat)
+    socket.send(alive)
+    time.sleep(0.05)
+";
+
+#[test]
+fn a_killed_process_is_down_within_seconds_with_an_event() {
+    let log = std::env::temp_dir().join(format!("dripdrop-control-events-{}", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let on_event = format!("cat >> '{}'", log.display());
+    let control = Control::start(&["--on-event", &on_event, "--events", "tcp://127.0.0.1:0"]);
+    let id = "testhost:99:killed";
+    let mut child = Command::new("python3")
+        .args(["-c", PYTHON_REPORTER, &control.listen, id])
+        .args([hello_frame(id), beat_frame(id, 5), alive_frame(id)].map(|f| hex(&f)))
+        .spawn()
+        .expect("python3 with pyzmq");
+    control.wait_for(id, "up", || {});
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+    let took = control.wait_for(id, "down", || {});
+    eprintln!("down {took:?} after SIGKILL");
+    assert!(took < Duration::from_secs(4), "down after {took:?}");
+    let events = control.json("/api/events");
+    let last = events["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["id"].as_str(), last["from"].as_str()),
+        (Some(id), Some("up"))
+    );
+    assert_eq!(last["to"], "down");
+    assert_eq!(last["role"], "worker");
+    // The hook runs apart from the loop: poll its file.
+    let start = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let lines: Vec<Json> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("one JSON event per line"))
+            .collect();
+        if lines.iter().any(|e| e["to"] == "down" && e["id"] == id) {
+            assert!(lines.iter().any(|e| e["to"] == "up" && e["from"].is_null()));
+            break;
+        }
+        assert!(start.elapsed() < PATIENCE, "the hook wrote {text:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = std::fs::remove_file(&log);
+}
+
+#[test]
+fn garbage_and_a_flood_of_identities_leave_it_up_and_bounded() {
+    let mut control = Control::start(&[]);
+    // Garbage from one peer: not BERT, the wrong frame count, an unknown name, a body
+    // that is not a dict, and a report from an identity that never said hello.
+    let context = zmq::Context::new();
+    let socket = context.socket(zmq::DEALER).unwrap();
+    socket.set_linger(1000).unwrap();
+    socket.connect(&control.listen).unwrap();
+    socket.send(&b"\x83garbage"[..], 0).unwrap();
+    socket.send_multipart([&b"a"[..], b"b", b"c"], 0).unwrap();
+    socket.send(frame("someone.else", Value::Nil), 0).unwrap();
+    socket
+        .send(frame("dripdrop.hello", Value::Int(1)), 0)
+        .unwrap();
+    socket.send(beat_frame("nobody", 1), 0).unwrap();
+    // 10,050 identities say hello, 100 connections at a time (each closed once its hello
+    // went): the table keeps 10,000.
+    const FLOOD: usize = 10_100;
+    for batch in 0..FLOOD / 100 {
+        let context = zmq::Context::new();
+        let sockets: Vec<zmq::Socket> = (0..100)
+            .map(|i| {
+                let socket = context.socket(zmq::DEALER).unwrap();
+                socket.set_linger(5000).unwrap();
+                socket
+                    .set_identity(format!("flood:{batch}:{i}").as_bytes())
+                    .unwrap();
+                socket.connect(&control.listen).unwrap();
+                socket.send(hello_frame("flood"), 0).unwrap();
+                socket
+            })
+            .collect();
+        drop(sockets);
+        drop(context); // waits until each hello is written (within the linger)
+    }
+    let start = Instant::now();
+    loop {
+        let metrics = control.get("/metrics");
+        let value = |name: &str| -> u64 {
+            metrics
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{name} ")))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        if value("dripdrop_control_refused_total") == (FLOOD - 10_000) as u64 {
+            assert_eq!(value("dripdrop_control_processes"), 10_000);
+            assert_eq!(value("dripdrop_control_garbage_total"), 4);
+            assert_eq!(value("dripdrop_control_unknown_total"), 1);
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "refused {}, processes {}, garbage {}",
+            value("dripdrop_control_refused_total"),
+            value("dripdrop_control_processes"),
+            value("dripdrop_control_garbage_total"),
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(control.still_running());
+    let events = control.json("/api/events");
+    assert!(events["events"].as_array().unwrap().len() <= 1000);
+    assert_eq!(
+        control.json("/api/processes")["processes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        10_000
+    );
+}
