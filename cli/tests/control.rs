@@ -23,7 +23,13 @@ struct Control {
 
 impl Control {
     fn start(extra: &[&str]) -> Control {
+        Control::start_with_env(extra, &[])
+    }
+
+    /// Starts one with these environment variables besides this process's.
+    fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> Control {
         let mut child = Command::new(env!("CARGO_BIN_EXE_dripdrop"))
+            .envs(env.iter().copied())
             .args([
                 "control",
                 "--listen",
@@ -421,4 +427,73 @@ fn garbage_and_a_flood_of_identities_leave_it_up_and_bounded() {
             .len(),
         10_000
     );
+}
+
+/// Sends `signal` (a name, as kill(1) takes it) to a process.
+fn signal(pid: u32, signal: &str) {
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success(), "kill -{signal} {pid}");
+}
+
+#[test]
+fn a_real_process_reports_through_its_environment_and_its_signals_are_seen() {
+    let watcher = Control::start(&["--missed", "3"]);
+    // The watched process: another `dripdrop control`, itself a DripDrop node, reporting to
+    // the first through the environment alone (docs/control.md), with the default 1 s
+    // heartbeat.
+    let watched = Control::start_with_env(
+        &[],
+        &[
+            ("DRIPDROP_CONTROL", watcher.listen.as_str()),
+            ("DRIPDROP_ROLE", "watched"),
+        ],
+    );
+    let pid = watched.child.id();
+    let start = Instant::now();
+    let process = loop {
+        let all = watcher.json("/api/processes");
+        let found = all["processes"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|p| p["role"] == "watched")
+            .cloned();
+        if let Some(process) = found {
+            break process;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "the watched process never said hello"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let id = process["id"].as_str().expect("an id").to_owned();
+    assert_eq!(process["pid"], pid);
+    assert_eq!(process["language"], "rust");
+    watcher.wait_for(&id, "up", || {});
+    // Its routes (the backchannel's ROUTER, the API) come with their counters.
+    let routes = watcher.process(&id).expect("listed")["routes"].clone();
+    assert!(routes.as_array().is_some_and(|r| !r.is_empty()), "{routes}");
+    // Stopped: no signal comes, the connection stays: unreachable. Continued: up again.
+    signal(pid, "STOP");
+    watcher.wait_for(&id, "unreachable", || {});
+    signal(pid, "CONT");
+    watcher.wait_for(&id, "up", || {});
+    // Killed: its kernel closes the connection, with no goodbye: down, at once.
+    signal(pid, "KILL");
+    let took = watcher.wait_for(&id, "down", || {});
+    assert!(took < Duration::from_secs(4), "down after {took:?}");
+    let events = watcher.json("/api/events");
+    let states: Vec<&str> = events["events"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|e| e["id"] == id.as_str())
+        .filter_map(|e| e["to"].as_str())
+        .collect();
+    assert_eq!(states, ["up", "unreachable", "up", "down"], "{events}");
+    drop(watched);
 }
