@@ -28,15 +28,17 @@ impl Control {
 
     /// Starts one with these environment variables besides this process's.
     fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> Control {
+        // Ports picked by the system, unless the test names an address.
+        let mut args = vec!["control"];
+        if !extra.contains(&"--listen") {
+            args.extend(["--listen", "tcp://127.0.0.1:0"]);
+        }
+        if !extra.contains(&"--http") {
+            args.extend(["--http", "127.0.0.1:0"]);
+        }
         let mut child = Command::new(env!("CARGO_BIN_EXE_dripdrop"))
             .envs(env.iter().copied())
-            .args([
-                "control",
-                "--listen",
-                "tcp://127.0.0.1:0",
-                "--http",
-                "127.0.0.1:0",
-            ])
+            .args(args)
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -495,5 +497,41 @@ fn a_real_process_reports_through_its_environment_and_its_signals_are_seen() {
         .filter_map(|e| e["to"].as_str())
         .collect();
     assert_eq!(states, ["up", "unreachable", "up", "down"], "{events}");
+    drop(watched);
+}
+
+#[test]
+fn a_restarted_control_server_sees_every_live_process_again_within_3_s() {
+    let first = Control::start(&["--missed", "3"]);
+    let watched = Control::start_with_env(
+        &[],
+        &[
+            ("DRIPDROP_CONTROL", first.listen.as_str()),
+            ("DRIPDROP_ROLE", "watched"),
+        ],
+    );
+    let find = |control: &Control| {
+        control.json("/api/processes")["processes"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|p| p["role"] == "watched")
+            .and_then(|p| p["id"].as_str().map(str::to_owned))
+    };
+    let start = Instant::now();
+    let id = loop {
+        if let Some(id) = find(&first) {
+            break id;
+        }
+        assert!(start.elapsed() < PATIENCE, "never seen");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // The server goes away and comes back on the same address (the port it was given):
+    // it knows nobody, and learns of the process from its next hello.
+    let listen = first.listen.clone();
+    drop(first);
+    let second = Control::start(&["--listen", &listen, "--missed", "3"]);
+    let took = second.wait_for(&id, "up", || {});
+    assert!(took < Duration::from_secs(3), "seen again after {took:?}");
     drop(watched);
 }

@@ -113,25 +113,14 @@ impl Table {
         self.rows.len()
     }
 
-    /// A hello (re)registers: the row's description is replaced and it is `up`. A new
-    /// identity beyond the bound is refused (`None`, counted).
+    /// A hello registers a new identity, `up`; a repeated one refreshes the description and
+    /// counts as an alive signal. A new identity beyond the bound is refused (`None`,
+    /// counted).
     pub fn hello(&mut self, identity: &[u8], hello: Hello, now: Instant) -> Option<Change> {
         if !self.rows.contains_key(identity) && self.rows.len() >= self.limits.max_processes {
             self.refusals.refused += 1;
             return None;
         }
-        let routes = hello
-            .routes
-            .iter()
-            .map(|info| RouteRow {
-                info: info.clone(),
-                counters: RouteCounters {
-                    name: info.name.clone(),
-                    ..Default::default()
-                },
-                ..Default::default()
-            })
-            .collect();
         let new = !self.rows.contains_key(identity);
         let row = self
             .rows
@@ -146,22 +135,51 @@ impl Table {
                 routes: Vec::new(),
                 pools: Vec::new(),
             });
-        row.pools = hello
+        // A process says hello again every few heartbeats (so a restarted server learns of
+        // it): the routes and pools it names keep the counters they had.
+        let routes = hello
+            .routes
+            .iter()
+            .map(|info| {
+                let known = row.routes.iter().find(|r| r.info.name == info.name);
+                RouteRow {
+                    info: info.clone(),
+                    counters: known.map_or_else(
+                        || RouteCounters {
+                            name: info.name.clone(),
+                            ..Default::default()
+                        },
+                        |r| r.counters.clone(),
+                    ),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        let pools = hello
             .pools
             .iter()
-            .map(|name| PoolCounters {
-                name: name.clone(),
-                ..Default::default()
+            .map(|name| {
+                row.pools
+                    .iter()
+                    .find(|p| &p.name == name)
+                    .cloned()
+                    .unwrap_or_else(|| PoolCounters {
+                        name: name.clone(),
+                        ..Default::default()
+                    })
             })
             .collect();
         row.hello = hello;
         row.routes = routes;
-        row.last_beat = now;
+        row.pools = pools;
+        // The reporting thread says hello, not the loop: a repeated hello shows the process
+        // lives, not that its loop turns (a stuck process stays stuck).
         row.last_alive = now;
-        match new {
-            true => Some(change(row, None)),
-            false => transition(row, State::Up),
+        if new {
+            row.last_beat = now;
+            return Some(change(row, None));
         }
+        None
     }
 
     /// A beat: the counters (rates from the beat before) and `up` again.

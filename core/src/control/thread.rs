@@ -42,8 +42,14 @@ pub(crate) struct ReportingThread {
     reports: Receiver<Report>,
     counters: Arc<Counters>,
     said_hello: bool,
+    /// The last description said, to say again.
+    described: Description,
     alive_seq: u64,
 }
+
+/// Every this many alive signals the hello is said again: a control server that restarted
+/// (and so knows nobody) learns of the process within as many heartbeats.
+const HELLO_EVERY: u64 = 2;
 
 impl ReportingThread {
     pub(crate) fn new(
@@ -60,6 +66,7 @@ impl ReportingThread {
             reports,
             counters,
             said_hello: false,
+            described: Description::default(),
             alive_seq: 0,
         }
     }
@@ -97,6 +104,10 @@ impl ReportingThread {
                     self.hello_once();
                     self.alive_seq += 1;
                     self.send(report::alive(&self.identity.id, self.alive_seq));
+                    if self.alive_seq % HELLO_EVERY == 0 {
+                        let described = self.described.clone();
+                        self.hello(&described);
+                    }
                     let now = Instant::now();
                     next_alive += heartbeat;
                     // After a long pause (a suspended process) keep the beat, not a burst.
@@ -118,6 +129,7 @@ impl ReportingThread {
     /// already said a bare hello says it again: the server takes the later one.
     fn hello(&mut self, description: &Description) {
         self.said_hello = true;
+        self.described = description.clone();
         self.send(report::hello(&self.identity, &self.settings, description));
     }
 
