@@ -1,6 +1,7 @@
 //! `dripdrop`: the DripDrop command-line tool. For now `dripdrop bert encode|decode [--hex]`,
 //! so that a person can write a BERT frame in Erlang syntax or read a captured one, and
-//! `dripdrop completions SHELL`, and `dripdrop control`, the control server.
+//! `dripdrop completions SHELL`, `dripdrop control`, the control server, and `dripdrop top`,
+//! its picture of the processes in a terminal.
 //!
 //! Two kinds of failure, told apart by the exit status: a failure of the work (bad input, a
 //! closed pipe) is one line on stderr, `dripdrop: ...`, and status 1; a wrong command line is
@@ -11,6 +12,7 @@ mod bert;
 mod completions;
 mod control;
 mod stdio;
+mod top;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -36,6 +38,8 @@ enum Command {
     Bert(bert::Command),
     /// Run the control server: processes report to it, it tells their states
     Control(control::Command),
+    /// Show the processes a control server knows, refreshing (or --once)
+    Top(top::Command),
     /// Print the completion script for a shell
     Completions {
         /// The shell to complete for
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
         Command::Bert(command) => bert::run(command),
         Command::Completions { shell } => completions::run(shell),
         Command::Control(command) => control::run(command),
+        Command::Top(command) => top::run(command),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

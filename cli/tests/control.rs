@@ -535,3 +535,44 @@ fn a_restarted_control_server_sees_every_live_process_again_within_3_s() {
     assert!(took < Duration::from_secs(3), "seen again after {took:?}");
     drop(watched);
 }
+
+#[test]
+fn dripdrop_top_prints_what_the_server_knows_once_as_a_table_or_json() {
+    let control = Control::start(&["--missed", "3"]);
+    let reporter = Reporter::connect(&control, "host:42:top");
+    reporter.beat(10_000);
+    control.wait_for("host:42:top", "up", || reporter.beat(10_000));
+    let top = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_dripdrop"))
+            .arg("top")
+            .args(args)
+            .output()
+            .expect("run dripdrop top")
+    };
+    let table = top(&["--control", &control.http, "--once"]);
+    assert!(
+        table.status.success(),
+        "{}",
+        String::from_utf8_lossy(&table.stderr)
+    );
+    let text = String::from_utf8(table.stdout).expect("UTF-8");
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("host:42:top"))
+        .unwrap_or_else(|| panic!("no row:\n{text}"));
+    assert!(row.contains(" up "), "{row}");
+    assert!(text.contains("10000"), "{text}");
+    let json = top(&["--control", &control.http, "--json"]);
+    let parsed: Json = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert!(parsed["processes"].as_array().is_some_and(|p| p.len() == 1));
+    // Nobody there: one line on stderr, status 1.
+    drop(control);
+    let nobody = top(&["--control", "http://127.0.0.1:9", "--once"]);
+    assert_eq!(nobody.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&nobody.stderr);
+    assert!(
+        said.starts_with("dripdrop: cannot reach the control server"),
+        "{said}"
+    );
+    assert_eq!(said.lines().count(), 1);
+}
