@@ -56,6 +56,39 @@ impl FirstError {
     }
 }
 
+/// One name of a `--run-list` among the `known` nodelets; white space around it does not
+/// count.
+pub fn nodelet_named(name: &str, known: &[&str]) -> Result<String, String> {
+    let name = name.trim();
+    if known.contains(&name) {
+        Ok(name.to_owned())
+    } else {
+        Err(format!("unknown nodelet (known: {})", known.join(", ")))
+    }
+}
+
+/// The address a connecting nodelet uses: the endpoint of `route` if its nodelet runs in
+/// this process, else the address given by `--flag`, which must then name a real port (not
+/// `*` or 0, which only a binding side can pick).
+pub fn peer_address(
+    node: &Node,
+    route: &str,
+    given: &str,
+    flag: &str,
+    whose: &str,
+) -> Fallible<String> {
+    if let Ok(route) = node.get_route(route) {
+        return Ok(route.endpoint().to_owned());
+    }
+    let picks_port = given.contains('*') || given.ends_with(":0") || given.contains(":0/");
+    if picks_port {
+        return Err(
+            format!("--{flag} must give the address of the {whose}, which runs elsewhere").into(),
+        );
+    }
+    Ok(given.to_owned())
+}
+
 /// The median of some measurements (the mean of the middle two for an even count); `NaN`
 /// for none.
 pub fn median(values: &[f64]) -> f64 {

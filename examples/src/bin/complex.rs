@@ -25,7 +25,7 @@ use clap::Parser;
 use dripdrop::{
     Connection, Message, Mode, Node, NodeOptions, Response, RouteKind, RouteOptions, Value,
 };
-use dripdrop_examples::{exit_code, Fallible, FirstError};
+use dripdrop_examples::{exit_code, nodelet_named, peer_address, Fallible, FirstError};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
@@ -71,26 +71,7 @@ struct Config {
 
 /// One name of `--run-list`.
 fn nodelet(name: &str) -> Result<String, String> {
-    let name = name.trim();
-    if NODELETS.contains(&name) {
-        Ok(name.to_owned())
-    } else {
-        Err(format!("unknown nodelet (known: {})", NODELETS.join(", ")))
-    }
-}
-
-/// The address a connecting nodelet uses: the endpoint of `route` when its nodelet runs in
-/// this process, else the address given.
-fn peer_address(node: &Node, route: &str, given: &str, flag: &str) -> Fallible<String> {
-    if let Ok(route) = node.get_route(route) {
-        return Ok(route.endpoint().to_owned());
-    }
-    if given.contains('*') || given.contains(":0/") || given.ends_with(":0") {
-        return Err(
-            format!("--{flag} must give the address of a nodelet running elsewhere").into(),
-        );
-    }
-    Ok(given.to_owned())
+    nodelet_named(name, &NODELETS)
 }
 
 fn service(node: &mut Node, config: &Config, failed: &FirstError) -> Fallible<()> {
@@ -132,7 +113,7 @@ fn coordinator(node: &mut Node, config: &Config, failed: &FirstError) -> Fallibl
         .endpoint()
         .to_owned();
     println!("coordinator: ticks on {ticks}, requests on {requests}");
-    let service = peer_address(node, "service", &config.service, "service")?;
+    let service = peer_address(node, "service", &config.service, "service", "service")?;
     let options = RouteOptions {
         request_timeout: Some(Duration::from_secs(10)),
         ..RouteOptions::default()
@@ -200,8 +181,8 @@ fn ws_listener(node: &mut Node, config: &Config, failed: &FirstError) -> Fallibl
         )?
         .endpoint()
         .to_owned();
-    let ticks = peer_address(node, "broadcast_out", &config.ticks, "ticks")?;
-    let requests = peer_address(node, "reqs_in", &config.requests, "requests")?;
+    let ticks = peer_address(node, "broadcast_out", &config.ticks, "ticks", "coordinator")?;
+    let requests = peer_address(node, "reqs_in", &config.requests, "requests", "coordinator")?;
     node.route(
         "broadcast_in",
         RouteKind::Subscribe,

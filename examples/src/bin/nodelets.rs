@@ -27,7 +27,7 @@ use clap::Parser;
 use dripdrop::{
     Message, Mode, Node, NodeOptions, RouteKind, RouteOptions, TimerId, TopicFilter, Value,
 };
-use dripdrop_examples::{exit_code, Fallible, FirstError};
+use dripdrop_examples::{exit_code, nodelet_named, peer_address, Fallible, FirstError};
 use std::cell::{Cell, RefCell};
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -71,14 +71,9 @@ impl Config {
     }
 }
 
-/// One name of `--run-list`; white space around it does not count.
+/// One name of `--run-list`.
 fn nodelet(name: &str) -> Result<String, String> {
-    let name = name.trim();
-    if NODELETS.contains(&name) {
-        Ok(name.to_owned())
-    } else {
-        Err(format!("unknown nodelet (known: {})", NODELETS.join(", ")))
-    }
+    nodelet_named(name, &NODELETS)
 }
 
 /// Counts the nodelets of this process that still have work before their end; the last to
@@ -111,26 +106,6 @@ impl Unfinished {
             node.stop();
         }
     }
-}
-
-/// The address a connecting nodelet uses: the endpoint of `route` if its nodelet runs in
-/// this process, else the address given by `--flag`.
-fn peer_address(
-    node: &Node,
-    route: &str,
-    given: &str,
-    flag: &str,
-    whose: &str,
-) -> Fallible<String> {
-    if let Ok(route) = node.get_route(route) {
-        return Ok(route.endpoint().to_owned());
-    }
-    if given.contains('*') {
-        return Err(
-            format!("--{flag} must give the address of the {whose}, which runs elsewhere").into(),
-        );
-    }
-    Ok(given.to_owned())
 }
 
 fn stats_producer(

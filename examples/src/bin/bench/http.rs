@@ -2,12 +2,13 @@
 //! one batch at a time over C keep-alive connections) divided by `wrk` with the same C
 //! connections and one thread, against the same embedded target, in the same run.
 
+use crate::tools::{require, wrk, Killed};
 use crate::{compare, Size};
 use dripdrop::{Node, PoolOptions, Worker, WorkerOptions};
 use dripdrop_examples::http_load::control::{self, Load};
 use dripdrop_examples::http_load::{batch, target};
 use dripdrop_examples::Fallible;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const CONNECTIONS: u64 = 4;
@@ -24,25 +25,12 @@ pub fn serve(endpoint: &str) -> Fallible<()> {
     Ok(())
 }
 
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 pub fn run(size: Size) -> Fallible<f64> {
-    let wrk_ok = Command::new("wrk")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !wrk_ok {
-        return Err("http_load needs wrk (Debian: apt-get install wrk)".into());
-    }
+    require(
+        "wrk",
+        None,
+        "http_load needs wrk (Debian: apt-get install wrk)",
+    )?;
     let requests = size.count_or(5_000, 200_000);
     let target = target::start("127.0.0.1:0", target::Answer::default())?;
     let url = format!("http://{}/", target.address);
@@ -96,25 +84,14 @@ pub fn run(size: Size) -> Fallible<f64> {
             }
             Ok(report.requests() as f64 / report.elapsed.as_secs_f64())
         },
-        || wrk(&url, last.get()),
+        || {
+            wrk(
+                &url,
+                CONNECTIONS,
+                last.get().as_secs_f64().ceil() as u64,
+                false,
+            )
+        },
         "wrk",
     )
-}
-
-/// Runs wrk for about `duration` (at least a second) and reads its requests/s.
-fn wrk(url: &str, duration: Duration) -> Fallible<f64> {
-    let seconds = duration.as_secs_f64().ceil().max(1.0) as u64;
-    let output = Command::new("wrk")
-        .args([
-            "-t1",
-            &format!("-c{CONNECTIONS}"),
-            &format!("-d{seconds}s"),
-            url,
-        ])
-        .output()?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    text.lines()
-        .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| format!("cannot read wrk's output:\n{text}").into())
 }

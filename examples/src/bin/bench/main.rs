@@ -38,6 +38,7 @@ mod defer;
 mod http;
 mod pool;
 mod pushpull;
+mod tools;
 mod web;
 
 use args::{Bench, Cli, WorkerProcess};

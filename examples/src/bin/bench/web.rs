@@ -8,16 +8,17 @@
 //!   blocking thread per connection); both driven by the same tungstenite client, which
 //!   sends a window of messages and reads their echoes.
 
+use crate::tools::{require, wrk, Killed};
 use crate::{compare, Size};
 use dripdrop::{Message, Mode, Node, NodeHandle, RouteKind};
 use dripdrop_examples::Fallible;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tungstenite::Message as Frame;
 
-const WRK_CONNECTIONS: u32 = 16;
+const WRK_CONNECTIONS: u64 = 16;
 /// Messages the echo client sends before it reads their echoes.
 const WINDOW: u64 = 64;
 
@@ -71,26 +72,22 @@ impl Drop for NodeThread {
     }
 }
 
-/// A child process killed and reaped when dropped.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// The JSON of the message the http_server route answers with, which nginx serves as a file.
 fn pong() -> Fallible<Message> {
     Ok(Message::new("pong")?.with_body("ok"))
 }
 
 pub fn run_http_server(size: Size) -> Fallible<f64> {
-    let nginx = which("nginx")
-        .or_else(|| Some(PathBuf::from("/usr/sbin/nginx")).filter(|p| p.exists()))
-        .ok_or("http_server needs nginx (Debian: apt-get install nginx-light)")?;
-    which("wrk").ok_or("http_server needs wrk (Debian: apt-get install wrk)")?;
+    let nginx = require(
+        "nginx",
+        Some("/usr/sbin/nginx"),
+        "http_server needs nginx (Debian: apt-get install nginx-light)",
+    )?;
+    require(
+        "wrk",
+        None,
+        "http_server needs wrk (Debian: apt-get install wrk)",
+    )?;
     let body = pong()?.to_json()?;
     let (_node, url) = NodeThread::start(|node| {
         let endpoint = node
@@ -125,8 +122,8 @@ pub fn run_http_server(size: Size) -> Fallible<f64> {
         "http_server",
         "req",
         size,
-        || wrk(&url, seconds),
-        || wrk(&nginx_url, seconds),
+        || wrk(&url, WRK_CONNECTIONS, seconds, true),
+        || wrk(&nginx_url, WRK_CONNECTIONS, seconds, true),
         "nginx",
     )
 }
@@ -181,38 +178,10 @@ fn nginx_version(nginx: &Path) -> String {
         .unwrap_or_else(|| "version unknown".into())
 }
 
-fn which(program: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(program))
-            .find(|path| path.is_file())
-    })
-}
-
 fn tempdir(what: &str) -> Fallible<PathBuf> {
     let dir = std::env::temp_dir().join(format!("dripdrop-bench-{what}-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
-}
-
-/// Runs wrk against `url` for `seconds` and reads its requests/s; every answer must be a 2xx.
-fn wrk(url: &str, seconds: u64) -> Fallible<f64> {
-    let output = Command::new("wrk")
-        .args([
-            "-t1",
-            &format!("-c{WRK_CONNECTIONS}"),
-            &format!("-d{seconds}s"),
-            url,
-        ])
-        .output()?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    if text.contains("Non-2xx") || text.contains("Socket errors") {
-        return Err(format!("wrk saw errors from {url}:\n{text}").into());
-    }
-    text.lines()
-        .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| format!("cannot read wrk's output:\n{text}").into())
 }
 
 pub fn run_ws_echo(size: Size) -> Fallible<f64> {
