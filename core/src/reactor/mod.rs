@@ -148,9 +148,6 @@ impl<K: Copy, T> Reactor<K, T> {
     /// Registers a plain file descriptor (a non-blocking TCP listener or connection, a
     /// pipe...). Remove it before closing the descriptor: a closed one reads as an error,
     /// and one reopened under the same number would be polled in its place.
-    // Routes that are not ZeroMQ (HTTP, WebSocket) register theirs through `Sources`; until
-    // the first lands only the tests do.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn add_fd(&mut self, fd: RawFd, interest: Interest, key: K) -> Token {
         let token = self.add(item(std::ptr::null_mut(), fd), key, None);
         self.set_interest(token, interest);
@@ -293,12 +290,10 @@ fn item(socket: *mut std::ffi::c_void, fd: RawFd) -> zmq_sys::zmq_pollitem_t {
 /// the key it was given, so their events come back to it.
 pub(crate) trait Sources {
     fn add_socket(&mut self, socket: &SharedSocket, interest: Interest) -> Token;
-    // Routes that are not ZeroMQ (HTTP, WebSocket) add and remove connections as they come
-    // and go; until the first lands only the tests do.
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// Routes that are not ZeroMQ (HTTP, WebSocket) add and remove connections as they come
+    /// and go.
     fn add_fd(&mut self, fd: RawFd, interest: Interest) -> Token;
     fn set_interest(&mut self, token: Token, interest: Interest);
-    #[cfg_attr(not(test), allow(dead_code))]
     fn remove(&mut self, token: Token);
 }
 
