@@ -296,6 +296,58 @@ fn metrics_carry_the_exact_counter_a_beat_carried() {
     assert_eq!(process["routes"][0]["msgs_out"], 10_000);
 }
 
+#[test]
+fn a_pools_rate_and_latency_percentiles_come_from_the_two_last_beats() {
+    let control = Control::start(&[]);
+    let reporter = Reporter::connect(&control, "testhost:8:pool");
+    let hello = frame(
+        "dripdrop.hello",
+        dict(vec![
+            ("host", Value::from("testhost")),
+            ("heartbeat_ms", Value::Int(HEARTBEAT_MS)),
+            ("pools", Value::List(vec![Value::from("render")])),
+        ]),
+    );
+    reporter.send(hello);
+    // Cumulative histograms, as `[upper bound µs, tasks]`: 90 tasks under 1 ms, then 10
+    // more under 1 ms and 10 under 50 ms.
+    let beat = |completed: i64, buckets: &[(i64, i64)]| {
+        let latency = buckets
+            .iter()
+            .map(|&(upper, count)| Value::List(vec![Value::Int(upper), Value::Int(count)]))
+            .collect();
+        let pool = dict(vec![
+            ("name", Value::from("render")),
+            ("completed", Value::Int(completed)),
+            ("latency_us", Value::List(latency)),
+        ]);
+        frame(
+            "dripdrop.beat",
+            dict(vec![("pools", Value::List(vec![pool]))]),
+        )
+    };
+    let first = beat(90, &[(1_000, 90)]);
+    let second = beat(110, &[(1_000, 100), (50_000, 10)]);
+    let start = Instant::now();
+    let pool = loop {
+        reporter.send(first.clone());
+        reporter.send(second.clone());
+        let found = control.process("testhost:8:pool").map(|p| p["pools"][0].clone());
+        if let Some(pool) = found.clone().filter(|p| p["completed"] == 110) {
+            break pool;
+        }
+        assert!(start.elapsed() < PATIENCE, "no pool counters: {found:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Between the two beats: 10 tasks under 1 ms and 10 under 50 ms.
+    let latency = &pool["latency_ms"];
+    assert_eq!(latency["tasks"], 20, "{pool}");
+    assert_eq!(latency["p50"], 1.0, "{pool}");
+    assert_eq!(latency["p90"], 50.0, "{pool}");
+    assert_eq!(latency["p99"], 50.0, "{pool}");
+    assert!(pool["rate_completed"].as_f64().is_some_and(|r| r > 0.0), "{pool}");
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

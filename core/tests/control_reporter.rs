@@ -6,7 +6,9 @@
 mod support;
 
 use crossbeam_channel::{bounded, Receiver, Sender};
-use dripdrop::{Error, Message, Mode, Node, NodeHandle, NodeOptions, RouteKind, Value};
+use dripdrop::{
+    Error, Message, Mode, Node, NodeHandle, NodeOptions, PoolOptions, RouteKind, Value,
+};
 use std::rc::Rc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -135,6 +137,54 @@ fn hello_then_beats_and_alives_with_exact_counters() {
     handle.stop();
     thread.join().expect("the node's thread");
     server.until("goodbye", |h| h.report(&id, "dripdrop.goodbye").is_some());
+}
+
+#[test]
+fn a_pool_beats_its_counters_and_a_histogram_of_its_task_latency() {
+    const TASKS: i64 = 20;
+    let mut server = ControlServer::bind();
+    let (handle, thread) = spawn_node(reporting_to(&server.endpoint, HEARTBEAT), |node| {
+        node.task("nap", |_, _| {
+            std::thread::sleep(Duration::from_millis(5));
+            Ok(Value::Nil)
+        });
+        node.worker_pool("naps", PoolOptions::local(1))?;
+        let mut pool = node.pool("naps")?;
+        for _ in 0..TASKS {
+            pool.defer("nap", Value::Nil, |_, _| {})?;
+        }
+        Ok(())
+    });
+    let (id, hello) = server.hello();
+    assert_eq!(hello.get("pools"), Some(&Value::List(vec!["naps".into()])));
+    let heard = server.until("a beat with every task completed", |h| {
+        h.report(&id, "dripdrop.beat")
+            .and_then(|beat| named(beat, "pools", "naps"))
+            .is_some_and(|pool| int(pool, "completed") == Some(TASKS))
+    });
+    let Some(Heard::Report(_, beat)) = heard.last() else {
+        unreachable!()
+    };
+    let pool = named(beat.body(), "pools", "naps").unwrap();
+    let Some(Value::List(buckets)) = pool.get("latency_us") else {
+        panic!("latency_us: {pool:?}")
+    };
+    let pairs: Vec<(i64, i64)> = buckets
+        .iter()
+        .map(|pair| match pair {
+            Value::List(p) => match (&p[0], &p[1]) {
+                (Value::Int(upper), Value::Int(count)) => (*upper, *count),
+                other => panic!("a pair of integers: {other:?}"),
+            },
+            other => panic!("a pair: {other:?}"),
+        })
+        .collect();
+    assert_eq!(pairs.iter().map(|p| p.1).sum::<i64>(), TASKS, "{pairs:?}");
+    // One thread naps 5 ms per task, so no task took less; queued ones took longer.
+    assert!(pairs.iter().all(|(upper, _)| *upper > 5_000), "{pairs:?}");
+    assert!(pairs.windows(2).all(|w| w[0].0 < w[1].0), "ordered: {pairs:?}");
+    handle.stop();
+    thread.join().expect("the node's thread");
 }
 
 #[test]

@@ -74,13 +74,19 @@ fn process(p: &Process, now: Instant) -> Json {
         .pools
         .iter()
         .map(|pool| {
+            let latency = pool.latency.map(|l| {
+                json!({ "p50": l.p50, "p90": l.p90, "p99": l.p99, "tasks": l.tasks })
+            });
+            let c = &pool.counters;
             json!({
-                "name": pool.name,
-                "pending": pool.pending,
-                "in_flight": pool.in_flight,
-                "completed": pool.completed,
-                "failed": pool.failed,
-                "workers": pool.workers,
+                "name": c.name,
+                "pending": c.pending,
+                "in_flight": c.in_flight,
+                "completed": c.completed,
+                "failed": c.failed,
+                "workers": c.workers,
+                "rate_completed": pool.rate_completed,
+                "latency_ms": latency,
             })
         })
         .collect();

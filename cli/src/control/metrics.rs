@@ -103,6 +103,7 @@ pub fn render(processes: &[&Process], server: &ServerCounters) -> String {
         family(&mut out, name, kind, help);
         for p in processes.clone() {
             for pool in &p.pools {
+                let pool = &pool.counters;
                 let labels = format!("{},pool=\"{}\"", process_labels(p), escape(&pool.name));
                 series(&mut out, name, &labels, read(pool));
             }

@@ -4,6 +4,7 @@
 
 mod api;
 mod events;
+mod latency;
 mod metrics;
 mod table;
 mod wire;

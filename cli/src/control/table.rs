@@ -1,6 +1,7 @@
 //! The process table: one row per backchannel identity (the ROUTER's frame, never a body's
 //! `id`, so a process cannot speak for another) and the state machine of docs/control.md.
 
+use super::latency::{self, Percentiles};
 use super::wire::{Beat, Hello, PoolCounters, RouteCounters, RouteInfo};
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
@@ -53,6 +54,16 @@ pub struct RouteRow {
     pub rate_out: f64,
 }
 
+/// A pool of a process: its last counters, and what they changed since the beat before.
+#[derive(Clone, Debug, Default)]
+pub struct PoolRow {
+    pub counters: PoolCounters,
+    /// Tasks completed per second.
+    pub rate_completed: f64,
+    /// Latency of the tasks answered since the beat before (`None` if none was).
+    pub latency: Option<Percentiles>,
+}
+
 /// One process.
 #[derive(Clone, Debug)]
 pub struct Process {
@@ -64,7 +75,7 @@ pub struct Process {
     /// When it went `down` or `gone`, for expiry.
     pub left_at: Option<Instant>,
     pub routes: Vec<RouteRow>,
-    pub pools: Vec<PoolCounters>,
+    pub pools: Vec<PoolRow>,
 }
 
 /// How the table is bounded and timed.
@@ -161,10 +172,13 @@ impl Table {
             .map(|name| {
                 row.pools
                     .iter()
-                    .find(|p| &p.name == name)
+                    .find(|p| &p.counters.name == name)
                     .cloned()
-                    .unwrap_or_else(|| PoolCounters {
-                        name: name.clone(),
+                    .unwrap_or_else(|| PoolRow {
+                        counters: PoolCounters {
+                            name: name.clone(),
+                            ..Default::default()
+                        },
                         ..Default::default()
                     })
             })
@@ -186,21 +200,23 @@ impl Table {
     pub fn beat(&mut self, identity: &[u8], beat: Beat, now: Instant) -> Option<Change> {
         let row = self.known(identity)?;
         let seconds = now.duration_since(row.last_beat).as_secs_f64();
+        let rate = |new: u64, old: u64| match seconds > 0.0 {
+            true => new.saturating_sub(old) as f64 / seconds,
+            false => 0.0,
+        };
         for counters in beat.routes {
             let Some(route) = row.routes.iter_mut().find(|r| r.info.name == counters.name) else {
                 continue; // a route the hello did not name: not kept, so bounded by it
-            };
-            let rate = |new: u64, old: u64| match seconds > 0.0 {
-                true => new.saturating_sub(old) as f64 / seconds,
-                false => 0.0,
             };
             route.rate_in = rate(counters.messages_in, route.counters.messages_in);
             route.rate_out = rate(counters.messages_out, route.counters.messages_out);
             route.counters = counters;
         }
         for counters in beat.pools {
-            if let Some(pool) = row.pools.iter_mut().find(|p| p.name == counters.name) {
-                *pool = counters;
+            if let Some(pool) = row.pools.iter_mut().find(|p| p.counters.name == counters.name) {
+                pool.rate_completed = rate(counters.completed, pool.counters.completed);
+                pool.latency = latency::between(&pool.counters.latency_us, &counters.latency_us);
+                pool.counters = counters;
             }
         }
         row.last_beat = now;

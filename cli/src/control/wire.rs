@@ -8,6 +8,8 @@ pub const MAX_TEXT: usize = 256;
 /// Most routes and most pools kept per process; the rest of a list is ignored.
 pub const MAX_ROUTES: usize = 64;
 pub const MAX_POOLS: usize = 64;
+/// Most latency buckets kept per pool: a histogram has 144 (docs/control.md).
+pub const MAX_LATENCY_BUCKETS: usize = 160;
 /// Most endpoints kept per route.
 pub const MAX_ENDPOINTS: usize = 16;
 /// The largest frame the server accepts: a hello with every list full is far smaller.
@@ -82,6 +84,9 @@ pub struct PoolCounters {
     pub completed: u64,
     pub failed: u64,
     pub workers: u64,
+    /// The cumulative task latency histogram: (upper bound µs, tasks) of each non-empty
+    /// bucket, in the order sent.
+    pub latency_us: Vec<(u64, u64)>,
 }
 
 /// Reads one frame. Decoding is bounded by the frame's size, nesting and term count.
@@ -157,6 +162,9 @@ fn beat(body: &Value) -> Beat {
                 completed: number(pool, "completed"),
                 failed: number(pool, "failed"),
                 workers: number(pool, "workers"),
+                latency_us: list(pool, "latency_us", MAX_LATENCY_BUCKETS)
+                    .filter_map(pair)
+                    .collect(),
             })
             .collect(),
     }
@@ -169,6 +177,20 @@ fn list<'a>(body: &'a Value, key: &str, max: usize) -> impl Iterator<Item = &'a 
         _ => &[],
     };
     items.iter().take(max)
+}
+
+/// A `[a, b]` pair of whole numbers; anything else is skipped.
+fn pair(value: &Value) -> Option<(u64, u64)> {
+    let whole = |v: &Value| match v {
+        Value::Int(n) => u64::try_from(*n).ok(),
+        _ => None,
+    };
+    match value {
+        Value::List(items) | Value::Tuple(items) if items.len() == 2 => {
+            Some((whole(&items[0])?, whole(&items[1])?))
+        }
+        _ => None,
+    }
 }
 
 /// A counter: a whole number from 0 up; anything else (negative, a big integer, text) is 0.

@@ -7,7 +7,7 @@ use super::settings::ControlSettings;
 use crate::bert::Value;
 use crate::error::Error;
 use crate::message::Message;
-use crate::pool::PoolSnapshot;
+use crate::pool::{LatencyHistogram, PoolSnapshot};
 use crate::route::RouteStats;
 
 /// A route as the hello describes it.
@@ -134,6 +134,7 @@ pub(crate) fn beat(id: &str, beat: &Beat, reports_dropped: u64) -> Result<Vec<u8
                 entry("retried", c.retried),
                 entry("quarantined", c.quarantined),
                 entry("workers", s.workers.len() as u64),
+                entry("latency_us", latency(&s.latency)),
             ])
         })
         .collect::<Vec<_>>();
@@ -147,6 +148,13 @@ pub(crate) fn beat(id: &str, beat: &Beat, reports_dropped: u64) -> Result<Vec<u8
             entry("reports_dropped", reports_dropped),
         ],
     )
+}
+
+/// A cumulative latency histogram as `[upper bound µs, tasks]` pairs of its non-empty
+/// buckets: the server subtracts the last beat's to get the percentiles between the two.
+fn latency(histogram: &LatencyHistogram) -> Value {
+    let pair = |(upper, count): (u64, u64)| Value::List(vec![upper.into(), count.into()]);
+    Value::List(histogram.nonzero().map(pair).collect())
 }
 
 /// `dripdrop.alive`: the reporting thread's own signal.

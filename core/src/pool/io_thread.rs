@@ -571,6 +571,7 @@ impl PoolThread {
         shared.in_flight = self.scheduler.in_flight();
         shared.counters.rejected_results += self.rejected_frames;
         shared.protocol_errors = self.protocol_errors;
+        shared.latency.clone_from(self.scheduler.latency());
         if std::mem::take(&mut self.workers_changed) {
             let (local, remotes) = (&mut self.local, &mut self.remotes);
             shared.workers = self

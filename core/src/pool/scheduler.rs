@@ -5,6 +5,7 @@
 //! pool decided (deadline, cancel, poison, no worker, shutdown). A task is forgotten only
 //! when it has ended and no worker holds it any more.
 
+use super::latency::LatencyHistogram;
 use super::options::Placement;
 use super::registry::TaskRegistry;
 use super::task::TaskError;
@@ -64,6 +65,9 @@ pub(crate) struct Task {
     /// Times a worker died or vanished while holding it.
     deaths: u32,
     deadline: Option<Instant>,
+    /// When the pool took it: its latency runs from here to the worker's answer.
+    submitted_at: Instant,
+    /// When it last joined the queue (submission or requeue), for the no-worker timeout.
     queued_at: Instant,
     lease: Option<WorkerId>,
     /// When the current lease expires, if the pool has a lease timeout and the caller set no
@@ -87,6 +91,7 @@ impl Task {
             attempt: 0,
             deaths: 0,
             deadline: None,
+            submitted_at: Instant::now(),
             queued_at: Instant::now(),
             lease: None,
             lease_expires: None,
@@ -253,6 +258,7 @@ pub(crate) struct Scheduler {
     /// Rotates the first remote worker offered tasks, to spread a light load.
     next_start: usize,
     counters: PoolCounters,
+    latency: LatencyHistogram,
 }
 
 impl Scheduler {
@@ -273,6 +279,7 @@ impl Scheduler {
             lease_timeout: None,
             next_start: 0,
             counters: PoolCounters::default(),
+            latency: LatencyHistogram::default(),
         }
     }
 
@@ -297,6 +304,11 @@ impl Scheduler {
         &self.counters
     }
 
+    /// How long the tasks its workers answered took, submission to answer.
+    pub(crate) fn latency(&self) -> &LatencyHistogram {
+        &self.latency
+    }
+
     /// Tasks waiting for a worker.
     pub(crate) fn pending(&self) -> usize {
         self.pending
@@ -317,6 +329,7 @@ impl Scheduler {
     /// Takes a task the caller submitted at `now`.
     pub(crate) fn submit(&mut self, mut task: Task, now: Instant) {
         task.deadline = task.timeout.map(|t| now + t);
+        task.submitted_at = now;
         task.queued_at = now;
         task.seq = self.next_seq;
         self.next_seq += 1;
@@ -601,6 +614,7 @@ impl Scheduler {
         let ended = task.ended;
         let late = task.deadline.is_some_and(|d| d <= now);
         let timeout_ms = task.timeout_ms();
+        let took = now.saturating_duration_since(task.submitted_at);
         self.tasks.remove(&id);
         if ended {
             self.counters.late_results += 1;
@@ -610,6 +624,7 @@ impl Scheduler {
             self.counters.timed_out += 1;
             return Some(Ending::TimedOut { timeout_ms });
         }
+        self.latency.record(took);
         Some(match outcome() {
             Ok(value) => {
                 self.counters.completed += 1;

@@ -1,5 +1,6 @@
 //! A pool's counters as its I/O thread publishes them for the node.
 
+use super::latency::LatencyHistogram;
 use super::scheduler::PoolCounters;
 use crate::bert::Value;
 
@@ -27,6 +28,8 @@ pub struct PoolSnapshot {
     pub workers: Vec<WorkerSnapshot>,
     /// Frames from workers that were not the protocol's (malformed, or meant for a worker).
     pub protocol_errors: u64,
+    /// How long answered tasks took, submission to answer.
+    pub latency: LatencyHistogram,
 }
 
 impl PoolSnapshot {
