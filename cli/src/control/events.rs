@@ -43,6 +43,7 @@ impl Events {
             "id": change.id,
             "from": change.from.map(|s| s.name()),
             "to": change.to.name(),
+            "alert": change.to.alerts(),
             "role": change.role,
             "host": change.host,
         });

@@ -189,7 +189,12 @@ fn announce(node: &mut Node, server: &RefCell<Server>, changes: Vec<table::Chang
                 .into_iter()
                 .flatten()
                 .map(|(k, v)| {
-                    let value = v.as_str().map(Value::from).unwrap_or(Value::Nil);
+                    // An event holds text, a flag, or null (`from` of a new process).
+                    let value = match v {
+                        serde_json::Value::String(text) => Value::from(text.as_str()),
+                        serde_json::Value::Bool(flag) => Value::Bool(*flag),
+                        _ => Value::Nil,
+                    };
                     (Value::from(k.as_str()), value)
                 })
                 .collect(),

@@ -27,6 +27,12 @@ impl State {
         }
     }
 
+    /// Whether coming to this state is an alert (an operator should look): stuck,
+    /// unreachable or down; not up, nor gone (a clean stop).
+    pub fn alerts(self) -> bool {
+        matches!(self, State::Stuck | State::Unreachable | State::Down)
+    }
+
     /// Whether the process is still expected to report (its state comes from its signals).
     fn reporting(self) -> bool {
         matches!(self, State::Up | State::Stuck | State::Unreachable)
