@@ -19,9 +19,9 @@ module CrossLanguage
   BUILD_LOCK = Mutex.new
   @built = {}
 
-  # A Rust example program: $env_var (as scripts/test-ruby and scripts/test-python set them),
-  # else built with cargo into the workspace's target dir.
-  def self.rust_program(name, env_var)
+  # A Rust program of +package+ (an example by default): $env_var (as scripts/test-ruby and
+  # scripts/test-python set them), else built with cargo into the workspace's target dir.
+  def self.rust_program(name, env_var, package = "dripdrop-examples")
     given = ENV.fetch(env_var, "")
     unless given.empty?
       raise "#{env_var}=#{given} does not exist" unless File.executable?(given)
@@ -33,7 +33,7 @@ module CrossLanguage
         target = ENV.fetch("CARGO_TARGET_DIR", "") # the workspace's target dir, not the gem's
         target = File.join(ROOT, "target") if target.empty? || target.include?("ruby-gem")
         out, status = Open3.capture2e({ "CARGO_TARGET_DIR" => target }, "cargo", "build", "-q",
-                                      "-p", "dripdrop-examples", "--bin", name, chdir: ROOT)
+                                      "-p", package, "--bin", name, chdir: ROOT)
         path = File.join(target, "debug", name)
         unless status.success? && File.executable?(path)
           raise "#{env_var} is not set and `cargo build -p dripdrop-examples --bin #{name}` " \
@@ -54,6 +54,11 @@ module CrossLanguage
 
   def self.xreq_xrep
     rust_program("xreq_xrep", "DRIPDROP_XREQ_XREP")
+  end
+
+  # The `dripdrop` tool (its control server).
+  def self.dripdrop
+    rust_program("dripdrop", "DRIPDROP_BIN", "dripdrop-cli")
   end
 
   # The Python with the dripdrop package installed (scripts/test-python installs it).
