@@ -53,6 +53,8 @@ impl Control {
         };
         let listen = endpoint("listen");
         let http = endpoint("http");
+        // The dashboard's feed (tested in tests/dashboard.rs); its line comes before `events`.
+        assert!(endpoint("websocket").starts_with("ws://127.0.0.1:"));
         Control {
             child,
             listen,
