@@ -60,6 +60,18 @@ function makeRow(body, cells) {
   return out;
 }
 
+/**
+ * Puts rows in the order they are given, moving only those out of place: in the steady state
+ * an update moves nothing.
+ */
+function placer(body) {
+  let cursor = body.firstElementChild;
+  return (row) => {
+    if (row === cursor) cursor = cursor.nextElementSibling;
+    else body.insertBefore(row, cursor);
+  };
+}
+
 /** Removes the rows of `rows` whose key is not in `seen`. */
 function prune(rows, seen) {
   for (const [key, entry] of rows) {
@@ -83,6 +95,11 @@ function showState(entry, state) {
 
 function renderProcesses(processes, receivedAt) {
   const seen = { processes: new Set(), routes: new Set(), pools: new Set() };
+  const place = {
+    processes: placer(tables.processes),
+    routes: placer(tables.routes),
+    pools: placer(tables.pools),
+  };
   const counts = new Map();
   for (const process of processes) {
     if (process === null || typeof process !== "object") continue;
@@ -94,7 +111,7 @@ function renderProcesses(processes, receivedAt) {
       entry.row.dataset.id = id;
       processRows.set(id, entry);
     }
-    tables.processes.append(entry.row); // keeps the server's order
+    place.processes(entry.row); // the server's order
     const state = text(process.state);
     counts.set(state, (counts.get(state) ?? 0) + 1);
     setText(entry.id, id);
@@ -105,8 +122,12 @@ function renderProcesses(processes, receivedAt) {
     showState(entry, state);
     const ago = number(process.last_beat_ms_ago);
     setText(entry.beat, ago === null ? "—" : `${(ago / 1000).toFixed(1)} s ago`);
-    for (const route of list(process.routes)) renderRoute(process, route, seen.routes);
-    for (const pool of list(process.pools)) renderPool(process, pool, receivedAt, seen.pools);
+    for (const route of list(process.routes)) {
+      place.routes(renderRoute(process, route, seen.routes));
+    }
+    for (const pool of list(process.pools)) {
+      place.pools(renderPool(process, pool, receivedAt, seen.pools));
+    }
   }
   prune(processRows, seen.processes);
   prune(routeRows, seen.routes);
@@ -140,7 +161,6 @@ function renderRoute(process, route, seen) {
     entry.history = [];
     routeRows.set(key, entry);
   }
-  tables.routes.append(entry.row);
   setText(entry.process, processLabel(process));
   setText(entry.name, route.name);
   setText(entry.kind, route.kind);
@@ -154,6 +174,7 @@ function renderRoute(process, route, seen) {
     `${text(route.name)}: ${formatRate(route.rate_in)} in/s, ${formatRate(route.rate_out)} out/s`,
   );
   drawSparkline(entry.canvas, entry.history);
+  return entry.row;
 }
 
 /** Two lines, in and out, scaled together to the largest rate shown; newest on the right. */
@@ -201,7 +222,6 @@ function renderPool(process, pool, receivedAt, seen) {
     entry.row.dataset.pool = text(pool.name);
     poolRows.set(key, entry);
   }
-  tables.pools.append(entry.row);
   setText(entry.process, processLabel(process));
   setText(entry.name, pool.name);
   setText(entry.workers, pool.workers);
@@ -224,6 +244,7 @@ function renderPool(process, pool, receivedAt, seen) {
   setText(entry.p50, formatMs(latency.p50));
   setText(entry.p90, formatMs(latency.p90));
   setText(entry.p99, formatMs(latency.p99));
+  return entry.row;
 }
 
 function addEvent(event) {
