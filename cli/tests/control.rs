@@ -53,6 +53,8 @@ impl Control {
         };
         let listen = endpoint("listen");
         let http = endpoint("http");
+        // The dashboard's feed (tested in tests/dashboard.rs); its line comes before `events`.
+        assert!(endpoint("websocket").starts_with("ws://127.0.0.1:"));
         Control {
             child,
             listen,
@@ -332,7 +334,9 @@ fn a_pools_rate_and_latency_percentiles_come_from_the_two_last_beats() {
     let pool = loop {
         reporter.send(first.clone());
         reporter.send(second.clone());
-        let found = control.process("testhost:8:pool").map(|p| p["pools"][0].clone());
+        let found = control
+            .process("testhost:8:pool")
+            .map(|p| p["pools"][0].clone());
         if let Some(pool) = found.clone().filter(|p| p["completed"] == 110) {
             break pool;
         }
@@ -345,7 +349,10 @@ fn a_pools_rate_and_latency_percentiles_come_from_the_two_last_beats() {
     assert_eq!(latency["p50"], 1.0, "{pool}");
     assert_eq!(latency["p90"], 50.0, "{pool}");
     assert_eq!(latency["p99"], 50.0, "{pool}");
-    assert!(pool["rate_completed"].as_f64().is_some_and(|r| r > 0.0), "{pool}");
+    assert!(
+        pool["rate_completed"].as_f64().is_some_and(|r| r > 0.0),
+        "{pool}"
+    );
 }
 
 fn hex(bytes: &[u8]) -> String {

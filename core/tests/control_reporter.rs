@@ -182,7 +182,10 @@ fn a_pool_beats_its_counters_and_a_histogram_of_its_task_latency() {
     assert_eq!(pairs.iter().map(|p| p.1).sum::<i64>(), TASKS, "{pairs:?}");
     // One thread naps 5 ms per task, so no task took less; queued ones took longer.
     assert!(pairs.iter().all(|(upper, _)| *upper > 5_000), "{pairs:?}");
-    assert!(pairs.windows(2).all(|w| w[0].0 < w[1].0), "ordered: {pairs:?}");
+    assert!(
+        pairs.windows(2).all(|w| w[0].0 < w[1].0),
+        "ordered: {pairs:?}"
+    );
     handle.stop();
     thread.join().expect("the node's thread");
 }

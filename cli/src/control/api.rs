@@ -23,13 +23,7 @@ pub fn answer(server: &Server, method: &str, path: &str, now: Instant) -> Answer
         return error(405, "only GET");
     }
     match path {
-        "/api/processes" => {
-            let processes: Vec<Json> = server.table.processes().map(|p| process(p, now)).collect();
-            ok(
-                JSON,
-                json!({ "processes": processes }).to_string().into_bytes(),
-            )
-        }
+        "/api/processes" => ok(JSON, processes(server, now).to_string().into_bytes()),
         "/api/events" => {
             let events: Vec<&Json> = server.events.kept().collect();
             ok(JSON, json!({ "events": events }).to_string().into_bytes())
@@ -48,6 +42,12 @@ pub fn answer(server: &Server, method: &str, path: &str, now: Instant) -> Answer
         }
         _ => error(404, "no such path"),
     }
+}
+
+/// `{"processes": [...]}`, as `/api/processes` answers (and the dashboard's feed sends).
+pub fn processes(server: &Server, now: Instant) -> Json {
+    let processes: Vec<Json> = server.table.processes().map(|p| process(p, now)).collect();
+    json!({ "processes": processes })
 }
 
 fn process(p: &Process, now: Instant) -> Json {
@@ -74,9 +74,9 @@ fn process(p: &Process, now: Instant) -> Json {
         .pools
         .iter()
         .map(|pool| {
-            let latency = pool.latency.map(|l| {
-                json!({ "p50": l.p50, "p90": l.p90, "p99": l.p99, "tasks": l.tasks })
-            });
+            let latency = pool
+                .latency
+                .map(|l| json!({ "p50": l.p50, "p90": l.p90, "p99": l.p99, "tasks": l.tasks }));
             let c = &pool.counters;
             json!({
                 "name": c.name,

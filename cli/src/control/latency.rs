@@ -29,7 +29,9 @@ pub fn between(previous: &[(u64, u64)], current: &[(u64, u64)]) -> Option<Percen
         .filter(|(_, count)| *count > 0)
         .collect();
     buckets.sort_unstable();
-    let tasks = buckets.iter().fold(0u64, |sum, (_, c)| sum.saturating_add(*c));
+    let tasks = buckets
+        .iter()
+        .fold(0u64, |sum, (_, c)| sum.saturating_add(*c));
     if tasks == 0 {
         return None;
     }
@@ -66,6 +68,10 @@ mod tests {
         assert_eq!((p.p50, p.p90), (0.125, 0.125));
         assert_eq!(p.p99, 62.5);
         assert_eq!(between(&after, &after), None, "nothing answered in between");
-        assert_eq!(between(&after, &before), None, "shrunk buckets count as empty");
+        assert_eq!(
+            between(&after, &before),
+            None,
+            "shrunk buckets count as empty"
+        );
     }
 }

@@ -1,10 +1,13 @@
 //! `dripdrop control`: the control server (docs/control.md, "The control server"). One
 //! DripDrop node: a raw ROUTER with `router_notify` for the backchannel, an http_server for
-//! the API, a PUB for events, and a 100 ms timer that derives the states.
+//! the API and the dashboard's page, a websocket_server for the dashboard's live feed, a PUB
+//! for events, and a 100 ms timer that derives the states.
 
 mod api;
+mod dashboard;
 mod events;
 mod latency;
+mod live;
 mod metrics;
 mod table;
 mod wire;
@@ -35,6 +38,10 @@ pub struct Command {
     /// Where the HTTP API listens (host:port; port 0 picks one)
     #[arg(long, default_value = "127.0.0.1:7680")]
     http: String,
+    /// Where the dashboard's live feed listens (WebSocket; default: --http's host, a port
+    /// the system picks)
+    #[arg(long, value_name = "ADDR")]
+    websocket: Option<String>,
     /// Publish every event here, as a `dripdrop.event` message (ZeroMQ PUB)
     #[arg(long)]
     events: Option<String>,
@@ -50,6 +57,7 @@ pub struct Command {
 pub struct Server {
     table: Table,
     events: Events,
+    live: live::Live,
     /// Frames that were not reports (undecodable, unknown, wrongly framed).
     garbage: u64,
 }
@@ -81,7 +89,8 @@ pub fn run(command: Command) -> Result<(), String> {
         .endpoint()
         .trim_end_matches('/')
         .to_owned();
-    let mut bound = format!("listen {listen}\nhttp {http}\n");
+    let (websocket, live) = live::bind(&mut node, command.websocket.as_deref(), &http)?;
+    let mut bound = format!("listen {listen}\nhttp {http}\nwebsocket {websocket}\n");
     if let Some(events) = &command.events {
         let events = node
             .route(
@@ -103,6 +112,7 @@ pub fn run(command: Command) -> Result<(), String> {
             expire_after: EXPIRE_AFTER,
         }),
         events: Events::new(command.on_event),
+        live,
         garbage: 0,
     }));
     let state = Rc::clone(&server);
@@ -120,17 +130,20 @@ pub fn run(command: Command) -> Result<(), String> {
                 .unwrap_or_default()
                 .to_owned()
         };
-        let answer = api::answer(
-            &state.borrow(),
-            &text("http_method"),
-            &text("http_path"),
-            Instant::now(),
-        );
+        let answer = dashboard::answer(&state.borrow(), &request).unwrap_or_else(|| {
+            api::answer(
+                &state.borrow(),
+                &text("http_method"),
+                &text("http_path"),
+                Instant::now(),
+            )
+        });
         if let Err(e) = response.send_body(node, answer.status, answer.content_type, &answer.body) {
             node.report_error(e);
         }
     })
     .map_err(|e| e.to_string())?;
+    live::serve(&mut node, &server)?;
     let state = Rc::clone(&server);
     node.every(TICK, move |node| {
         let changes = state.borrow_mut().table.tick(Instant::now());
@@ -180,6 +193,7 @@ impl Server {
 fn announce(node: &mut Node, server: &RefCell<Server>, changes: Vec<table::Change>, publish: bool) {
     for change in changes {
         let event = server.borrow_mut().events.record(&change);
+        live::event(node, server, &event);
         if !publish {
             continue;
         }

@@ -219,7 +219,11 @@ impl Table {
             route.counters = counters;
         }
         for counters in beat.pools {
-            if let Some(pool) = row.pools.iter_mut().find(|p| p.counters.name == counters.name) {
+            if let Some(pool) = row
+                .pools
+                .iter_mut()
+                .find(|p| p.counters.name == counters.name)
+            {
                 pool.rate_completed = rate(counters.completed, pool.counters.completed);
                 pool.latency = latency::between(&pool.counters.latency_us, &counters.latency_us);
                 pool.counters = counters;

@@ -93,13 +93,35 @@ mod tests {
 
     #[test]
     fn buckets_bound_their_latencies_within_a_quarter_octave() {
-        for micros in [0, 1, 3, 4, 5, 7, 8, 100, 1_000, 65_535, 1 << 30, (1 << 36) - 1] {
+        for micros in [
+            0,
+            1,
+            3,
+            4,
+            5,
+            7,
+            8,
+            100,
+            1_000,
+            65_535,
+            1 << 30,
+            (1 << 36) - 1,
+        ] {
             let index = bucket(micros);
             let upper = upper_bound(index);
-            assert!(micros < upper, "{micros} µs in bucket {index} below {upper}");
+            assert!(
+                micros < upper,
+                "{micros} µs in bucket {index} below {upper}"
+            );
             if index > 8 {
-                assert!(micros >= upper_bound(index - 1), "{micros} above its bucket");
-                assert!(upper as f64 <= (micros.max(1) as f64) * 1.26, "{micros}: {upper}");
+                assert!(
+                    micros >= upper_bound(index - 1),
+                    "{micros} above its bucket"
+                );
+                assert!(
+                    upper as f64 <= (micros.max(1) as f64) * 1.26,
+                    "{micros}: {upper}"
+                );
             }
         }
         assert_eq!(bucket(u64::MAX), BUCKETS - 1);
