@@ -170,7 +170,7 @@ fn hello(id: &str, role: &str) -> Vec<u8> {
 }
 
 /// The `n`th beat: counters that grow at a steady rate, so the charts have something to
-/// draw and the pool a throughput.
+/// draw and the pool a throughput and latency.
 fn beat(id: &str, n: i64) -> Vec<u8> {
     let route = |name: &str, messages_in: i64, messages_out: i64| {
         dict(vec![
@@ -186,6 +186,14 @@ fn beat(id: &str, n: i64) -> Vec<u8> {
         ("completed", Value::Int(n * 12)),
         ("failed", Value::Int(0)),
         ("workers", Value::Int(4)),
+        // Every task under 2 ms: the page shows a p50 of 2 ms between two beats.
+        (
+            "latency_us",
+            Value::List(vec![Value::List(vec![
+                Value::Int(2_000),
+                Value::Int(n * 12),
+            ])]),
+        ),
     ]);
     frame(
         "dripdrop.beat",

@@ -80,11 +80,12 @@ def main(url, stays, leaves, screenshot):
             page.wait_for_function(
                 """id => [...document.querySelectorAll('#pools tr')].some(row =>
                     row.dataset.process === id && row.dataset.pool === 'jobs'
-                    && Number(row.querySelector('.throughput').textContent) > 0)""",
+                    && Number(row.querySelector('.throughput').textContent) > 0
+                    && Number(row.querySelector('.p50').textContent) === 2)""",
                 arg=stays,
                 timeout=TIMEOUT_MS,
             )
-            print("the pool shows its throughput", flush=True)
+            print("the pool shows its throughput and latency", flush=True)
             page.screenshot(path=screenshot, full_page=True)
             print(f"screenshot {screenshot}", flush=True)
             assert not errors, f"page errors: {errors}"
