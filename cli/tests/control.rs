@@ -19,6 +19,8 @@ struct Control {
     child: Child,
     listen: String,
     http: String,
+    /// Where events are published, when started with `--events`.
+    events: Option<String>,
 }
 
 impl Control {
@@ -55,10 +57,12 @@ impl Control {
         let http = endpoint("http");
         // The dashboard's feed (tested in tests/dashboard.rs); its line comes before `events`.
         assert!(endpoint("websocket").starts_with("ws://127.0.0.1:"));
+        let events = extra.contains(&"--events").then(|| endpoint("events"));
         Control {
             child,
             listen,
             http,
+            events,
         }
     }
 
@@ -353,6 +357,47 @@ fn a_pools_rate_and_latency_percentiles_come_from_the_two_last_beats() {
         pool["rate_completed"].as_f64().is_some_and(|r| r > 0.0),
         "{pool}"
     );
+}
+
+#[test]
+fn every_event_is_published_as_a_dripdrop_event_message() {
+    let control = Control::start(&["--events", "tcp://127.0.0.1:0"]);
+    let context = zmq::Context::new();
+    let subscriber = context.socket(zmq::SUB).unwrap();
+    subscriber.set_subscribe(b"").unwrap();
+    subscriber.set_rcvtimeo(100).unwrap();
+    subscriber
+        .connect(control.events.as_deref().expect("an events line"))
+        .unwrap();
+    // A subscription takes a moment to reach the PUB: new processes keep coming (each one an
+    // event) until one is heard.
+    let start = Instant::now();
+    let mut reporters = Vec::new();
+    let frame = loop {
+        reporters.push(Reporter::connect(
+            &control,
+            &format!("testhost:{}:ev", reporters.len()),
+        ));
+        // A publish route sends the message's name as a topic frame, then the message.
+        if let Ok(frames) = subscriber.recv_multipart(0) {
+            assert_eq!(frames.len(), 2, "{frames:?}");
+            assert_eq!(frames[0], b"dripdrop.event");
+            break frames[1].clone();
+        }
+        assert!(start.elapsed() < PATIENCE, "no event published");
+    };
+    let event = Message::decode(&frame).expect("a DripDrop message");
+    assert_eq!(event.name(), "dripdrop.event");
+    let body = event.body();
+    let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_owned);
+    assert!(
+        text("id").is_some_and(|id| id.starts_with("testhost:")),
+        "{body:?}"
+    );
+    assert_eq!(text("to").as_deref(), Some("up"));
+    assert_eq!(text("role").as_deref(), Some("worker"));
+    assert_eq!(body.get("from"), Some(&Value::Nil), "a new process");
+    assert_eq!(body.get("alert"), Some(&Value::Bool(false)));
 }
 
 fn hex(bytes: &[u8]) -> String {
