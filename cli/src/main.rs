@@ -9,8 +9,10 @@
 //! clap, argparse and optparse programs (the Python and Ruby http_load among them).
 
 mod bert;
+mod check;
 mod completions;
 mod control;
+mod manifest;
 mod stdio;
 mod top;
 
@@ -36,6 +38,8 @@ enum Command {
     /// Convert between Erlang term text and BERT frames
     #[command(subcommand)]
     Bert(bert::Command),
+    /// Check a manifest (dripdrop.toml) and show what each role runs
+    Check(check::Command),
     /// Run the control server: processes report to it, it tells their states
     Control(control::Command),
     /// Show the processes a control server knows, refreshing (or --once)
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Bert(command) => bert::run(command),
+        Command::Check(command) => check::run(command),
         Command::Completions { shell } => completions::run(shell),
         Command::Control(command) => control::run(command),
         Command::Top(command) => top::run(command),

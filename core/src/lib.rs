@@ -19,6 +19,7 @@ mod settings;
 mod threads;
 
 pub use bert::{Atom, DecodeLimits, Value};
+pub use control::host_name;
 pub use error::{Error, MessageError};
 pub use message::Message;
 pub use node::{

@@ -36,9 +36,11 @@ impl Identity {
     }
 }
 
-/// The kernel's host name, else `$HOSTNAME`, else `localhost`; a `:` (which would make the
-/// id ambiguous) becomes `_`, and a name too long for an identity is cut.
-fn host_name() -> String {
+/// The host name a process reports (the `host` of its hello and of its id): the kernel's
+/// host name, else `$HOSTNAME`, else `localhost`; a `:` (which would make the id ambiguous)
+/// becomes `_`, and a name too long for an identity is cut. A launcher reporting its
+/// children's exits names their host the same way.
+pub fn host_name() -> String {
     let mut host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())

@@ -15,6 +15,7 @@ mod reporter;
 mod settings;
 mod thread;
 
+pub use identity::host_name;
 pub(crate) use report::{Description, PoolBeat, RouteBeat, RouteDescription};
 pub(crate) use reporter::Reporter;
 pub(crate) use settings::ControlSettings;
