@@ -15,6 +15,7 @@ mod panic_message;
 pub mod pool;
 mod reactor;
 mod route;
+mod service;
 mod settings;
 mod threads;
 

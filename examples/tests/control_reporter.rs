@@ -12,6 +12,7 @@ use dripdrop::Value;
 use support::Program;
 
 const PUSHPULL: &str = env!("CARGO_BIN_EXE_pushpull");
+const NODELETS: &str = env!("CARGO_BIN_EXE_nodelets");
 
 #[test]
 fn a_killed_process_is_seen_disconnecting() {
@@ -49,4 +50,51 @@ fn a_killed_process_is_seen_disconnecting() {
             .any(|h| h.report(&id, "dripdrop.goodbye").is_some()),
         "a killed process says no goodbye"
     );
+}
+
+#[test]
+fn a_launched_process_follows_its_environment_and_stops_cleanly_on_sigterm() {
+    let mut server = ControlServer::bind();
+    // What `dripdrop launch` gives a process of a manifest's node (docs/deploy.md).
+    let mut program = Program::start_with_env(
+        NODELETS,
+        &["--interval-ms", "5"],
+        &[
+            ("DRIPDROP_CONTROL", server.endpoint.as_str()),
+            ("DRIPDROP_APP", "stats"),
+            ("DRIPDROP_NODE", "producer"),
+            ("DRIPDROP_INSTANCE", "2"),
+            ("DRIPDROP_ROLE", "producers"),
+            ("DRIPDROP_HEARTBEAT_MS", "200"),
+            ("DRIPDROP_RUN_LIST", "stats_producer"),
+        ],
+    );
+    assert_eq!(
+        program.wait_for_line("running nodelets: "),
+        "stats_producer"
+    );
+    let (id, hello) = server.hello();
+    let text = |key| hello.get(key).and_then(Value::as_str);
+    assert_eq!(
+        (text("app"), text("node"), text("instance"), text("role")),
+        (
+            Some("stats"),
+            Some("producer"),
+            Some("2"),
+            Some("producers")
+        )
+    );
+    assert_eq!(hello.get("heartbeat_ms"), Some(&Value::Int(200)));
+    server.until("a beat", |h| h.report(&id, "dripdrop.beat").is_some());
+
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &program.pid().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(term.success());
+    let finished = program.finish();
+    finished.assert_clean("nodelets stopped by SIGTERM");
+    server.until("its goodbye", |h| {
+        h.report(&id, "dripdrop.goodbye").is_some()
+    });
 }

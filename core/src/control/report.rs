@@ -92,6 +92,9 @@ pub(crate) fn hello(
             entry("version", env!("CARGO_PKG_VERSION")),
             entry("started_at", identity.started_at.clone()),
             entry("heartbeat_ms", heartbeat_ms),
+            entry("app", settings.app.as_str()),
+            entry("node", settings.node.as_str()),
+            entry("instance", settings.instance.as_str()),
             entry("nodelets", texts(&description.nodelets)),
             entry("routes", routes),
             entry("pools", texts(&description.pools)),
@@ -181,6 +184,9 @@ mod tests {
             role: "api".into(),
             language: "rust".into(),
             heartbeat: Duration::from_millis(250),
+            app: "shop".into(),
+            node: "api".into(),
+            instance: "2".into(),
         };
         let description = Description {
             nodelets: vec!["web".into()],
@@ -200,6 +206,11 @@ mod tests {
         );
         assert_eq!(body.get("heartbeat_ms"), Some(&Value::Int(250)));
         assert_eq!(body.get("role").and_then(Value::as_str), Some("api"));
+        let text = |key| body.get(key).and_then(Value::as_str);
+        assert_eq!(
+            (text("app"), text("node"), text("instance")),
+            (Some("shop"), Some("api"), Some("2"))
+        );
         let Some(Value::List(routes)) = body.get("routes") else {
             panic!("routes: {body:?}")
         };

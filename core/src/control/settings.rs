@@ -9,6 +9,10 @@ use std::time::Duration;
 pub(crate) const CONTROL_ENV: &str = "DRIPDROP_CONTROL";
 /// The process's role, when the node's options do not give one.
 pub(crate) const ROLE_ENV: &str = "DRIPDROP_ROLE";
+/// What a launcher says a process is (docs/deploy.md): the app, the node and which replica.
+pub(crate) const APP_ENV: &str = "DRIPDROP_APP";
+pub(crate) const NODE_ENV: &str = "DRIPDROP_NODE";
+pub(crate) const INSTANCE_ENV: &str = "DRIPDROP_INSTANCE";
 /// A shorter heartbeat would turn the reporting thread into a busy loop.
 const MIN_HEARTBEAT: Duration = Duration::from_millis(1);
 
@@ -22,6 +26,11 @@ pub(crate) struct ControlSettings {
     pub(crate) role: String,
     pub(crate) language: String,
     pub(crate) heartbeat: Duration,
+    /// The app, node and instance a launcher started the process as (empty when none did),
+    /// so the control server can hold the live processes against the manifest.
+    pub(crate) app: String,
+    pub(crate) node: String,
+    pub(crate) instance: String,
 }
 
 impl ControlSettings {
@@ -67,6 +76,9 @@ impl ControlSettings {
             role,
             language: options.language.clone(),
             heartbeat: options.heartbeat,
+            app: env(APP_ENV).unwrap_or_default(),
+            node: env(NODE_ENV).unwrap_or_default(),
+            instance: env(INSTANCE_ENV).unwrap_or_default(),
         }))
     }
 }

@@ -20,6 +20,7 @@ mod reporting;
 mod requests;
 mod response;
 mod route_table;
+mod service;
 
 pub use connection::Connection;
 pub use handle::NodeHandle;
@@ -37,6 +38,7 @@ use crate::reactor::{AroundWait, Event, Reactor, TimerId};
 use crate::route::{
     error_reply, ConnectionEvent, Inbound, Mode, Received, Route, RouteKind, RouteOptions,
 };
+use crate::service::{apply_launch_environment, Service};
 use callbacks::TimerCallback;
 use deferred::Deferred;
 use errors::ErrorSink;
@@ -142,6 +144,8 @@ pub struct Node {
     ready: Vec<Event<usize>>,
     /// The control backchannel, when the node reports to a control server.
     control: Option<Reporter>,
+    /// What the environment asks of the node as a service (systemd, a health file, SIGTERM).
+    service: Option<Service>,
     /// Held so the shared context outlives this node's sockets (see `context`); last, so it
     /// is let go after everything that holds a socket.
     context: Arc<zmq::Context>,
@@ -169,6 +173,7 @@ impl Node {
     /// `DRIPDROP_CONTROL`) it starts reporting at once; a bad control address is an error.
     pub fn with_options(options: NodeOptions) -> Result<Node, Error> {
         let io = |e: std::io::Error| Error::InvalidArgument(format!("cannot start node: {e}"));
+        let options = apply_launch_environment(options);
         let control = ControlSettings::resolve(&options)?;
         let reactor = Reactor::new().map_err(io)?;
         let deferred = Deferred::new(options.defer_threads, reactor.waker());
@@ -186,11 +191,13 @@ impl Node {
             stop_requested: Arc::new(AtomicBool::new(false)),
             ready: Vec::new(),
             control: None,
+            service: None,
             context: crate::context::context(),
         };
         if let Some(settings) = control {
             node.start_reporting(settings)?;
         }
+        node.start_service();
         Ok(node)
     }
 
@@ -601,6 +608,12 @@ impl Node {
         self.nodelets.set_up()
     }
 
+    /// The nodelets this node runs, from its options or else `DRIPDROP_RUN_LIST`; `None`
+    /// runs them all.
+    pub fn run_list(&self) -> Option<&[String]> {
+        self.options.run_list.as_deref()
+    }
+
     // The loop.
 
     /// Whether a stop was asked for and `run` has not yet returned: no timer fires and no
@@ -629,10 +642,16 @@ impl Node {
     /// checks its interrupts afterwards (stopping the node through a [`NodeHandle`]).
     pub fn run_with(&mut self, around_wait: AroundWait<'_>) -> Result<(), Error> {
         self.describe_to_control();
+        if let Some(service) = &mut self.service {
+            service.ready();
+        }
         self.pools.set_batching(true);
         let result = self.run_loop(around_wait);
         self.pools.set_batching(false);
         self.pools.flush();
+        if let Some(service) = &mut self.service {
+            service.stopping();
+        }
         self.stop_requested.store(false, Ordering::Release);
         result
     }

@@ -156,6 +156,11 @@ impl Program {
         }
     }
 
+    /// The program's process id (to signal it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The stdout lines read so far.
     pub fn seen(&self) -> &[String] {
         &self.seen

@@ -85,8 +85,9 @@ module DripDrop
       opts = opts.transform_keys(&:to_sym)
       @debug = opts.delete(:debug)
       @block = block
-      @run_list = opts[:run_list]&.map(&:to_sym)
       @native = Native::Node.new(opts)
+      # The engine's run list: the option, else the launcher's DRIPDROP_RUN_LIST.
+      @run_list = @native.run_list&.map(&:to_sym)
       @routing = {}
       @pools = {}
       @nodelets = {}

@@ -186,7 +186,12 @@ impl Worker {
             .take()
             .ok_or_else(|| Error::InvalidArgument("worker: already running".into()))?;
         let mut reactor = Reactor::with_waker(Arc::clone(&self.waker), wake);
+        // Launched for a node of a manifest, SIGTERM stops the worker as a handle does: it
+        // says DISCONNECT and the pool hands what it held to other workers.
+        let stopper = self.handle();
+        let sigterm = crate::service::stop_on_sigterm(move || stopper.stop());
         let result = self.serve(&mut reactor);
+        drop(sigterm);
         self.wake = Some(reactor.into_wake_receiver());
         self.stop.store(false, Ordering::Release);
         result

@@ -170,6 +170,12 @@ impl RbNode {
         }
     }
 
+    /// The run list (from the options, else `DRIPDROP_RUN_LIST`), or nil: all run.
+    fn run_list(ruby: &Ruby, rb_self: &Self) -> Result<Option<RArray>, Error> {
+        let list = rb_self.with_node(ruby, |n| Ok(n.run_list().map(<[String]>::to_vec)))?;
+        Ok(list.map(RArray::from_iter))
+    }
+
     /// The names of the nodelets set up.
     fn nodelets(ruby: &Ruby, rb_self: &Self) -> Result<RArray, Error> {
         let names = rb_self.with_node(ruby, |n| Ok(n.nodelets().to_vec()))?;
@@ -283,6 +289,7 @@ pub fn define(ruby: &Ruby, native: &magnus::RModule) -> Result<(), Error> {
     class.define_method("on_error", method!(RbNode::on_error, 1))?;
     class.define_method("nodelet", method!(RbNode::nodelet, 2))?;
     class.define_method("nodelets", method!(RbNode::nodelets, 0))?;
+    class.define_method("run_list", method!(RbNode::run_list, 0))?;
     class.define_method("run", method!(RbNode::run, 0))?;
     class.define_method("stop", method!(RbNode::stop, 0))?;
     class.define_method("running?", method!(RbNode::is_running, 0))?;
