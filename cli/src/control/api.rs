@@ -35,6 +35,7 @@ pub fn answer(server: &Server, method: &str, path: &str, now: Instant) -> Answer
                 unknown: server.table.refusals.unknown,
                 garbage: server.garbage,
                 hooks_dropped: server.events.hooks_dropped,
+                redis: server.store.as_ref().map(|store| store.counters()),
             };
             let processes: Vec<&Process> = server.table.processes().collect();
             let text = metrics::render(&processes, &counters);

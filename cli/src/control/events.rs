@@ -19,6 +19,9 @@ pub struct Events {
     kept: VecDeque<Json>,
     command: Option<String>,
     running: Vec<Child>,
+    /// Events recorded since the server started (restored ones not included): a cursor for
+    /// whoever hands them on, such as the Redis store.
+    recorded: u64,
     /// Events not handed to the command: too many running, or it could not start.
     pub hooks_dropped: u64,
 }
@@ -29,6 +32,7 @@ impl Events {
             kept: VecDeque::with_capacity(MAX_KEPT),
             command,
             running: Vec::new(),
+            recorded: 0,
             hooks_dropped: 0,
         }
     }
@@ -51,6 +55,7 @@ impl Events {
             self.kept.pop_front();
         }
         self.kept.push_back(event.clone());
+        self.recorded += 1;
         self.hand_on(&event);
         event
     }
@@ -58,6 +63,24 @@ impl Events {
     /// The kept events, oldest first.
     pub fn kept(&self) -> impl Iterator<Item = &Json> {
         self.kept.iter()
+    }
+
+    /// The events recorded after the first `cursor` (as far as they are still kept), and the
+    /// cursor past them.
+    pub fn recorded_since(&self, cursor: u64) -> (impl Iterator<Item = &Json>, u64) {
+        let new = usize::try_from(self.recorded.saturating_sub(cursor)).unwrap_or(usize::MAX);
+        let skip = self.kept.len().saturating_sub(new);
+        (self.kept.iter().skip(skip), self.recorded)
+    }
+
+    /// Puts events from before this server started (oldest first) ahead of those it
+    /// recorded, as far as the log has room: they are older than any of its own.
+    pub fn restore(&mut self, older: Vec<Json>) {
+        let room = MAX_KEPT - self.kept.len();
+        let skip = older.len().saturating_sub(room);
+        for event in older.into_iter().skip(skip).rev() {
+            self.kept.push_front(event);
+        }
     }
 
     /// Reaps the commands that finished.
@@ -94,5 +117,41 @@ impl Events {
             let _ = stdin.write_all(format!("{event}\n").as_bytes());
         }
         self.running.push(child);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::table::{Change, State};
+    use super::*;
+
+    fn change(id: &str) -> Change {
+        Change {
+            id: id.into(),
+            from: None,
+            to: State::Up,
+            role: "r".into(),
+            host: "h".into(),
+        }
+    }
+
+    #[test]
+    fn restored_events_come_first_and_are_not_recorded_again() {
+        let mut events = Events::new(None);
+        events.record(&change("new"));
+        let older = (0..MAX_KEPT).map(|i| json!({ "id": i })).collect();
+        events.restore(older);
+        let ids: Vec<String> = events.kept().map(|e| e["id"].to_string()).collect();
+        assert_eq!(ids.len(), MAX_KEPT);
+        assert_eq!(ids[0], "1", "the oldest restored one let go");
+        assert_eq!(ids[MAX_KEPT - 1], "\"new\"");
+        let (since, cursor) = events.recorded_since(0);
+        assert_eq!(since.map(|e| e["id"].clone()).collect::<Vec<_>>(), ["new"]);
+        events.record(&change("newer"));
+        let (since, _) = events.recorded_since(cursor);
+        assert_eq!(
+            since.map(|e| e["id"].clone()).collect::<Vec<_>>(),
+            ["newer"]
+        );
     }
 }

@@ -22,6 +22,19 @@ pub struct ServerCounters {
     pub unknown: u64,
     pub garbage: u64,
     pub hooks_dropped: u64,
+    /// The Redis writer's, with `--redis`.
+    pub redis: Option<RedisCounters>,
+}
+
+/// What the Redis store did (docs/control.md, "Redis").
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RedisCounters {
+    /// Whether the last write (or connection) succeeded.
+    pub up: bool,
+    pub writes: u64,
+    pub failures: u64,
+    /// Events and minute totals that were not written.
+    pub dropped: u64,
 }
 
 /// The whole exposition.
@@ -144,6 +157,38 @@ pub fn render(processes: &[&Process], server: &ServerCounters) -> String {
     for (name, kind, help, value) in own {
         family(&mut out, name, kind, help);
         series(&mut out, name, "", value);
+    }
+    if let Some(redis) = &server.redis {
+        let store = [
+            (
+                "dripdrop_control_redis_up",
+                "gauge",
+                "1 if the last write to Redis succeeded",
+                u64::from(redis.up),
+            ),
+            (
+                "dripdrop_control_redis_writes_total",
+                "counter",
+                "flushes written to Redis",
+                redis.writes,
+            ),
+            (
+                "dripdrop_control_redis_failures_total",
+                "counter",
+                "connections to or writes to Redis that failed",
+                redis.failures,
+            ),
+            (
+                "dripdrop_control_redis_dropped_total",
+                "counter",
+                "events and minute totals not written to Redis",
+                redis.dropped,
+            ),
+        ];
+        for (name, kind, help, value) in store {
+            family(&mut out, name, kind, help);
+            series(&mut out, name, "", value);
+        }
     }
     out
 }

@@ -9,6 +9,7 @@ mod events;
 mod latency;
 mod live;
 mod metrics;
+mod store;
 mod table;
 mod wire;
 
@@ -51,6 +52,9 @@ pub struct Command {
     /// Heartbeats a process may miss before it is stuck or unreachable
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
     missed: u32,
+    /// Keep states, counters and events in Redis too (docs/control.md, "Redis")
+    #[arg(long, value_name = "URL")]
+    redis: Option<String>,
 }
 
 /// What the node's callbacks share.
@@ -60,6 +64,8 @@ pub struct Server {
     live: live::Live,
     /// Frames that were not reports (undecodable, unknown, wrongly framed).
     garbage: u64,
+    /// With `--redis`.
+    store: Option<store::Store>,
 }
 
 pub fn run(command: Command) -> Result<(), String> {
@@ -105,6 +111,10 @@ pub fn run(command: Command) -> Result<(), String> {
         bound.push_str(&format!("events {events}\n"));
     }
     let publish = command.events.is_some();
+    let store = match &command.redis {
+        Some(url) => Some(store::Store::open(url).map_err(|e| format!("--redis: {e}"))?),
+        None => None,
+    };
     let server = Rc::new(RefCell::new(Server {
         table: Table::new(Limits {
             max_processes: MAX_PROCESSES,
@@ -114,6 +124,7 @@ pub fn run(command: Command) -> Result<(), String> {
         events: Events::new(command.on_event),
         live,
         garbage: 0,
+        store,
     }));
     let state = Rc::clone(&server);
     node.on_frames("backchannel", move |node, frames| {
@@ -149,6 +160,7 @@ pub fn run(command: Command) -> Result<(), String> {
         let changes = state.borrow_mut().table.tick(Instant::now());
         announce(node, &state, changes, publish);
         state.borrow_mut().events.reap();
+        store::flush(&mut state.borrow_mut(), Instant::now());
     });
     // Errors of the loop (a full PUB, a client gone) are the server's own business: one
     // line each on stderr, and the loop goes on.

@@ -82,6 +82,9 @@ pub struct Process {
     pub left_at: Option<Instant>,
     pub routes: Vec<RouteRow>,
     pub pools: Vec<PoolRow>,
+    /// The `seq` of the first beat this server saw from it (`None` before one): 0 means its
+    /// counters were seen from the process's start, so none of them went uncounted.
+    pub first_seq: Option<u64>,
 }
 
 /// How the table is bounded and timed.
@@ -151,6 +154,7 @@ impl Table {
                 left_at: None,
                 routes: Vec::new(),
                 pools: Vec::new(),
+                first_seq: None,
             });
         // A process says hello again every few heartbeats (so a restarted server learns of
         // it): the routes and pools it names keep the counters they had.
@@ -205,6 +209,7 @@ impl Table {
     /// A beat: the counters (rates from the beat before) and `up` again.
     pub fn beat(&mut self, identity: &[u8], beat: Beat, now: Instant) -> Option<Change> {
         let row = self.known(identity)?;
+        row.first_seq.get_or_insert(beat.seq);
         let seconds = now.duration_since(row.last_beat).as_secs_f64();
         let rate = |new: u64, old: u64| match seconds > 0.0 {
             true => new.saturating_sub(old) as f64 / seconds,
@@ -356,7 +361,7 @@ mod tests {
                 messages_out: out,
                 ..Default::default()
             }],
-            pools: Vec::new(),
+            ..Default::default()
         }
     }
 

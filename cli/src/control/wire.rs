@@ -45,6 +45,8 @@ pub struct Hello {
     pub role: String,
     pub language: String,
     pub version: String,
+    /// When the process started, in seconds since the Unix epoch (as its clock says).
+    pub started_at: Option<i64>,
     pub heartbeat_ms: u64,
     pub routes: Vec<RouteInfo>,
     pub pools: Vec<String>,
@@ -59,6 +61,8 @@ pub struct RouteInfo {
 
 #[derive(Debug, Clone, Default)]
 pub struct Beat {
+    /// The loop's beats before this one: 0 for a process's first beat.
+    pub seq: u64,
     pub routes: Vec<RouteCounters>,
     pub pools: Vec<PoolCounters>,
 }
@@ -73,6 +77,9 @@ pub struct RouteCounters {
     pub bytes_out: u64,
     pub errors: u64,
     pub dropped: u64,
+    pub backpressure: u64,
+    /// A gauge, not cumulative: the messages waiting on the route at the beat.
+    pub queue_depth: u64,
 }
 
 /// A pool's counters, as a beat carries them.
@@ -121,6 +128,10 @@ fn hello(body: &Value) -> Hello {
         role: text(body, "role"),
         language: text(body, "language"),
         version: text(body, "version"),
+        started_at: match body.get("started_at") {
+            Some(Value::Time(time)) => Some(time.seconds()),
+            _ => None,
+        },
         heartbeat_ms: if heartbeat == 0 {
             1000
         } else {
@@ -143,6 +154,7 @@ fn hello(body: &Value) -> Hello {
 
 fn beat(body: &Value) -> Beat {
     Beat {
+        seq: number(body, "seq"),
         routes: list(body, "routes", MAX_ROUTES)
             .map(|route| RouteCounters {
                 name: text(route, "name"),
@@ -152,6 +164,8 @@ fn beat(body: &Value) -> Beat {
                 bytes_out: number(route, "bytes_out"),
                 errors: number(route, "errors"),
                 dropped: number(route, "dropped"),
+                backpressure: number(route, "backpressure"),
+                queue_depth: number(route, "queue_depth"),
             })
             .collect(),
         pools: list(body, "pools", MAX_POOLS)
@@ -259,6 +273,31 @@ mod tests {
         assert_eq!((hello.pid, hello.heartbeat_ms), (0, 100));
         assert_eq!(hello.routes.len(), MAX_ROUTES);
         assert_eq!(hello.routes[3].kind, "zmq_push");
+    }
+
+    #[test]
+    fn a_beat_carries_its_seq_and_every_route_counter() {
+        let route = Value::Dict(vec![
+            ("name".into(), Value::from("out")),
+            ("backpressure".into(), Value::Int(3)),
+            ("queue_depth".into(), Value::Int(2)),
+        ]);
+        let body = Value::Dict(vec![
+            ("seq".into(), Value::Int(7)),
+            ("routes".into(), Value::List(vec![route])),
+        ]);
+        let Report::Beat(beat) = read(&frame("dripdrop.beat", body)).unwrap() else {
+            panic!("a beat")
+        };
+        assert_eq!(beat.seq, 7);
+        let out = &beat.routes[0];
+        assert_eq!((out.backpressure, out.queue_depth), (3, 2));
+        let started = Value::Time(dripdrop::bert::Time::new(1_700_000_000, 5).unwrap());
+        let body = Value::Dict(vec![("started_at".into(), started)]);
+        let Report::Hello(hello) = read(&frame("dripdrop.hello", body)).unwrap() else {
+            panic!("a hello")
+        };
+        assert_eq!(hello.started_at, Some(1_700_000_000));
     }
 
     #[test]
