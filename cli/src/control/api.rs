@@ -3,6 +3,7 @@
 
 use super::metrics::{self, ServerCounters};
 use super::table::Process;
+use super::topology;
 use super::Server;
 use serde_json::{json, Value as Json};
 use std::time::Instant;
@@ -24,6 +25,7 @@ pub fn answer(server: &Server, method: &str, path: &str, now: Instant) -> Answer
     }
     match path {
         "/api/processes" => ok(JSON, processes(server, now).to_string().into_bytes()),
+        "/api/nodes" => ok(JSON, nodes(server).to_string().into_bytes()),
         "/api/events" => {
             let events: Vec<&Json> = server.events.kept().collect();
             ok(JSON, json!({ "events": events }).to_string().into_bytes())
@@ -46,9 +48,27 @@ pub fn answer(server: &Server, method: &str, path: &str, now: Instant) -> Answer
 }
 
 /// `{"processes": [...]}`, as `/api/processes` answers (and the dashboard's feed sends).
+/// The processes, and with `--manifest` the nodes held against it.
 pub fn processes(server: &Server, now: Instant) -> Json {
     let processes: Vec<Json> = server.table.processes().map(|p| process(p, now)).collect();
-    json!({ "processes": processes })
+    match &server.topology {
+        Some(topology) => json!({
+            "processes": processes,
+            "nodes": topology::to_json(&topology.view(&server.table)),
+        }),
+        None => json!({ "processes": processes }),
+    }
+}
+
+/// The manifest's nodes and their standing (an empty list without `--manifest`).
+fn nodes(server: &Server) -> Json {
+    let nodes = server
+        .topology
+        .as_ref()
+        .map_or(Json::Array(Vec::new()), |t| {
+            topology::to_json(&t.view(&server.table))
+        });
+    json!({ "nodes": nodes })
 }
 
 fn process(p: &Process, now: Instant) -> Json {
@@ -98,6 +118,9 @@ fn process(p: &Process, now: Instant) -> Json {
         "role": p.hello.role,
         "language": p.hello.language,
         "version": p.hello.version,
+        "app": p.hello.app,
+        "node": p.hello.node,
+        "instance": p.hello.instance,
         "heartbeat_ms": p.hello.heartbeat_ms,
         "state": p.state.name(),
         "last_beat_ms_ago": now.duration_since(p.last_beat).as_millis() as u64,

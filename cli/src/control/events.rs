@@ -37,20 +37,30 @@ impl Events {
         }
     }
 
-    /// Records a change; returns its JSON (for the PUB route).
+    /// Records a process's change of state; returns its JSON (for the PUB route).
     pub fn record(&mut self, change: &Change) -> Json {
-        let at = OffsetDateTime::now_utc()
-            .format(&Rfc3339)
-            .unwrap_or_default();
-        let event = json!({
-            "at": at,
+        self.record_json(json!({
             "id": change.id,
             "from": change.from.map(|s| s.name()),
             "to": change.to.name(),
             "alert": change.to.alerts(),
             "role": change.role,
             "host": change.host,
-        });
+        }))
+    }
+
+    /// Records an event given as its fields (a node's standing, say), stamped with `at`
+    /// first; returns it whole.
+    pub fn record_json(&mut self, fields: Json) -> Json {
+        let at = OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .unwrap_or_default();
+        let mut event = serde_json::Map::new();
+        event.insert("at".into(), Json::String(at));
+        if let Json::Object(fields) = fields {
+            event.extend(fields);
+        }
+        let event = Json::Object(event);
         if self.kept.len() == MAX_KEPT {
             self.kept.pop_front();
         }

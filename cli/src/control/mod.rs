@@ -11,8 +11,10 @@ mod live;
 mod metrics;
 mod store;
 mod table;
+mod topology;
 mod wire;
 
+use crate::manifest::Manifest;
 use clap::Args;
 use dripdrop::{Message, Mode, MsgFormat, Node, RouteKind, RouteOptions, Value};
 use events::Events;
@@ -21,6 +23,7 @@ use std::io::Write;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 use table::{Limits, Table};
+use topology::Topology;
 use wire::Report;
 
 /// How often states are derived: well under the shortest heartbeat a process may ask for.
@@ -55,6 +58,9 @@ pub struct Command {
     /// Keep states, counters and events in Redis too (docs/control.md, "Redis")
     #[arg(long, value_name = "URL")]
     redis: Option<String>,
+    /// The app's manifest: nodes with fewer live processes than its replicas are `missing`
+    #[arg(long, value_name = "FILE")]
+    manifest: Option<std::path::PathBuf>,
 }
 
 /// What the node's callbacks share.
@@ -66,6 +72,8 @@ pub struct Server {
     garbage: u64,
     /// With `--redis`.
     store: Option<store::Store>,
+    /// With `--manifest`.
+    topology: Option<Topology>,
 }
 
 pub fn run(command: Command) -> Result<(), String> {
@@ -111,6 +119,13 @@ pub fn run(command: Command) -> Result<(), String> {
         bound.push_str(&format!("events {events}\n"));
     }
     let publish = command.events.is_some();
+    let topology = match &command.manifest {
+        Some(path) => {
+            let manifest = Manifest::load(path).map_err(|e| format!("--manifest: {e}"))?;
+            Some(Topology::new(&manifest, Instant::now()))
+        }
+        None => None,
+    };
     let store = match &command.redis {
         Some(url) => Some(store::Store::open(url).map_err(|e| format!("--redis: {e}"))?),
         None => None,
@@ -125,6 +140,7 @@ pub fn run(command: Command) -> Result<(), String> {
         live,
         garbage: 0,
         store,
+        topology,
     }));
     let state = Rc::clone(&server);
     node.on_frames("backchannel", move |node, frames| {
@@ -157,8 +173,21 @@ pub fn run(command: Command) -> Result<(), String> {
     live::serve(&mut node, &server)?;
     let state = Rc::clone(&server);
     node.every(TICK, move |node| {
-        let changes = state.borrow_mut().table.tick(Instant::now());
+        let now = Instant::now();
+        let changes = state.borrow_mut().table.tick(now);
         announce(node, &state, changes, publish);
+        let standings = {
+            let server = &mut *state.borrow_mut();
+            let (table, topology) = (&server.table, &mut server.topology);
+            topology
+                .as_mut()
+                .map(|t| t.changes(table, now))
+                .unwrap_or_default()
+        };
+        for fields in standings {
+            let event = state.borrow_mut().events.record_json(fields);
+            publish_event(node, &state, &event, publish);
+        }
         state.borrow_mut().events.reap();
         store::flush(&mut state.borrow_mut(), Instant::now());
     });
@@ -192,6 +221,19 @@ impl Server {
                 None
             }
             Ok(Report::Goodbye) => self.table.goodbye(identity, now),
+            Ok(Report::Started(launched)) => {
+                if let Some(topology) = &mut self.topology {
+                    topology.started(&launched);
+                }
+                None
+            }
+            Ok(Report::Exited(exited)) => {
+                if let Some(topology) = &mut self.topology {
+                    topology.exited(&exited);
+                }
+                let process = &exited.process;
+                return self.table.exited(&process.host, process.pid, now);
+            }
             Err(_) => {
                 self.garbage += 1;
                 None
@@ -205,32 +247,43 @@ impl Server {
 fn announce(node: &mut Node, server: &RefCell<Server>, changes: Vec<table::Change>, publish: bool) {
     for change in changes {
         let event = server.borrow_mut().events.record(&change);
-        live::event(node, server, &event);
-        if !publish {
-            continue;
-        }
-        let body = Value::Dict(
-            event
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| {
-                    // An event holds text, a flag, or null (`from` of a new process).
-                    let value = match v {
-                        serde_json::Value::String(text) => Value::from(text.as_str()),
-                        serde_json::Value::Bool(flag) => Value::Bool(*flag),
-                        _ => Value::Nil,
-                    };
-                    (Value::from(k.as_str()), value)
-                })
-                .collect(),
-        );
-        let message = Message::new("dripdrop.event")
-            .expect("a valid name")
-            .with_body(body);
-        if let Err(e) = node.send_message("events", &message) {
-            node.report_error(e);
-        }
+        publish_event(node, server, &event, publish);
+    }
+}
+
+/// Sends a recorded event to the dashboards and, with `--events`, on the PUB route.
+fn publish_event(
+    node: &mut Node,
+    server: &RefCell<Server>,
+    event: &serde_json::Value,
+    publish: bool,
+) {
+    live::event(node, server, event);
+    if !publish {
+        return;
+    }
+    let body = Value::Dict(
+        event
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| {
+                // An event holds text, a flag, a count, or null (`from` of a new process).
+                let value = match v {
+                    serde_json::Value::String(text) => Value::from(text.as_str()),
+                    serde_json::Value::Bool(flag) => Value::Bool(*flag),
+                    serde_json::Value::Number(n) => n.as_i64().map_or(Value::Nil, Value::Int),
+                    _ => Value::Nil,
+                };
+                (Value::from(k.as_str()), value)
+            })
+            .collect(),
+    );
+    let message = Message::new("dripdrop.event")
+        .expect("a valid name")
+        .with_body(body);
+    if let Err(e) = node.send_message("events", &message) {
+        node.report_error(e);
     }
 }
 

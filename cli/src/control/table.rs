@@ -271,6 +271,20 @@ impl Table {
         transition(row, State::Down)
     }
 
+    /// A launcher saw the process `pid` of `host` end: confirmed dead, so `down` (the
+    /// process's own reports, if any still come, cannot bring a dead pid back; a restarted
+    /// process is a new identity).
+    pub fn exited(&mut self, host: &str, pid: u64, now: Instant) -> Vec<Change> {
+        let mut changes = Vec::new();
+        for row in self.rows.values_mut() {
+            if row.hello.host == host && row.hello.pid == pid && row.state.reporting() {
+                row.left_at = Some(now);
+                changes.extend(transition(row, State::Down));
+            }
+        }
+        changes
+    }
+
     /// Derives `up`, `stuck` and `unreachable` from the last beat and alive signal, and
     /// removes rows that left (or went silent) longer than `expire_after` ago.
     pub fn tick(&mut self, now: Instant) -> Vec<Change> {
@@ -385,6 +399,23 @@ mod tests {
         assert_eq!(t.tick(s(7300))[0].to, State::Unreachable);
         let back = t.beat(b"a", beat(20), s(7400)).unwrap();
         assert_eq!(back.from, Some(State::Unreachable));
+    }
+
+    #[test]
+    fn a_launchers_exit_report_makes_its_process_down() {
+        let mut t = table();
+        let now = Instant::now();
+        let mut with_pid = hello();
+        (with_pid.host, with_pid.pid) = ("h1".into(), 42);
+        t.hello(b"a", with_pid.clone(), now);
+        assert!(t.exited("h2", 42, now).is_empty(), "another host's pid 42");
+        let changes = t.exited("h1", 42, now);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(
+            (changes[0].from, changes[0].to),
+            (Some(State::Up), State::Down)
+        );
+        assert!(t.exited("h1", 42, now).is_empty(), "already down");
     }
 
     #[test]

@@ -36,6 +36,31 @@ pub enum Report {
     Beat(Beat),
     Alive,
     Goodbye,
+    /// From a launcher: it started a process.
+    Started(Launched),
+    /// From a launcher: a process it started ended.
+    Exited(Exited),
+}
+
+/// A process a launcher started (docs/deploy.md, "The launcher").
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Launched {
+    pub host: String,
+    pub pid: u64,
+    pub app: String,
+    pub node: String,
+    pub instance: u64,
+}
+
+/// A process a launcher saw end: its exit code or signal, and what the launcher does next.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Exited {
+    pub process: Launched,
+    pub code: Option<i64>,
+    pub signal: Option<i64>,
+    pub restarting: bool,
+    /// It ended too often too fast: the launcher stopped restarting it.
+    pub flapping: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -48,6 +73,10 @@ pub struct Hello {
     /// When the process started, in seconds since the Unix epoch (as its clock says).
     pub started_at: Option<i64>,
     pub heartbeat_ms: u64,
+    /// The app, node and instance a launcher started it as (empty when none did).
+    pub app: String,
+    pub node: String,
+    pub instance: String,
     pub routes: Vec<RouteInfo>,
     pub pools: Vec<String>,
 }
@@ -116,6 +145,17 @@ pub fn read(frame: &[u8]) -> Result<Report, WireError> {
         "dripdrop.beat" => Ok(Report::Beat(beat(dict("dripdrop.beat")?))),
         "dripdrop.alive" => Ok(Report::Alive),
         "dripdrop.goodbye" => Ok(Report::Goodbye),
+        "dripdrop.started" => Ok(Report::Started(launched(dict("dripdrop.started")?))),
+        "dripdrop.exited" => {
+            let body = dict("dripdrop.exited")?;
+            Ok(Report::Exited(Exited {
+                process: launched(body),
+                code: integer(body, "code"),
+                signal: integer(body, "signal"),
+                restarting: flag(body, "restarting"),
+                flapping: flag(body, "flapping"),
+            }))
+        }
         other => Err(WireError::UnknownName(text_of(other))),
     }
 }
@@ -128,6 +168,9 @@ fn hello(body: &Value) -> Hello {
         role: text(body, "role"),
         language: text(body, "language"),
         version: text(body, "version"),
+        app: text(body, "app"),
+        node: text(body, "node"),
+        instance: text(body, "instance"),
         started_at: match body.get("started_at") {
             Some(Value::Time(time)) => Some(time.seconds()),
             _ => None,
@@ -182,6 +225,29 @@ fn beat(body: &Value) -> Beat {
             })
             .collect(),
     }
+}
+
+fn launched(body: &Value) -> Launched {
+    Launched {
+        host: text(body, "host"),
+        pid: number(body, "pid"),
+        app: text(body, "app"),
+        node: text(body, "node"),
+        instance: number(body, "instance"),
+    }
+}
+
+/// An integer that fits 64 bits, or `None` (nil, absent, anything else).
+fn integer(body: &Value, key: &str) -> Option<i64> {
+    match body.get(key) {
+        Some(Value::Int(n)) => Some(*n),
+        _ => None,
+    }
+}
+
+/// `true` only for BERT's true.
+fn flag(body: &Value, key: &str) -> bool {
+    matches!(body.get(key), Some(Value::Bool(true)))
 }
 
 /// The first `max` items of the list under `key` (none if it is not a list).

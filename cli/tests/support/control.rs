@@ -3,6 +3,8 @@
 //! Ports are picked by the server and read from its stdout; its stderr is kept, a line at a
 //! time, for the tests to read.
 
+#![allow(dead_code)] // each test file uses part of this
+
 use dripdrop::{Message, Value};
 use serde_json::Value as Json;
 use std::io::{BufRead, BufReader};
@@ -106,7 +108,7 @@ impl Drop for Control {
     }
 }
 
-fn dict(pairs: Vec<(&str, Value)>) -> Value {
+pub fn dict(pairs: Vec<(&str, Value)>) -> Value {
     Value::Dict(
         pairs
             .into_iter()
@@ -115,7 +117,7 @@ fn dict(pairs: Vec<(&str, Value)>) -> Value {
     )
 }
 
-fn frame(name: &str, body: Value) -> Vec<u8> {
+pub fn frame(name: &str, body: Value) -> Vec<u8> {
     Message::new(name)
         .unwrap()
         .with_body(body)
@@ -136,26 +138,38 @@ pub struct Reporter {
 impl Reporter {
     /// Connects and says hello.
     pub fn connect(control: &Control, id: &str) -> Reporter {
+        let reporter = Reporter::connect_silent(control, id);
+        reporter.hello();
+        reporter
+    }
+
+    /// Connects and says nothing yet (a launcher, which is no reporting process).
+    pub fn connect_silent(control: &Control, id: &str) -> Reporter {
         let context = zmq::Context::new();
         let socket = context.socket(zmq::DEALER).unwrap();
         socket.set_linger(0).unwrap();
         socket.set_identity(id.as_bytes()).unwrap();
         socket.connect(&control.listen).unwrap();
-        let reporter = Reporter {
+        Reporter {
             id: id.to_owned(),
             socket,
             seq: 0,
             _context: context,
-        };
-        reporter.hello();
-        reporter
+        }
     }
 
-    fn send(&self, frame: Vec<u8>) {
+    pub fn send(&self, frame: Vec<u8>) {
         self.socket.send(frame, 0).expect("send");
     }
 
     pub fn hello(&self) {
+        self.hello_with(Vec::new());
+    }
+
+    /// A hello with `extra` fields besides the usual ones (a launched process's `app`,
+    /// `node` and `instance`, another `pid`...); a field given twice takes the later value.
+    pub fn hello_with(&self, extra: Vec<(&str, Value)>) {
+        let given: Vec<&str> = extra.iter().map(|(key, _)| *key).collect();
         let route = dict(vec![
             ("name", Value::from("out")),
             ("kind", Value::from("zmq_push")),
@@ -166,17 +180,23 @@ impl Reporter {
         ]);
         self.send(frame(
             "dripdrop.hello",
-            dict(vec![
-                ("id", Value::from(self.id.as_str())),
-                ("host", Value::from("testhost")),
-                ("pid", Value::Int(42)),
-                ("role", Value::from("worker")),
-                ("language", Value::from("rust")),
-                ("version", Value::from("0.1.0")),
-                ("heartbeat_ms", Value::Int(HEARTBEAT_MS)),
-                ("routes", Value::List(vec![route])),
-                ("pools", Value::List(vec![])),
-            ]),
+            dict(
+                vec![
+                    ("id", Value::from(self.id.as_str())),
+                    ("host", Value::from("testhost")),
+                    ("pid", Value::Int(42)),
+                    ("role", Value::from("worker")),
+                    ("language", Value::from("rust")),
+                    ("version", Value::from("0.1.0")),
+                    ("heartbeat_ms", Value::Int(HEARTBEAT_MS)),
+                    ("routes", Value::List(vec![route])),
+                    ("pools", Value::List(vec![])),
+                ]
+                .into_iter()
+                .filter(|(key, _)| !given.contains(key))
+                .chain(extra)
+                .collect(),
+            ),
         ));
     }
 

@@ -15,6 +15,7 @@ const RETRY_MS = 2000;
 const STATES = ["up", "stuck", "unreachable", "down", "gone"];
 
 const tables = {
+  nodes: document.querySelector("#nodes tbody"),
   processes: document.querySelector("#processes tbody"),
   routes: document.querySelector("#routes tbody"),
   pools: document.querySelector("#pools tbody"),
@@ -22,6 +23,7 @@ const tables = {
 const eventList = document.getElementById("events");
 
 // Rows by key, kept between updates so a row is changed in place, never redrawn whole.
+const nodeRows = new Map();
 const processRows = new Map();
 const routeRows = new Map();
 const poolRows = new Map();
@@ -91,6 +93,31 @@ function showStatus(status) {
 function showState(entry, state) {
   entry.row.dataset.state = state;
   setText(entry.state, state);
+}
+
+/** The manifest's nodes (`--manifest`): shown only when the server has one. */
+function renderNodes(nodes) {
+  document.getElementById("nodes-section").hidden = nodes.length === 0;
+  const seen = new Set();
+  const place = placer(tables.nodes);
+  for (const node of nodes) {
+    if (node === null || typeof node !== "object") continue;
+    const name = text(node.name);
+    seen.add(name);
+    let entry = nodeRows.get(name);
+    if (!entry) {
+      entry = makeRow(tables.nodes, ["name", "roles", "live number", "expected number", "state"]);
+      entry.row.dataset.node = name;
+      nodeRows.set(name, entry);
+    }
+    place(entry.row);
+    setText(entry.name, name);
+    setText(entry.roles, list(node.roles).map(text).join(", "));
+    setText(entry.live, node.live);
+    setText(entry.expected, node.expected);
+    showState(entry, text(node.state));
+  }
+  prune(nodeRows, seen);
 }
 
 function renderProcesses(processes, receivedAt) {
@@ -249,11 +276,18 @@ function addEvent(event) {
   setText(at, text(event.at).replace("T", " ").replace(/\.\d+/, "").replace("Z", " UTC"));
   const id = document.createElement("span");
   id.className = "id";
-  setText(id, event.id);
   const who = document.createElement("span");
-  setText(who, ` (${text(event.role)} on ${text(event.host)}) `);
+  if (event.node !== undefined && event.id === undefined) {
+    // A node of the manifest: its live processes against its replicas.
+    setText(id, `node ${text(event.node)}`);
+    setText(who, ` (${text(event.live)} of ${text(event.expected)} live) `);
+  } else {
+    setText(id, event.id);
+    setText(who, ` (${text(event.role)} on ${text(event.host)}) `);
+  }
   const change = document.createElement("span");
-  change.className = `to-${STATES.includes(to) ? to : "other"}`;
+  const known = STATES.includes(to) || ["complete", "missing", "flapping"].includes(to);
+  change.className = `to-${known ? to : "other"}`;
   setText(change, `${event.from === null || event.from === undefined ? "new" : text(event.from)} → ${to}`);
   item.append(at, id, who, change);
   eventList.prepend(item); // newest first
@@ -275,9 +309,11 @@ function receive(message) {
       eventList.replaceChildren();
       for (const event of list(body.events)) addEvent(event);
       renderProcesses(list(body.processes), now);
+      renderNodes(list(body.nodes));
       break;
     case "dripdrop.processes":
       renderProcesses(list(body.processes), now);
+      renderNodes(list(body.nodes));
       break;
     case "dripdrop.event":
       addEvent(body);
