@@ -6,7 +6,7 @@
 
 use super::{duration_text, first_role, object_name, stale_after_ms, File};
 use crate::manifest::{Manifest, NodeSpec, Restart};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
 pub fn files(manifest: &Manifest) -> Result<Vec<File>, String> {
@@ -162,7 +162,7 @@ fn exec_argv(node: &NodeSpec, dir: &Path) -> Result<Vec<String>, String> {
     if program.starts_with('/') {
         argv.push(program.clone());
     } else if program.contains('/') {
-        argv.push(dir.join(program).display().to_string());
+        argv.push(normalized(&dir.join(program)).display().to_string());
     } else if program.starts_with('-') || program.contains('=') {
         // env would read it as an option or a variable to set.
         return Err(format!(
@@ -176,6 +176,22 @@ fn exec_argv(node: &NodeSpec, dir: &Path) -> Result<Vec<String>, String> {
     }
     argv.extend(node.argv[1..].iter().cloned());
     Ok(argv)
+}
+
+/// `path` without `.` and `..` components, which systemd refuses in an executable's path
+/// (`..` taken lexically: the manifest's directory is already free of symbolic links).
+fn normalized(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            part => out.push(part),
+        }
+    }
+    out
 }
 
 /// A variable name systemd accepts (env_name_is_valid): letters, digits and `_`, not first
@@ -249,6 +265,16 @@ mod tests {
         assert_eq!(word("l1\nl2\tt\r", true), r#""l1\nl2\tt\r""#);
         assert_eq!(word("\u{1}\u{7f}", true), r#""\x01\x7f""#);
         assert_eq!(word("ünï ✓", true), "\"ünï ✓\"");
+    }
+
+    #[test]
+    fn paths_normalized() {
+        let dir = Path::new("/srv/app");
+        assert_eq!(
+            normalized(&dir.join("./bin/x")),
+            Path::new("/srv/app/bin/x")
+        );
+        assert_eq!(normalized(&dir.join("../lib/./y")), Path::new("/srv/lib/y"));
     }
 
     #[test]
