@@ -1,7 +1,8 @@
 //! `dripdrop`: the DripDrop command-line tool. For now `dripdrop bert encode|decode [--hex]`,
 //! so that a person can write a BERT frame in Erlang syntax or read a captured one, and
 //! `dripdrop completions SHELL`, `dripdrop control`, the control server, and `dripdrop top`,
-//! its picture of the processes in a terminal.
+//! its picture of the processes in a terminal; `dripdrop check` and `dripdrop export` read an
+//! app's manifest, and `dripdrop health` is its containers' probe.
 //!
 //! Two kinds of failure, told apart by the exit status: a failure of the work (bad input, a
 //! closed pipe) is one line on stderr, `dripdrop: ...`, and status 1; a wrong command line is
@@ -12,6 +13,8 @@ mod bert;
 mod check;
 mod completions;
 mod control;
+mod export;
+mod health;
 mod manifest;
 mod stdio;
 mod top;
@@ -42,6 +45,10 @@ enum Command {
     Check(check::Command),
     /// Run the control server: processes report to it, it tells their states
     Control(control::Command),
+    /// Write a manifest's app as systemd units, a Compose file or Kubernetes objects
+    Export(export::Command),
+    /// Check that a process's loop touched its health file lately (a container probe)
+    Health(health::Command),
     /// Show the processes a control server knows, refreshing (or --once)
     Top(top::Command),
     /// Print the completion script for a shell
@@ -64,6 +71,8 @@ fn main() -> ExitCode {
         Command::Check(command) => check::run(command),
         Command::Completions { shell } => completions::run(shell),
         Command::Control(command) => control::run(command),
+        Command::Export(command) => export::run(command),
+        Command::Health(command) => health::run(command),
         Command::Top(command) => top::run(command),
     };
     match outcome {
