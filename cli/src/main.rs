@@ -1,7 +1,8 @@
 //! `dripdrop`: the DripDrop command-line tool. For now `dripdrop bert encode|decode [--hex]`,
 //! so that a person can write a BERT frame in Erlang syntax or read a captured one, and
-//! `dripdrop completions SHELL`, `dripdrop control`, the control server, and `dripdrop top`,
-//! its picture of the processes in a terminal.
+//! `dripdrop completions SHELL`, `dripdrop control`, the control server, `dripdrop top`, its
+//! picture of the processes in a terminal, `dripdrop check`, which reads a manifest, and
+//! `dripdrop launch`, which runs a machine's part of one.
 //!
 //! Two kinds of failure, told apart by the exit status: a failure of the work (bad input, a
 //! closed pipe) is one line on stderr, `dripdrop: ...`, and status 1; a wrong command line is
@@ -12,6 +13,7 @@ mod bert;
 mod check;
 mod completions;
 mod control;
+mod launch;
 mod manifest;
 mod stdio;
 mod top;
@@ -42,6 +44,8 @@ enum Command {
     Check(check::Command),
     /// Run the control server: processes report to it, it tells their states
     Control(control::Command),
+    /// Start this machine's roles of a manifest and keep them running
+    Launch(launch::Command),
     /// Show the processes a control server knows, refreshing (or --once)
     Top(top::Command),
     /// Print the completion script for a shell
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
         Command::Check(command) => check::run(command),
         Command::Completions { shell } => completions::run(shell),
         Command::Control(command) => control::run(command),
+        Command::Launch(command) => launch::run(command),
         Command::Top(command) => top::run(command),
     };
     match outcome {
