@@ -26,6 +26,14 @@ pub fn say(text: &str) {
     let _ = io::stderr().lock().write_all(line.as_bytes());
 }
 
+/// `1 process`, `3 processes`.
+pub fn processes(n: usize) -> String {
+    match n {
+        1 => "1 process".to_owned(),
+        n => format!("{n} processes"),
+    }
+}
+
 /// The threads that copy children's output; they end when their pipe closes (every process
 /// holding it has exited).
 pub struct Readers {

@@ -51,10 +51,10 @@ pub fn run(command: Command) -> Result<(), String> {
             .ok()
     });
     say(&format!(
-        "app {}, roles {}: {} processes; reports to {}",
+        "app {}, roles {}: {}; reports to {}",
         manifest.app.name,
         roles.join(", "),
-        instances.len(),
+        logs::processes(instances.len()),
         reporter
             .as_ref()
             .map_or("no control server", |r| r.endpoint())

@@ -4,7 +4,7 @@
 //! channel of signal events, with a timeout for the next restart or kill; nothing spins.
 
 use super::child::{Exit, Program, Running};
-use super::logs::{say, Readers};
+use super::logs::{self, say, Readers};
 use super::report::Reporter;
 use super::restart::{Decision, Restarts, FLAP_RESTARTS, FLAP_WINDOW};
 use super::signals::{Event, SignalEvents};
@@ -322,8 +322,8 @@ impl Supervisor {
             .filter(|i| matches!(i.state, State::Running(_)))
             .count();
         say(&format!(
-            "{name}: stopping {running} processes (SIGTERM, then SIGKILL after each node's \
-             stop grace)"
+            "{name}: stopping {} (SIGTERM, then SIGKILL after each node's stop grace)",
+            logs::processes(running)
         ));
         for instance in &mut self.instances {
             match &instance.state {
