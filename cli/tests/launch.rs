@@ -470,6 +470,7 @@ name = "chatty"
 command = ["sh", "-c", """
 echo "out $DRIPDROP_INSTANCE of $DRIPDROP_APP in $(pwd)"
 echo "err $DRIPDROP_INSTANCE" >&2
+echo "run_list ${{DRIPDROP_RUN_LIST:-none}}, kept $KEPT"
 i=0
 while [ $i -lt 200 ]; do
   echo "line $i {x}"
@@ -485,9 +486,16 @@ restart = "never"
 all = ["chatty"]
 "#
     ));
-    let mut launcher = Launcher::start(&manifest, &["--role", "all"]);
+    // The launcher's environment is passed on, but not the DRIPDROP_ variables it sets
+    // itself (here a run_list the node does not have).
+    let env = [
+        ("DRIPDROP_RUN_LIST", "inherited".to_owned()),
+        ("KEPT", "yes".to_owned()),
+    ];
+    let mut launcher = Launcher::start_with_env(&manifest, &["--role", "all"], &env);
     let status = launcher.wait_exit(PATIENCE);
     assert!(status.success(), "{}", launcher.transcript());
+    launcher.wait_out("chatty.1 | run_list none, kept yes");
     let cwd = dir.0.display();
     launcher.wait_out(&format!("chatty.1 | out 1 of chatty in {cwd}"));
     launcher.wait_out(&format!("chatty.2 | out 2 of chatty in {cwd}"));
@@ -502,8 +510,8 @@ all = ["chatty"]
             assert!(tail == x || tail == y, "a mixed line: {line}");
         }
     }
-    // 2 × (2 + 400 + 1) lines, all there.
-    assert_eq!(launcher.out.len(), 806, "{}", launcher.transcript());
+    // 2 × (3 + 400 + 1) lines, all there.
+    assert_eq!(launcher.out.len(), 808, "{}", launcher.transcript());
     launcher.wait_err("every process ended and none is to be restarted");
 }
 

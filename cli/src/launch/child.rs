@@ -25,6 +25,9 @@ pub struct Program {
     pub args: Vec<String>,
     /// Set on top of the launcher's own environment.
     pub env: Vec<(String, String)>,
+    /// Not passed on from the launcher's environment: the `DRIPDROP_*` variables the
+    /// manifest gives this process none of.
+    pub unset: Vec<String>,
     /// The manifest's directory.
     pub cwd: PathBuf,
 }
@@ -33,6 +36,9 @@ impl Program {
     /// Starts it, its stdout and stderr followed by `readers`.
     pub fn spawn(&self, readers: &Readers) -> io::Result<Running> {
         let mut command = Command::new(&self.path);
+        for name in &self.unset {
+            command.env_remove(name);
+        }
         command
             .arg0(&self.arg0)
             .args(&self.args)
@@ -76,15 +82,18 @@ pub struct Running {
 }
 
 impl Running {
-    /// Sends `signal` to its process group. A group that is already gone is not an error:
-    /// the exit will be reaped.
+    /// Sends `signal` to its process group, or to the process alone if it left the group it
+    /// was started in. A process that is already gone is not an error: its exit will be
+    /// reaped.
     pub fn signal(&self, signal: libc::c_int) {
-        let Ok(group) = libc::pid_t::try_from(self.pid) else {
+        let Ok(pid) = libc::pid_t::try_from(self.pid) else {
             return;
         };
         // SAFETY: kill(2) takes plain integers and touches no memory of ours.
         unsafe {
-            libc::kill(-group, signal);
+            if libc::kill(-pid, signal) != 0 {
+                libc::kill(pid, signal);
+            }
         }
     }
 

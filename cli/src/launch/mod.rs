@@ -10,7 +10,7 @@ mod restart;
 mod signals;
 mod supervisor;
 
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, RESERVED};
 use child::Program;
 use clap::Args;
 use logs::say;
@@ -99,6 +99,12 @@ fn instances(manifest: &Manifest, roles: &[String]) -> Result<Vec<Instance>, Str
         let path =
             std::path::absolute(&program).map_err(|e| format!("{}: {e}", program.display()))?;
         for instance in 1..=node.replicas {
+            let env = manifest.environment(node, instance, role);
+            let unset = RESERVED
+                .iter()
+                .filter(|name| env.iter().all(|(key, _)| key != *name))
+                .map(|name| (*name).to_owned())
+                .collect();
             let program = Program {
                 name: format!("{}.{instance}", node.name),
                 node: node.name.clone(),
@@ -107,7 +113,8 @@ fn instances(manifest: &Manifest, roles: &[String]) -> Result<Vec<Instance>, Str
                 path: path.clone(),
                 arg0: node.argv[0].clone(),
                 args: node.argv[1..].to_vec(),
-                env: manifest.environment(node, instance, role),
+                env,
+                unset,
                 cwd: cwd.clone(),
             };
             instances.push(Instance::new(program, node.restart, node.stop_grace));
