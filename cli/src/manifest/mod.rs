@@ -7,6 +7,7 @@ mod raw;
 mod validate;
 
 pub use raw::Restart;
+pub(crate) use validate::RESERVED;
 
 use std::collections::BTreeMap;
 use std::fmt;

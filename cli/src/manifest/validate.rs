@@ -17,8 +17,10 @@ use toml::Spanned;
 
 /// The heartbeats a process may be given, in ms (as the control server accepts them).
 const HEARTBEAT_MS: std::ops::RangeInclusive<u64> = 100..=600_000;
-/// Variables the launcher sets for each process; a node may not set them itself.
-const RESERVED: [&str; 7] = [
+/// Variables the launcher sets for each process; a node may not set them itself, and the
+/// launcher does not pass on its own (a launcher started by another must not hand its
+/// DRIPDROP_RUN_LIST to a node that has none).
+pub(crate) const RESERVED: [&str; 7] = [
     "DRIPDROP_APP",
     "DRIPDROP_NODE",
     "DRIPDROP_INSTANCE",
