@@ -28,6 +28,7 @@ pub struct NodeHandle {
     posted: Sender<Posted>,
     waker: Arc<Waker>,
     stop_requested: Arc<AtomicBool>,
+    shutdown_requested: Arc<AtomicBool>,
 }
 
 impl NodeHandle {
@@ -35,11 +36,13 @@ impl NodeHandle {
         posted: Sender<Posted>,
         waker: Arc<Waker>,
         stop_requested: Arc<AtomicBool>,
+        shutdown_requested: Arc<AtomicBool>,
     ) -> Self {
         NodeHandle {
             posted,
             waker,
             stop_requested,
+            shutdown_requested,
         }
     }
 
@@ -60,5 +63,14 @@ impl NodeHandle {
     pub fn stop(&self) {
         self.stop_requested.store(true, Ordering::Release);
         self.waker.wake();
+    }
+
+    /// Asks the node to stop for good, as SIGTERM does in a launched process: as `stop`, and
+    /// besides the queued sends, the tasks it submitted to its pools get until the stop
+    /// linger to finish; those that do not are cancelled and handed back to their callers
+    /// (`Error::Stopped`) before `run` returns, so no caller is left without an answer.
+    pub fn shutdown(&self) {
+        self.shutdown_requested.store(true, Ordering::Release);
+        self.stop();
     }
 }

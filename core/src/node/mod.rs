@@ -140,6 +140,8 @@ pub struct Node {
     nodelets: Nodelets,
     options: NodeOptions,
     stop_requested: Arc<AtomicBool>,
+    /// The stop is a shutdown ([`NodeHandle::shutdown`]): pool tasks are drained too.
+    shutdown_requested: Arc<AtomicBool>,
     /// What the last wait found ready, kept to reuse its allocation.
     ready: Vec<Event<usize>>,
     /// The control backchannel, when the node reports to a control server.
@@ -189,6 +191,7 @@ impl Node {
             nodelets: Nodelets::new(options.run_list.as_deref()),
             options,
             stop_requested: Arc::new(AtomicBool::new(false)),
+            shutdown_requested: Arc::new(AtomicBool::new(false)),
             ready: Vec::new(),
             control: None,
             service: None,
@@ -207,6 +210,7 @@ impl Node {
             self.inbox.poster(),
             Arc::clone(self.reactor.waker()),
             Arc::clone(&self.stop_requested),
+            Arc::clone(&self.shutdown_requested),
         )
     }
 
@@ -653,6 +657,7 @@ impl Node {
             service.stopping();
         }
         self.stop_requested.store(false, Ordering::Release);
+        self.shutdown_requested.store(false, Ordering::Release);
         result
     }
 
@@ -666,7 +671,12 @@ impl Node {
             if self.is_stopping() {
                 let deadline =
                     *stop_deadline.get_or_insert_with(|| Instant::now() + self.options.stop_linger);
-                if self.routes.flushed() || Instant::now() >= deadline {
+                let shutdown = self.shutdown_requested.load(Ordering::Acquire);
+                let drained = !shutdown || self.pools.waiting() == 0;
+                if (self.routes.flushed() && drained) || Instant::now() >= deadline {
+                    if shutdown {
+                        self.hand_back_tasks();
+                    }
                     return Ok(());
                 }
             }
@@ -721,6 +731,17 @@ impl Node {
                 self.report_error(error);
             }
         }
+    }
+
+    /// At the end of a shutdown: every task still outstanding is cancelled at its pool and
+    /// its caller told `Error::Stopped` (a `map` item likewise; a feed submits no more).
+    fn hand_back_tasks(&mut self) {
+        for pool in 0..self.pools.len() {
+            for delivery in self.pools.hand_back(pool) {
+                self.deliver_task_result(delivery);
+            }
+        }
+        self.pools.flush();
     }
 
     fn deliver_task_result(&mut self, delivery: Delivery) {

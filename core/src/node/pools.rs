@@ -187,6 +187,34 @@ impl Pools {
         }
     }
 
+    /// Tasks submitted whose callbacks have not run, in every pool.
+    pub(crate) fn waiting(&self) -> usize {
+        self.pools.iter().map(|p| p.waiters.len()).sum()
+    }
+
+    /// Ends every task of `pool` still outstanding: each is cancelled at the pool and its
+    /// waiter gets `Error::Stopped`; the pool's `map` feeds submit no more.
+    pub(crate) fn hand_back(&mut self, pool: usize) -> Vec<Delivery> {
+        let target = &mut self.pools[pool];
+        target.flush();
+        for feed in target.feeds.iter_mut().flatten() {
+            feed.exhausted = true;
+        }
+        let ids: Vec<u64> = target.waiters.keys().copied().collect();
+        let mut deliveries = Vec::with_capacity(ids.len());
+        for &id in &ids {
+            target.link.send(Command::Cancel(id));
+        }
+        for id in ids {
+            let done = Done {
+                id,
+                ending: Ending::Stopped,
+            };
+            deliveries.extend(self.settle(pool, done));
+        }
+        deliveries
+    }
+
     /// Gives back a `map` callback lent by [`Delivery::Item`].
     pub(crate) fn restore_feed_callback(
         &mut self,

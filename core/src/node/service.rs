@@ -8,7 +8,7 @@ use crate::service::Service;
 impl Node {
     pub(super) fn start_service(&mut self) {
         let handle = self.handle();
-        let service = Service::from_environment(self.options.heartbeat, move || handle.stop());
+        let service = Service::from_environment(self.options.heartbeat, move || handle.shutdown());
         if let Some(period) = service.beats() {
             self.every(period, |node| {
                 if let Some(service) = &mut node.service {

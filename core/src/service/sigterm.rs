@@ -1,7 +1,8 @@
 //! SIGTERM in a process launched for a node of a manifest (`DRIPDROP_NODE` set, as the
 //! launcher and the exported units do): instead of dying on the spot, every node of the
-//! process stops as `stop` does — its pools hand back what they hold, its sends go out
-//! within the stop linger, it says goodbye to the control server — and the program's `run`
+//! process shuts down (`NodeHandle::shutdown`): its sends go out and its pool tasks finish
+//! within the stop linger, the tasks that do not are handed back to their callers
+//! (`Error::Stopped`), it says goodbye to the control server, and the program's `run`
 //! returns. The launcher sends SIGKILL to whoever takes longer than the node's stop grace.
 //!
 //! One thread per process waits for the signal (`signal-hook`'s iterator: the handler only
