@@ -4,6 +4,9 @@
 //! arrive at a stand-in control server, a ZeroMQ ROUTER bound to a port the system picks.
 //! Every wait is on a channel or a socket, against a deadline.
 
+#[path = "support/control.rs"]
+mod control;
+
 use dripdrop::{Message, Value};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -570,33 +573,36 @@ fn free_port() -> u16 {
     listener.local_addr().expect("its address").port()
 }
 
-/// The examples' `http_load`: `$DRIPDROP_HTTP_LOAD`, else built with cargo (once), its path
-/// as cargo reports it (whatever the target directory and profile).
+/// The examples' `http_load`.
 fn http_load() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        if let Some(given) = std::env::var_os("DRIPDROP_HTTP_LOAD").filter(|v| !v.is_empty()) {
-            return PathBuf::from(given);
-        }
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .expect("the workspace");
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let out = Command::new(cargo)
-            .args(["build", "-p", "dripdrop-examples", "--bin", "http_load"])
-            .arg("--message-format=json-render-diagnostics")
-            .current_dir(workspace)
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("run cargo build");
-        assert!(out.status.success(), "cargo build of http_load failed");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "http_load")
-            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-            .expect("cargo names the http_load executable")
-    })
+    BUILT.get_or_init(|| example("http_load", "DRIPDROP_HTTP_LOAD"))
+}
+
+/// An example program: `$env_var` when set, else built with cargo, its path as cargo
+/// reports it (whatever the target directory and profile).
+fn example(name: &str, env_var: &str) -> PathBuf {
+    if let Some(given) = std::env::var_os(env_var).filter(|v| !v.is_empty()) {
+        return PathBuf::from(given);
+    }
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["build", "-p", "dripdrop-examples", "--bin", name])
+        .arg("--message-format=json-render-diagnostics")
+        .current_dir(workspace)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run cargo build");
+    assert!(out.status.success(), "cargo build of {name} failed");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .unwrap_or_else(|| panic!("cargo names the {name} executable"))
 }
 
 #[test]
@@ -673,4 +679,160 @@ fn two_launchers_run_the_http_load_demo() {
             "{node} not started: {reports:?}"
         );
     }
+}
+
+/// The processes of `node` the control server knows, as (id, pid, state).
+fn processes_of(control: &control::Control, node: &str) -> Vec<(String, u64, String)> {
+    control.json("/api/processes")["processes"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|p| p["node"] == node)
+        .map(|p| {
+            let text = |key: &str| p[key].as_str().unwrap_or_default().to_owned();
+            (text("id"), p["pid"].as_u64().unwrap_or(0), text("state"))
+        })
+        .collect()
+}
+
+/// Polls the control server until `wanted` finds something.
+fn poll<T>(what: &str, mut wanted: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(found) = wanted() {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "never: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_killed_child_is_down_then_up_again_at_the_real_control_server() {
+    let dir = TempDir::new("control");
+    let server_manifest = dir.0.join("server.toml");
+    // The watched node: another `dripdrop control`, itself a DripDrop node, reporting to the
+    // first through the environment the launcher gives it.
+    let watched = format!(
+        "[app]\nname = \"watched\"\ncontrol = \"CONTROL\"\nheartbeat_ms = 200\n\n\
+         [nodes.inner]\ncommand = [\"{}\", \"control\", \"--listen\", \"tcp://127.0.0.1:0\", \
+         \"--http\", \"127.0.0.1:0\"]\n\n[roles]\nall = [\"inner\"]\n",
+        env!("CARGO_BIN_EXE_dripdrop")
+    );
+    // The server reads the manifest for its nodes only; where to report is the launcher's.
+    let placeholder = watched.replace("CONTROL", "tcp://127.0.0.1:9");
+    std::fs::write(&server_manifest, placeholder).expect("write the server's manifest");
+    let control = control::Control::start(&["--manifest", server_manifest.to_str().unwrap()]);
+    let manifest = dir.manifest(&watched.replace("CONTROL", &control.listen));
+    let mut launcher = Launcher::start(&manifest, &["--role", "all"]);
+    let (first, pid) = poll("the launched process up", || {
+        let up = processes_of(&control, "inner");
+        up.into_iter()
+            .find(|(_, _, state)| state == "up")
+            .map(|(id, pid, _)| (id, pid))
+    });
+    launcher.wait_err(&format!("inner.1 started (pid {pid})"));
+    let killed = Instant::now();
+    let pid = libc::pid_t::try_from(pid).expect("a pid");
+    // SAFETY: kill(2) on the process the launcher started for this test.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+    // The launcher restarts it (a new identity) and says it exited: down, then a new one up.
+    let second = poll("a new process up", || {
+        let now = processes_of(&control, "inner");
+        let old_down = now
+            .iter()
+            .any(|(id, _, state)| id == &first && state == "down");
+        let new_up = now
+            .iter()
+            .find(|(id, _, state)| id != &first && state == "up")
+            .map(|(id, _, _)| id.clone());
+        new_up.filter(|_| old_down)
+    });
+    assert!(
+        killed.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        killed.elapsed()
+    );
+    let events = control.json("/api/events");
+    let went: Vec<(String, String)> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["id"] == first.as_str() || e["id"] == second.as_str())
+        .map(|e| {
+            let id = if e["id"] == first.as_str() {
+                "first"
+            } else {
+                "second"
+            };
+            (
+                id.to_owned(),
+                e["to"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let down = went
+        .iter()
+        .position(|w| w == &("first".into(), "down".into()));
+    let up = went
+        .iter()
+        .position(|w| w == &("second".into(), "up".into()));
+    assert!(down.is_some() && up.is_some() && down < up, "{went:?}");
+    let node = &control.json("/api/nodes")["nodes"][0];
+    assert_eq!(
+        (&node["name"], &node["live"]),
+        (&"inner".into(), &1.into()),
+        "{node}"
+    );
+    // A clean stop: the launcher's SIGTERM makes it say goodbye.
+    launcher.signal(libc::SIGTERM);
+    assert!(
+        launcher.wait_exit(PATIENCE).success(),
+        "{}",
+        launcher.transcript()
+    );
+    poll("the second process gone", || {
+        let now = processes_of(&control, "inner");
+        now.iter()
+            .any(|(id, _, state)| id == &second && state == "gone")
+            .then_some(())
+    });
+}
+
+#[test]
+fn sigterm_to_the_launcher_leaves_no_task_without_an_answer() {
+    let (jobs, worker) = (
+        example("pool_jobs", "DRIPDROP_POOL_JOBS"),
+        example("pool_worker", "DRIPDROP_POOL_WORKER"),
+    );
+    let dir = TempDir::new("tasks");
+    let pool = format!("tcp://127.0.0.1:{}", free_port());
+    let manifest = dir.manifest(&format!(
+        "[app]\nname = \"jobs\"\n\n\
+         [nodes.jobs]\ncommand = [\"{}\", \"--bind\", \"{pool}\", \"--tasks\", \"400\", \
+         \"--sleep-ms\", \"20\", \"--stop-linger-ms\", \"300\"]\nrestart = \"never\"\n\n\
+         [nodes.workers]\ncommand = [\"{}\", \"--connect\", \"{pool}\", \"--tasks\", \"sleep\", \
+         \"--concurrency\", \"2\"]\nreplicas = 2\n\n\
+         [roles]\njobs = [\"jobs\"]\nworkers = [\"workers\"]\n",
+        jobs.display(),
+        worker.display()
+    ));
+    let mut launcher = Launcher::start(&manifest, &["--role", "jobs", "--role", "workers"]);
+    // 400 tasks of 20 ms on 4 threads take 2 s: SIGTERM comes while most are queued.
+    launcher.wait_out("jobs.1 | pool_jobs: first task done");
+    launcher.signal(libc::SIGTERM);
+    let status = launcher.wait_exit(PATIENCE);
+    let summary = launcher.wait_line(true, |l| l.starts_with("jobs.1 | pool_jobs: answered "));
+    assert!(status.success(), "{}", launcher.transcript());
+    // "answered 400 of 400: done D, stopped S, failed 0"
+    let counts: Vec<u64> = summary
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let [answered, total, done, stopped, failed] = counts[1..] else {
+        panic!("{summary}")
+    };
+    assert_eq!((answered, total, failed), (400, 400, 0), "{summary}");
+    assert!(done >= 1 && stopped >= 1, "{summary}");
+    assert_eq!(done + stopped, 400, "{summary}");
 }
