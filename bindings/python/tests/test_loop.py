@@ -131,6 +131,28 @@ def test_nodelets_and_the_run_list():
     assert node.stats()["routes"]["in"]["nodelet"] == "collector"
 
 
+def test_the_run_list_comes_from_the_launchers_environment():
+    # As `dripdrop launch` starts a node of a manifest: no code change, the run list from
+    # DRIPDROP_RUN_LIST (a process of its own, so this one's environment stays as it is).
+    script = textwrap.dedent(
+        """
+        import dripdrop
+        node = dripdrop.Node()
+        made = []
+        node.nodelet("producer", lambda n: made.append("producer"))
+        node.nodelet("collector", lambda n: made.append("collector"))
+        print(",".join(made))
+        node.close()
+        """
+    )
+    env = dict(os.environ, DRIPDROP_RUN_LIST="collector")
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "collector"
+
+
 def test_ctrl_c_stops_run_with_keyboard_interrupt():
     script = textwrap.dedent(
         """

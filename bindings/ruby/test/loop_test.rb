@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require_relative "test_helper"
+require "open3"
 
 class LoopTest < Minitest::Test
   include DripDropTest
@@ -220,6 +221,24 @@ class LoopTest < Minitest::Test
     assert status.success?
   ensure
     io&.close
+  end
+
+  # As `dripdrop launch` starts a node of a manifest: no code change, the run list from
+  # DRIPDROP_RUN_LIST (a process of its own, so this one's environment stays as it is).
+  def test_the_run_list_comes_from_the_launchers_environment
+    lib = File.dirname($LOADED_FEATURES.find { |f| f.end_with?("/dripdrop.rb") })
+    script = <<~RUBY
+      node = DripDrop::Node.new
+      made = []
+      node.nodelet(:producer) { made << :producer }
+      node.nodelet(:collector) { made << :collector }
+      puts [made.join(","), node.run_list.inspect].join(" ")
+      node.close
+    RUBY
+    out, status = Open3.capture2({ "DRIPDROP_RUN_LIST" => "collector" }, RbConfig.ruby, "-I", lib,
+                                 "-rdripdrop", "-e", script)
+    assert status.success?
+    assert_equal "collector [:collector]", out.strip
   end
 
   def test_nodelets_and_the_run_list
