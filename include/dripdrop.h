@@ -5,8 +5,8 @@
  *
  * Build the library with `cargo build --release -p dripdrop-ffi`, then:
  *   cc app.c -I include -L target/release -ldripdrop -Wl,-rpath,$PWD/target/release -o app
- * or statically (libzmq is inside libdripdrop.a; it needs the C++ runtime):
- *   cc app.c -I include target/release/libdripdrop.a -lstdc++ -lgcc_s -lutil -lrt -lpthread -lm -ldl -o app
+ * or statically (libdripdrop.a holds DripDrop; libzmq, with CURVE, is the system's: libzmq3-dev):
+ *   cc app.c -I include target/release/libdripdrop.a -lzmq -lstdc++ -lgcc_s -lutil -lrt -lpthread -lm -ldl -o app
  *
  * Conventions:
  * - Status codes. Every call that can fail returns a dd_status: DD_OK (0) or an error.

@@ -25,6 +25,7 @@ Gem::Specification.new do |spec|
     Dir.glob(%w[
       lib/**/*.rb
       ext/dripdrop/extconf.rb ext/dripdrop/Cargo.toml ext/dripdrop/Cargo.lock
+      ext/dripdrop/.cargo/config.toml
       ext/dripdrop/src/**/*.rs ext/dripdrop/vendor/**/*
       README.md
     ]).select { |path| File.file?(path) }.sort

@@ -13,8 +13,9 @@
 #
 # Environment: CARGO (the cargo to run), CARGO_TARGET_DIR (share build artifacts between
 # installs; default: target/ beside this file). To share one, also fix SOURCE_DATE_EPOCH:
-# RubyGems sets it to the current time when it is unset, and the cc crate rebuilds libzmq
-# whenever it changes. `make CARGO_PROFILE=dev` builds unoptimized.
+# RubyGems sets it to the current time when it is unset, and build scripts that read it
+# rebuild whenever it changes. `make CARGO_PROFILE=dev` builds unoptimized. libzmq is the
+# system's (libzmq3-dev, with CURVE): .cargo/config.toml, beside this file, says so to cargo.
 
 require "mkmf"
 
@@ -67,7 +68,7 @@ File.write("Makefile", <<~MAKEFILE)
   \t$(if $(filter $(OWN_TARGET_DIR),$(CARGO_TARGET_DIR)),rm -rf "$(OWN_TARGET_DIR)")
 
   # Leaves cargo's target dir alone: RubyGems runs `make clean` before every build, and a warm
-  # target dir turns a reinstall from minutes (libzmq is compiled from source) into seconds.
+  # target dir turns a reinstall from minutes into seconds.
   clean:
   \trm -f $(DLLIB)
 
