@@ -2,32 +2,22 @@
 //! what each role would run; with `--role` or `--host`, also that the programs of those
 //! roles exist here, as the launcher will check before starting anything.
 
-use crate::manifest::Manifest;
+use crate::manifest::Selection;
 use clap::Args;
-use std::path::PathBuf;
 
 /// Check a manifest and show what each role runs
 #[derive(Debug, Args)]
 pub struct Command {
-    /// The manifest
-    #[arg(default_value = "dripdrop.toml")]
-    manifest: PathBuf,
-    /// Also check that the programs of this role exist on this machine (repeatable)
-    #[arg(long = "role", value_name = "ROLE")]
-    roles: Vec<String>,
-    /// Also check the programs of this host's roles (from [hosts])
-    #[arg(long)]
-    host: Option<String>,
+    /// With --role or --host, the programs of those roles are also checked on this machine
+    #[command(flatten)]
+    selection: Selection,
 }
 
 pub fn run(command: Command) -> Result<(), String> {
-    let manifest = Manifest::load(&command.manifest).map_err(|e| e.to_string())?;
-    if !command.roles.is_empty() || command.host.is_some() {
-        let roles = manifest.pick_roles(&command.roles, command.host.as_deref())?;
-        let nodes = manifest.nodes_of(&roles);
-        manifest
-            .check_commands(nodes.iter().map(|(node, _)| *node))
-            .map_err(|e| e.to_string())?;
+    let selection = &command.selection;
+    let manifest = selection.load()?;
+    if selection.names_roles() {
+        selection.roles_checked(&manifest)?;
     }
     let app = &manifest.app;
     let mut out = format!(

@@ -2,235 +2,20 @@
 //! contract (docs/control.md) and read back through its HTTP API with curl. Ports are picked
 //! by the server and read from its stdout; every wait polls the API against a deadline.
 
+#[path = "support/control.rs"]
+mod control;
+
+use control::{
+    alive_frame, beat_frame, dict, frame, goodbye_frame, hello_frame, Control, Reporter,
+    HEARTBEAT_MS,
+};
 use dripdrop::{Message, Value};
 use serde_json::Value as Json;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// How long any wait may take before the test fails.
 const PATIENCE: Duration = Duration::from_secs(20);
-/// The heartbeat the test processes announce: with `--missed 3`, 600 ms without a beat
-/// makes a process stuck or unreachable.
-const HEARTBEAT_MS: i64 = 200;
-
-/// A running `dripdrop control`, killed when dropped.
-struct Control {
-    child: Child,
-    listen: String,
-    http: String,
-    /// Where events are published, when started with `--events`.
-    events: Option<String>,
-}
-
-impl Control {
-    fn start(extra: &[&str]) -> Control {
-        Control::start_with_env(extra, &[])
-    }
-
-    /// Starts one with these environment variables besides this process's.
-    fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> Control {
-        // Ports picked by the system, unless the test names an address.
-        let mut args = vec!["control"];
-        if !extra.contains(&"--listen") {
-            args.extend(["--listen", "tcp://127.0.0.1:0"]);
-        }
-        if !extra.contains(&"--http") {
-            args.extend(["--http", "127.0.0.1:0"]);
-        }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_dripdrop"))
-            .envs(env.iter().copied())
-            .args(args)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start dripdrop control");
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let mut endpoint = |what: &str| {
-            let line = lines.next().expect("a line").expect("UTF-8");
-            let (name, value) = line.split_once(' ').expect("name and endpoint");
-            assert_eq!(name, what, "{line}");
-            value.to_owned()
-        };
-        let listen = endpoint("listen");
-        let http = endpoint("http");
-        // The dashboard's feed (tested in tests/dashboard.rs); its line comes before `events`.
-        assert!(endpoint("websocket").starts_with("ws://127.0.0.1:"));
-        let events = extra.contains(&"--events").then(|| endpoint("events"));
-        Control {
-            child,
-            listen,
-            http,
-            events,
-        }
-    }
-
-    fn get(&self, path: &str) -> String {
-        let out = Command::new("curl")
-            .args(["-sS", "--fail", "--max-time", "5"])
-            .arg(format!("{}{path}", self.http))
-            .output()
-            .expect("run curl");
-        assert!(
-            out.status.success(),
-            "curl {path}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("UTF-8")
-    }
-
-    fn json(&self, path: &str) -> Json {
-        serde_json::from_str(&self.get(path)).expect("JSON")
-    }
-
-    /// The process with this id, if the table has it.
-    fn process(&self, id: &str) -> Option<Json> {
-        let all = self.json("/api/processes");
-        all["processes"]
-            .as_array()
-            .expect("a list")
-            .iter()
-            .find(|p| p["id"] == id)
-            .cloned()
-    }
-
-    fn state(&self, id: &str) -> Option<String> {
-        self.process(id)
-            .and_then(|p| p["state"].as_str().map(str::to_owned))
-    }
-
-    /// Polls until `id` is in `state`, doing `meanwhile` between polls; returns how long it
-    /// took.
-    fn wait_for(&self, id: &str, state: &str, mut meanwhile: impl FnMut()) -> Duration {
-        let start = Instant::now();
-        loop {
-            let now = self.state(id);
-            if now.as_deref() == Some(state) {
-                return start.elapsed();
-            }
-            assert!(
-                start.elapsed() < PATIENCE,
-                "{id} stayed {now:?}, not {state}"
-            );
-            meanwhile();
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn still_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-}
-
-impl Drop for Control {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn dict(pairs: Vec<(&str, Value)>) -> Value {
-    Value::Dict(
-        pairs
-            .into_iter()
-            .map(|(k, v)| (Value::from(k), v))
-            .collect(),
-    )
-}
-
-fn frame(name: &str, body: Value) -> Vec<u8> {
-    Message::new(name)
-        .unwrap()
-        .with_body(body)
-        .encode()
-        .unwrap()
-}
-
-fn hello_frame(id: &str) -> Vec<u8> {
-    let route = dict(vec![
-        ("name", Value::from("out")),
-        ("kind", Value::from("zmq_push")),
-        (
-            "endpoints",
-            Value::List(vec![Value::from("tcp://127.0.0.1:9")]),
-        ),
-    ]);
-    frame(
-        "dripdrop.hello",
-        dict(vec![
-            ("id", Value::from(id)),
-            ("host", Value::from("testhost")),
-            ("pid", Value::Int(42)),
-            ("role", Value::from("worker")),
-            ("language", Value::from("rust")),
-            ("version", Value::from("0.1.0")),
-            ("heartbeat_ms", Value::Int(HEARTBEAT_MS)),
-            ("routes", Value::List(vec![route])),
-            ("pools", Value::List(vec![])),
-        ]),
-    )
-}
-
-fn beat_frame(id: &str, out: i64) -> Vec<u8> {
-    let route = dict(vec![
-        ("name", Value::from("out")),
-        ("messages_out", Value::Int(out)),
-        ("messages_in", Value::Int(0)),
-    ]);
-    frame(
-        "dripdrop.beat",
-        dict(vec![
-            ("id", Value::from(id)),
-            ("seq", Value::Int(1)),
-            ("routes", Value::List(vec![route])),
-        ]),
-    )
-}
-
-fn alive_frame(id: &str) -> Vec<u8> {
-    frame("dripdrop.alive", dict(vec![("id", Value::from(id))]))
-}
-
-fn goodbye_frame(id: &str) -> Vec<u8> {
-    frame("dripdrop.goodbye", dict(vec![("id", Value::from(id))]))
-}
-
-/// A process's backchannel: a DEALER with identity `id` on a context of its own.
-struct Reporter {
-    id: String,
-    socket: zmq::Socket,
-    _context: zmq::Context,
-}
-
-impl Reporter {
-    fn connect(control: &Control, id: &str) -> Reporter {
-        let context = zmq::Context::new();
-        let socket = context.socket(zmq::DEALER).unwrap();
-        socket.set_linger(0).unwrap();
-        socket.set_identity(id.as_bytes()).unwrap();
-        socket.connect(&control.listen).unwrap();
-        let reporter = Reporter {
-            id: id.to_owned(),
-            socket,
-            _context: context,
-        };
-        reporter.send(hello_frame(id));
-        reporter
-    }
-
-    fn send(&self, frame: Vec<u8>) {
-        self.socket.send(frame, 0).expect("send");
-    }
-
-    fn beat(&self, out: i64) {
-        self.send(beat_frame(&self.id, out));
-    }
-
-    fn alive(&self) {
-        self.send(alive_frame(&self.id));
-    }
-}
 
 #[test]
 fn the_states_follow_beats_alive_signals_and_goodbyes() {
@@ -427,7 +212,7 @@ fn a_killed_process_is_down_within_seconds_with_an_event() {
     let id = "testhost:99:killed";
     let mut child = Command::new("python3")
         .args(["-c", PYTHON_REPORTER, &control.listen, id])
-        .args([hello_frame(id), beat_frame(id, 5), alive_frame(id)].map(|f| hex(&f)))
+        .args([hello_frame(id), beat_frame(id, 5, 0), alive_frame(id)].map(|f| hex(&f)))
         .spawn()
         .expect("python3 with pyzmq");
     control.wait_for(id, "up", || {});
@@ -477,7 +262,7 @@ fn garbage_and_a_flood_of_identities_leave_it_up_and_bounded() {
     socket
         .send(frame("dripdrop.hello", Value::Int(1)), 0)
         .unwrap();
-    socket.send(beat_frame("nobody", 1), 0).unwrap();
+    socket.send(beat_frame("nobody", 1, 0), 0).unwrap();
     // 10,050 identities say hello, 100 connections at a time (each closed once its hello
     // went): the table keeps 10,000.
     const FLOOD: usize = 10_100;

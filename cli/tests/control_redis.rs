@@ -88,7 +88,7 @@ fn counters_reach_redis_exactly_with_the_process_its_ttl_and_a_minute_total() {
     let mut db = redis.connection();
     let control = Control::start(&["--redis", &redis.url()]);
     let id = "testhost:1:counted";
-    let mut process = Reporter::connect(&control, id);
+    let process = Reporter::connect(&control, id);
     let route = format!("dripdrop:route:{id}:out");
     let (_, took) = wait_until(
         "msgs_out 10000 in Redis",
@@ -144,8 +144,8 @@ fn a_silent_process_and_a_killed_one_say_so_in_redis_within_4_s() {
     let mut db = redis.connection();
     let control = Control::start(&["--redis", &redis.url()]);
     let (silent, killed) = ("testhost:2:silent", "testhost:3:killed");
-    let mut a = Reporter::connect(&control, silent);
-    let mut b = Reporter::connect(&control, killed);
+    let a = Reporter::connect(&control, silent);
+    let b = Reporter::connect(&control, killed);
     let state =
         |db: &mut Connection, id: &str| hget(db, &format!("dripdrop:process:{id}"), "state");
     wait_until(
@@ -208,7 +208,7 @@ fn a_redis_outage_of_10_s_leaves_the_api_serving_and_is_caught_up() {
     let mut redis = RedisServer::start();
     let mut control = Control::start(&["--redis", &redis.url()]);
     let id = "testhost:4:outage";
-    let mut process = Reporter::connect(&control, id);
+    let process = Reporter::connect(&control, id);
     let route = format!("dripdrop:route:{id}:out");
     {
         let mut db = redis.connection();
@@ -281,7 +281,7 @@ fn a_stalled_redis_never_holds_up_the_api_and_is_caught_up_when_it_goes_on() {
     let redis = RedisServer::start();
     let control = Control::start(&["--redis", &redis.url()]);
     let id = "testhost:6:stalled";
-    let mut process = Reporter::connect(&control, id);
+    let process = Reporter::connect(&control, id);
     let route = format!("dripdrop:route:{id}:out");
     let mut db = redis.connection();
     wait_until(
@@ -338,7 +338,7 @@ fn a_restarted_control_server_gets_the_event_log_back_from_redis() {
     let mut db = redis.connection();
     let first = Control::start(&["--redis", &redis.url()]);
     let id = "testhost:5:before";
-    let mut process = Reporter::connect(&first, id);
+    let process = Reporter::connect(&first, id);
     wait_until(
         "the event in Redis",
         || events(&mut db).iter().any(|e| e["id"] == id).then_some(()),

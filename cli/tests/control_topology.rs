@@ -63,7 +63,7 @@ fn state_of(control: &Control, id: &str) -> Option<String> {
 #[test]
 fn a_launchers_exit_report_makes_the_process_down_at_once() {
     let control = Control::start(&[]);
-    let mut process = Reporter::connect(&control, "testhost:4242:x");
+    let process = Reporter::connect(&control, "testhost:4242:x");
     process.hello_with(launched("shop", "api", 1, 4242));
     until("the process up", || {
         process.beat(1);
@@ -123,16 +123,16 @@ back = ["db"]
         reporter.hello_with(launched("shop", node, instance, pid));
         reporter
     };
-    let web1 = std::cell::RefCell::new(connect("testhost:1:web1", "web", 1, 1));
-    let db = std::cell::RefCell::new(connect("testhost:3:db", "db", 1, 3));
+    let web1 = connect("testhost:1:web1", "web", 1, 1);
+    let db = connect("testhost:3:db", "db", 1, 3);
     let web2: std::cell::RefCell<Option<Reporter>> = std::cell::RefCell::new(None);
     let db2: std::cell::RefCell<Option<Reporter>> = std::cell::RefCell::new(None);
     // Each look at the API is also a beat of every live process: they stay `up`.
     let node = |name: &str| -> Option<Json> {
-        web1.borrow_mut().beat(1);
-        db.borrow_mut().beat(1);
+        web1.beat(1);
+        db.beat(1);
         for later in [&web2, &db2] {
-            if let Some(reporter) = later.borrow_mut().as_mut() {
+            if let Some(reporter) = later.borrow().as_ref() {
                 reporter.beat(1);
             }
         }

@@ -4,12 +4,16 @@
 //! which stops reporting, without a reload. The server picks its ports and prints them; the
 //! processes are DEALER sockets speaking the backchannel's contract from threads.
 
-use dripdrop::{Message, Value};
+#[path = "support/control.rs"]
+mod control;
+
+use control::{dict, frame, Control};
+use dripdrop::Value;
 use serde_json::Value as Json;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -17,66 +21,26 @@ use std::time::Duration;
 /// How often the test processes beat, and the heartbeat they announce.
 const HEARTBEAT: Duration = Duration::from_millis(200);
 
-/// A running `dripdrop control`, killed when dropped.
-struct Control {
-    child: Child,
-    listen: String,
-    http: String,
-    websocket: String,
-}
-
-impl Control {
-    fn start() -> Control {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_dripdrop"))
-            .args(["control", "--listen", "tcp://127.0.0.1:0"])
-            .args(["--http", "127.0.0.1:0", "--missed", "3"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start dripdrop control");
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let mut endpoint = |what: &str| {
-            let line = lines.next().expect("a line").expect("UTF-8");
-            let (name, value) = line.split_once(' ').expect("name and endpoint");
-            assert_eq!(name, what, "{line}");
-            value.to_owned()
-        };
-        let listen = endpoint("listen");
-        let http = endpoint("http");
-        let websocket = endpoint("websocket");
-        Control {
-            child,
-            listen,
-            http,
-            websocket,
-        }
-    }
-
-    /// `GET path` over a plain HTTP/1.0 connection: the status line and headers, and the
-    /// body.
-    fn get(&self, path: &str) -> (String, Vec<u8>) {
-        let authority = self.http.strip_prefix("http://").expect("http://host:port");
-        let mut stream = TcpStream::connect(authority).expect("connect to the API");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        write!(stream, "GET {path} HTTP/1.0\r\nHost: {authority}\r\n\r\n").unwrap();
-        let mut answer = Vec::new();
-        stream.read_to_end(&mut answer).expect("read the answer");
-        let at = answer
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .expect("a head and a body");
-        let head = String::from_utf8(answer[..at].to_vec()).expect("an ASCII head");
-        (head, answer[at + 4..].to_vec())
-    }
-}
-
-impl Drop for Control {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `GET path` over a plain HTTP/1.0 connection: the status line and headers, and the
+/// body.
+fn get(control: &Control, path: &str) -> (String, Vec<u8>) {
+    let authority = control
+        .http
+        .strip_prefix("http://")
+        .expect("http://host:port");
+    let mut stream = TcpStream::connect(authority).expect("connect to the API");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {authority}\r\n\r\n").unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).expect("read the answer");
+    let at = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head and a body");
+    let head = String::from_utf8(answer[..at].to_vec()).expect("an ASCII head");
+    (head, answer[at + 4..].to_vec())
 }
 
 /// The status code of a head.
@@ -94,49 +58,32 @@ fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
 
 #[test]
 fn the_page_its_script_and_the_browser_client_are_served_over_plain_http() {
-    let control = Control::start();
-    let (head, page) = control.get("/");
+    let control = Control::start(&["--missed", "3"]);
+    let (head, page) = get(&control, "/");
     assert_eq!(status(&head), Some("200"), "{head}");
     assert!(header(&head, "content-type").is_some_and(|t| t.starts_with("text/html")));
     let page = String::from_utf8(page).expect("UTF-8");
     assert!(page.contains(r#"<script type="module" src="/dashboard.js">"#));
-    let (head, client) = control.get("/dripdrop.js");
+    let (head, client) = get(&control, "/dripdrop.js");
     assert_eq!(status(&head), Some("200"), "{head}");
     assert!(header(&head, "content-type").is_some_and(|t| t.starts_with("text/javascript")));
     // The repository's one copy of the browser client, as it is.
     assert_eq!(client, include_bytes!("../../bindings/js/dripdrop.js"));
-    let (head, script) = control.get("/dashboard.js");
+    let (head, script) = get(&control, "/dashboard.js");
     assert!(header(&head, "content-type").is_some_and(|t| t.starts_with("text/javascript")));
     assert!(String::from_utf8(script)
         .unwrap()
         .contains("from \"/dripdrop.js\""));
     // Where the feed is: the port the server printed.
-    let (head, live) = control.get("/api/live");
+    let (head, live) = get(&control, "/api/live");
     assert_eq!(status(&head), Some("200"), "{head}");
     let live: Json = serde_json::from_slice(&live).expect("JSON");
     let port = live["port"].as_u64().expect("a port").to_string();
     assert!(control.websocket.ends_with(&format!(":{port}/")), "{live}");
     assert_eq!(live["websocket"], control.websocket);
     // The API is still there beside it.
-    let (head, _) = control.get("/api/processes");
+    let (head, _) = get(&control, "/api/processes");
     assert_eq!(status(&head), Some("200"), "{head}");
-}
-
-fn dict(pairs: Vec<(&str, Value)>) -> Value {
-    Value::Dict(
-        pairs
-            .into_iter()
-            .map(|(k, v)| (Value::from(k), v))
-            .collect(),
-    )
-}
-
-fn frame(name: &str, body: Value) -> Vec<u8> {
-    Message::new(name)
-        .unwrap()
-        .with_body(body)
-        .encode()
-        .unwrap()
 }
 
 fn hello(id: &str, role: &str) -> Vec<u8> {
@@ -271,7 +218,7 @@ fn artifacts() -> PathBuf {
 
 #[test]
 fn the_page_follows_two_processes_live_and_shows_one_stopping_without_a_reload() {
-    let control = Control::start();
+    let control = Control::start(&["--missed", "3"]);
     let (stays, leaves) = ("testhost:1:stays", "testhost:2:leaves");
     let _stays = Reporter::start(&control.listen, stays, "frontend");
     let mut leaving = Reporter::start(&control.listen, leaves, "worker");

@@ -402,6 +402,9 @@ all = ["polite"]
     let mut launcher = Launcher::start(&manifest, &["--role", "all"]);
     launcher.wait_out("polite.1 | ready");
     launcher.wait_out("polite.2 | ready");
+    // The launcher's own lines come on another pipe: read up to its start lines too.
+    launcher.wait_err("polite.1 started (pid ");
+    launcher.wait_err("polite.2 started (pid ");
     let pids = [launcher.pids_of("polite.1"), launcher.pids_of("polite.2")].concat();
     assert_eq!(pids.len(), 2);
     let asked = Instant::now();
@@ -439,6 +442,7 @@ all = ["stubborn", "polite"]
     let mut launcher = Launcher::start(&manifest, &["--role", "all"]);
     launcher.wait_out("stubborn.1 | ready");
     launcher.wait_out("polite.1 | ready");
+    launcher.wait_err("stubborn.1 started (pid ");
     let stubborn = launcher.pids_of("stubborn.1");
     // SIGINT, as a Ctrl-C at a terminal sends it: the same stop as SIGTERM.
     let asked = Instant::now();

@@ -10,38 +10,25 @@ mod restart;
 mod signals;
 mod supervisor;
 
-use crate::manifest::{Manifest, RESERVED};
+use crate::manifest::{Manifest, Selection, RESERVED};
 use child::Program;
 use clap::Args;
 use logs::say;
 use report::Reporter;
 use signals::SignalEvents;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use supervisor::{Instance, Outcome, Supervisor};
 
 /// Start this machine's roles of a manifest and keep them running
 #[derive(Debug, Args)]
 pub struct Command {
-    /// The manifest
-    #[arg(default_value = "dripdrop.toml")]
-    manifest: PathBuf,
-    /// Run the nodes of this role (repeatable)
-    #[arg(long = "role", value_name = "ROLE")]
-    roles: Vec<String>,
-    /// Run the roles [hosts] gives this host
-    #[arg(long)]
-    host: Option<String>,
+    #[command(flatten)]
+    selection: Selection,
 }
 
 pub fn run(command: Command) -> Result<(), String> {
-    let manifest = Manifest::load(&command.manifest).map_err(|e| e.to_string())?;
-    let roles = manifest.pick_roles(&command.roles, command.host.as_deref())?;
-    // Every program is checked before anything starts: a typo in one role's command does not
-    // leave the other roles half-started.
-    let nodes = manifest.nodes_of(&roles);
-    manifest
-        .check_commands(nodes.iter().map(|(node, _)| *node))
-        .map_err(|e| e.to_string())?;
+    let manifest = command.selection.load()?;
+    let roles = command.selection.roles_checked(&manifest)?;
     let instances = instances(&manifest, &roles)?;
     // Listening before the first child starts, so no exit is missed.
     let signals = SignalEvents::start().map_err(|e| format!("cannot handle signals: {e}"))?;

@@ -4,9 +4,11 @@
 //! exports only ever see a manifest that passed.
 
 mod raw;
+mod selection;
 mod validate;
 
 pub use raw::Restart;
+pub use selection::Selection;
 pub(crate) use validate::RESERVED;
 
 use std::collections::BTreeMap;

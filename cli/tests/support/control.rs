@@ -1,7 +1,7 @@
-//! `dripdrop control` as a process for the Redis tests, and a DEALER that speaks the
-//! backchannel's contract (docs/control.md) with raw frames, as cli/tests/control.rs does.
-//! Ports are picked by the server and read from its stdout; its stderr is kept, a line at a
-//! time, for the tests to read.
+//! `dripdrop control` as a process for the control server's tests, and a DEALER that speaks
+//! the backchannel's contract (docs/control.md) with raw frames. Ports are picked by the
+//! server (unless a test names an address) and read from its stdout; its stderr is kept, a
+//! line at a time, for the tests to read.
 
 #![allow(dead_code)] // each test file uses part of this
 
@@ -10,30 +10,45 @@ use serde_json::Value as Json;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// The heartbeat the test processes announce: with `--missed 3`, 600 ms without a signal
 /// makes a process unreachable.
 pub const HEARTBEAT_MS: i64 = 200;
 
+/// How long a wait for a state may take before the test fails.
+const PATIENCE: Duration = Duration::from_secs(20);
+
 /// A running `dripdrop control`, killed when dropped.
 pub struct Control {
-    child: Child,
+    pub child: Child,
     pub listen: String,
     pub http: String,
+    /// The dashboard's feed.
+    pub websocket: String,
+    /// Where events are published, when started with `--events`.
+    pub events: Option<String>,
     stderr: Arc<Mutex<Vec<String>>>,
 }
 
 impl Control {
-    /// Starts one on ports of its own, with `extra` arguments.
+    /// Starts one with `extra` arguments, on ports of its own unless they name some.
     pub fn start(extra: &[&str]) -> Control {
+        Control::start_with_env(extra, &[])
+    }
+
+    /// Starts one with these environment variables besides this process's.
+    pub fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> Control {
+        let mut args = vec!["control"];
+        if !extra.contains(&"--listen") {
+            args.extend(["--listen", "tcp://127.0.0.1:0"]);
+        }
+        if !extra.contains(&"--http") {
+            args.extend(["--http", "127.0.0.1:0"]);
+        }
         let mut child = Command::new(env!("CARGO_BIN_EXE_dripdrop"))
-            .args([
-                "control",
-                "--listen",
-                "tcp://127.0.0.1:0",
-                "--http",
-                "127.0.0.1:0",
-            ])
+            .envs(env.iter().copied())
+            .args(args)
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -57,10 +72,14 @@ impl Control {
         };
         let listen = endpoint("listen");
         let http = endpoint("http");
+        let websocket = endpoint("websocket");
+        let events = extra.contains(&"--events").then(|| endpoint("events"));
         Control {
             child,
             listen,
             http,
+            websocket,
+            events,
             stderr,
         }
     }
@@ -99,6 +118,40 @@ impl Control {
     pub fn still_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
+
+    /// The process with this id, if the table has it.
+    pub fn process(&self, id: &str) -> Option<Json> {
+        let all = self.json("/api/processes");
+        all["processes"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|p| p["id"] == id)
+            .cloned()
+    }
+
+    pub fn state(&self, id: &str) -> Option<String> {
+        self.process(id)
+            .and_then(|p| p["state"].as_str().map(str::to_owned))
+    }
+
+    /// Polls until `id` is in `state`, doing `meanwhile` between polls; returns how long it
+    /// took.
+    pub fn wait_for(&self, id: &str, state: &str, mut meanwhile: impl FnMut()) -> Duration {
+        let start = Instant::now();
+        loop {
+            let now = self.state(id);
+            if now.as_deref() == Some(state) {
+                return start.elapsed();
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "{id} stayed {now:?}, not {state}"
+            );
+            meanwhile();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 impl Drop for Control {
@@ -131,7 +184,7 @@ pub struct Reporter {
     id: String,
     socket: zmq::Socket,
     /// The `seq` of its next beat: 0 first, as a real process's loop counts.
-    seq: i64,
+    seq: std::cell::Cell<i64>,
     _context: zmq::Context,
 }
 
@@ -153,7 +206,7 @@ impl Reporter {
         Reporter {
             id: id.to_owned(),
             socket,
-            seq: 0,
+            seq: std::cell::Cell::new(0),
             _context: context,
         }
     }
@@ -169,56 +222,83 @@ impl Reporter {
     /// A hello with `extra` fields besides the usual ones (a launched process's `app`,
     /// `node` and `instance`, another `pid`...); a field given twice takes the later value.
     pub fn hello_with(&self, extra: Vec<(&str, Value)>) {
-        let given: Vec<&str> = extra.iter().map(|(key, _)| *key).collect();
-        let route = dict(vec![
-            ("name", Value::from("out")),
-            ("kind", Value::from("zmq_push")),
-            (
-                "endpoints",
-                Value::List(vec![Value::from("tcp://127.0.0.1:9")]),
-            ),
-        ]);
-        self.send(frame(
-            "dripdrop.hello",
-            dict(
-                vec![
-                    ("id", Value::from(self.id.as_str())),
-                    ("host", Value::from("testhost")),
-                    ("pid", Value::Int(42)),
-                    ("role", Value::from("worker")),
-                    ("language", Value::from("rust")),
-                    ("version", Value::from("0.1.0")),
-                    ("heartbeat_ms", Value::Int(HEARTBEAT_MS)),
-                    ("routes", Value::List(vec![route])),
-                    ("pools", Value::List(vec![])),
-                ]
-                .into_iter()
-                .filter(|(key, _)| !given.contains(key))
-                .chain(extra)
-                .collect(),
-            ),
-        ));
+        self.send(hello_frame_with(&self.id, extra));
     }
 
     /// A beat: route `out` has sent `out` messages of 10 bytes since the process started.
-    pub fn beat(&mut self, out: i64) {
-        let route = dict(vec![
-            ("name", Value::from("out")),
-            ("messages_in", Value::Int(0)),
-            ("messages_out", Value::Int(out)),
-            ("bytes_out", Value::Int(out * 10)),
-            ("backpressure", Value::Int(3)),
-            ("queue_depth", Value::Int(2)),
-        ]);
-        let beat = frame(
-            "dripdrop.beat",
-            dict(vec![
-                ("id", Value::from(self.id.as_str())),
-                ("seq", Value::Int(self.seq)),
-                ("routes", Value::List(vec![route])),
-            ]),
-        );
-        self.seq += 1;
-        self.send(beat);
+    pub fn beat(&self, out: i64) {
+        let seq = self.seq.replace(self.seq.get() + 1);
+        self.send(beat_frame(&self.id, out, seq));
     }
+
+    pub fn alive(&self) {
+        self.send(alive_frame(&self.id));
+    }
+}
+
+/// The hello of a process `id` with one route, `out`.
+pub fn hello_frame(id: &str) -> Vec<u8> {
+    hello_frame_with(id, Vec::new())
+}
+
+/// A hello with `extra` fields besides the usual ones (a launched process's `app`, `node`
+/// and `instance`, another `pid`...); a field given twice takes the later value.
+pub fn hello_frame_with(id: &str, extra: Vec<(&str, Value)>) -> Vec<u8> {
+    let given: Vec<&str> = extra.iter().map(|(key, _)| *key).collect();
+    let route = dict(vec![
+        ("name", Value::from("out")),
+        ("kind", Value::from("zmq_push")),
+        (
+            "endpoints",
+            Value::List(vec![Value::from("tcp://127.0.0.1:9")]),
+        ),
+    ]);
+    frame(
+        "dripdrop.hello",
+        dict(
+            vec![
+                ("id", Value::from(id)),
+                ("host", Value::from("testhost")),
+                ("pid", Value::Int(42)),
+                ("role", Value::from("worker")),
+                ("language", Value::from("rust")),
+                ("version", Value::from("0.1.0")),
+                ("heartbeat_ms", Value::Int(HEARTBEAT_MS)),
+                ("routes", Value::List(vec![route])),
+                ("pools", Value::List(vec![])),
+            ]
+            .into_iter()
+            .filter(|(key, _)| !given.contains(key))
+            .chain(extra)
+            .collect(),
+        ),
+    )
+}
+
+/// A beat `seq` of process `id`: route `out` has sent `out` messages of 10 bytes.
+pub fn beat_frame(id: &str, out: i64, seq: i64) -> Vec<u8> {
+    let route = dict(vec![
+        ("name", Value::from("out")),
+        ("messages_in", Value::Int(0)),
+        ("messages_out", Value::Int(out)),
+        ("bytes_out", Value::Int(out * 10)),
+        ("backpressure", Value::Int(3)),
+        ("queue_depth", Value::Int(2)),
+    ]);
+    frame(
+        "dripdrop.beat",
+        dict(vec![
+            ("id", Value::from(id)),
+            ("seq", Value::Int(seq)),
+            ("routes", Value::List(vec![route])),
+        ]),
+    )
+}
+
+pub fn alive_frame(id: &str) -> Vec<u8> {
+    frame("dripdrop.alive", dict(vec![("id", Value::from(id))]))
+}
+
+pub fn goodbye_frame(id: &str) -> Vec<u8> {
+    frame("dripdrop.goodbye", dict(vec![("id", Value::from(id))]))
 }
