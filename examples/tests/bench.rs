@@ -27,6 +27,7 @@ fn each_benchmark_ends_with_its_result_line() {
         "defer",
         "pool_local",
         "pool_remote",
+        "pool_latency",
         "http_load",
         "http_server",
         "ws_echo",
@@ -59,6 +60,7 @@ fn all_runs_every_benchmark() {
         "defer",
         "pool_local",
         "pool_remote",
+        "pool_latency",
         "http_load",
         "http_server",
         "ws_echo",
@@ -80,8 +82,8 @@ fn an_unknown_benchmark_is_a_usage_error() {
         lines[..2],
         [
             "error: invalid value 'pingpong' for '<NAME>'",
-            "  [possible values: pushpull, pushpull_control, defer, pool_remote, pool_local, http_load, http_server, \
-             ws_echo, all]"
+            "  [possible values: pushpull, pushpull_control, defer, pool_remote, pool_local, pool_latency, \
+             http_load, http_server, ws_echo, all]"
         ],
         "{}",
         out.stderr

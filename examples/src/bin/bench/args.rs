@@ -35,6 +35,9 @@ pub enum Bench {
     PoolRemote,
     /// A pool's two local threads, against Node::defer on two threads
     PoolLocal,
+    /// One task at a time through a pool and one worker process: round-trip p50 and p99,
+    /// against a raw libzmq round trip through the same process
+    PoolLatency,
     /// http_load's control and one worker process, against wrk -t1 -c4 (needs wrk)
     HttpLoad,
     /// An http_server route answering JSON, against nginx serving the same bytes as a file

@@ -17,6 +17,9 @@
 //!   Goal: at least 0.35 and 200,000 tasks/s.
 //! - `pool_local`: tasks/s through a pool of local threads divided by `Node::defer` on as
 //!   many threads.
+//! - `pool_latency`: one task at a time through a pool and one worker process: the p50 and
+//!   p99 of the round trip, against a raw libzmq round trip through the same process and
+//!   local `Node::defer`; the result is the raw p50 over the pool's. Goal: at least 0.67.
 //! - `http_load`: requests/s of `http_load` (one worker process, 4 keep-alive connections)
 //!   divided by `wrk -t1 -c4` against the same embedded HTTP target. Goal: at least 0.6.
 //! - `http_server`: requests/s of an http_server route answering a small JSON message,
@@ -36,6 +39,7 @@ mod args;
 mod control;
 mod defer;
 mod http;
+mod latency;
 mod pool;
 mod pushpull;
 mod tools;
@@ -60,6 +64,7 @@ impl Bench {
             Bench::Defer => one("defer", defer::run),
             Bench::PoolRemote => one("pool_remote", pool::run_remote),
             Bench::PoolLocal => one("pool_local", pool::run_local),
+            Bench::PoolLatency => one("pool_latency", latency::run),
             Bench::HttpLoad => one("http_load", http::run),
             Bench::HttpServer => one("http_server", web::run_http_server),
             Bench::WsEcho => one("ws_echo", web::run_ws_echo),
@@ -69,6 +74,7 @@ impl Bench {
                 Bench::Defer,
                 Bench::PoolLocal,
                 Bench::PoolRemote,
+                Bench::PoolLatency,
                 Bench::HttpLoad,
                 Bench::HttpServer,
                 Bench::WsEcho,

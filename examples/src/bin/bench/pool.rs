@@ -50,8 +50,8 @@ pub fn serve(pool: &str, raw_tasks: &str, raw_results: &str) -> Fallible<()> {
     Ok(())
 }
 
-/// The two worker processes, killed when dropped.
-struct Processes(Vec<Child>);
+/// Worker processes, killed when dropped.
+pub struct Processes(pub Vec<Child>);
 
 impl Drop for Processes {
     fn drop(&mut self) {
@@ -106,15 +106,7 @@ pub fn run_remote(size: Size) -> Fallible<f64> {
          (concurrency 1, prefetch {PREFETCH}), tcp loopback, {} rounds",
         size.rounds
     );
-    // The raw side moves the bytes of a typical task frame.
-    let frame = dripdrop::bert::encode(&Value::Tuple(vec![
-        Value::atom("task"),
-        Value::from(1u64 << 62),
-        Value::from("noop"),
-        Value::Int(12345),
-        Value::Int(1),
-        Value::Nil,
-    ]))?;
+    let frame = task_frame()?;
     // Warm both paths up once.
     pool_round(&mut node, count / 10 + 1)?;
     raw_round(&tasks, &results, &frame, count / 10 + 1)?;
@@ -132,10 +124,22 @@ pub fn run_remote(size: Size) -> Fallible<f64> {
     Ok(ratio)
 }
 
-fn last_endpoint(socket: &zmq::Socket) -> Fallible<String> {
+pub fn last_endpoint(socket: &zmq::Socket) -> Fallible<String> {
     Ok(socket
         .get_last_endpoint()?
         .map_err(|_| "endpoint is not UTF-8")?)
+}
+
+/// The bytes of a typical task frame, which the raw side moves.
+pub fn task_frame() -> Fallible<Vec<u8>> {
+    Ok(dripdrop::bert::encode(&Value::Tuple(vec![
+        Value::atom("task"),
+        Value::from(1u64 << 62),
+        Value::from("noop"),
+        Value::Int(12345),
+        Value::Int(1),
+        Value::Nil,
+    ]))?)
 }
 
 /// Feeds `count` tasks through `map` and times them to the last result.
