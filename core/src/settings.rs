@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::node::NodeOptions;
 use crate::pool::{Placement, PoolOptions, WorkerOptions};
 use crate::route::{MsgFormat, RouteOptions, TopicFilter};
+use crate::security::{Certificate, Curve, CurveOption, KEY_BYTES};
 use std::time::Duration;
 
 /// One named option's value, read for the option `name` (which errors name).
@@ -101,6 +102,55 @@ impl Setting<'_> {
                 })
                 .collect(),
             _ => self.text().map(|t| vec![t.to_owned()]),
+        }
+    }
+
+    /// CURVE: nil (the environment's `DRIPDROP_CURVE_DIR`, if any), false (plain text),
+    /// a directory of the `DRIPDROP_CURVE_DIR` layout, or a dict of keys
+    /// ([`Curve::from_named`]).
+    fn curve(&self) -> Result<CurveOption, Error> {
+        match self.value {
+            Value::Nil => Ok(CurveOption::FromEnvironment),
+            Value::Bool(false) => Ok(CurveOption::Off),
+            Value::Bool(true) => Err(self.wrong(
+                "a directory of keys, a dict (certificate, server_key, allowed), false or nil",
+            )),
+            Value::Dict(entries) => {
+                let named = entries.iter().map(|(key, value)| {
+                    let key = key.as_str().or_else(|| key.as_atom()).unwrap_or("");
+                    (format!("{}.{key}", self.name), value.clone())
+                });
+                Curve::from_named(named).map(CurveOption::On)
+            }
+            _ => Ok(CurveOption::Dir(self.text()?.into())),
+        }
+    }
+
+    /// A certificate: a path to its file (text), or a 32-byte secret key (a binary that is
+    /// not UTF-8 text, or is 32 bytes long).
+    fn certificate(&self) -> Result<Certificate, Error> {
+        match self.value {
+            Value::Binary(bytes) if bytes.len() == KEY_BYTES => {
+                let key: [u8; KEY_BYTES] = bytes.as_slice().try_into().expect("32 bytes");
+                Certificate::from_secret(key)
+            }
+            _ => Certificate::load(self.text()?),
+        }
+    }
+
+    /// A public key: 32 bytes, 40 characters of Z85, or a path to a certificate file.
+    fn public_key(&self) -> Result<[u8; KEY_BYTES], Error> {
+        match self.value {
+            Value::Binary(bytes) if bytes.len() == KEY_BYTES => {
+                Ok(bytes.as_slice().try_into().expect("32 bytes"))
+            }
+            _ => {
+                let text = self.text()?;
+                match crate::security::decode_z85_key(text) {
+                    Ok(key) => Ok(key),
+                    Err(_) => Certificate::load(text).map(|c| *c.public_key()),
+                }
+            }
         }
     }
 
@@ -216,11 +266,45 @@ impl RouteOptions {
                     }
                 }
                 "router_notify" => o.router_notify = s.flag()?,
+                "curve" => o.curve = s.curve()?,
                 _ => return Err(s.unknown("route")),
             }
             Ok(())
         })?;
         Ok(o)
+    }
+}
+
+impl Curve {
+    /// CURVE keys by name (the dict a skin passes as the `curve` option): `certificate`
+    /// (required: a path to this side's secret certificate file, or its 32-byte secret
+    /// key), `server_key` (a connecting side's server: a path to its certificate file, 40
+    /// characters of Z85, or 32 bytes), `allowed` (a binding side's directory of admitted
+    /// client certificates; nil admits every client).
+    pub fn from_named<K: AsRef<str>>(
+        options: impl IntoIterator<Item = (K, Value)>,
+    ) -> Result<Curve, Error> {
+        let (mut certificate, mut server_key, mut allowed) = (None, None, None);
+        each(options, |s| {
+            let name = s.name.rsplit('.').next().unwrap_or(s.name);
+            match name {
+                "certificate" => certificate = Some(s.certificate()?),
+                "server_key" if matches!(s.value, Value::Nil) => server_key = None,
+                "server_key" => server_key = Some(s.public_key()?),
+                "allowed" if matches!(s.value, Value::Nil) => allowed = None,
+                "allowed" => allowed = Some(s.text()?.into()),
+                _ => return Err(s.unknown("curve")),
+            }
+            Ok(())
+        })?;
+        let certificate = certificate.ok_or_else(|| {
+            Error::InvalidArgument("option curve: a certificate is needed".into())
+        })?;
+        Ok(Curve {
+            certificate,
+            server_key,
+            allowed,
+        })
     }
 }
 
@@ -281,6 +365,7 @@ impl PoolOptions {
                 "max_workers" => o.max_workers = s.number()?,
                 "max_frame_bytes" => o.max_frame_bytes = s.number()?,
                 "max_result_elements" => o.max_result_elements = s.number()?,
+                "curve" => o.curve = s.curve()?,
                 _ => return Err(s.unknown("worker_pool")),
             }
             Ok(())
@@ -317,6 +402,7 @@ impl WorkerOptions {
                         _ => Some(s.text()?.to_owned()),
                     }
                 }
+                "curve" => o.curve = s.curve()?,
                 _ => return Err(s.unknown("worker")),
             }
             Ok(())
@@ -354,6 +440,7 @@ impl NodeOptions {
                 "role" => o.role = s.optional_text()?,
                 "heartbeat" => o.heartbeat = s.seconds()?,
                 "language" => o.language = s.text()?.to_owned(),
+                "control_curve" => o.control_curve = s.curve()?,
                 _ => return Err(s.unknown("node")),
             }
             Ok(())

@@ -58,6 +58,13 @@ impl Route {
             )));
         }
         options.check(name)?;
+        if !kind.is_zeromq() && options.curve.is_given() {
+            return Err(Error::InvalidArgument(format!(
+                "route {name}: CURVE is for ZeroMQ routes, and {} is not one (secure a web \
+                 route with TLS in front of it)",
+                kind.name()
+            )));
+        }
         let io = kind.open(OpenRoute {
             context,
             name,
@@ -111,8 +118,11 @@ impl Route {
 
     /// The route's counters, with the current queue depth.
     pub fn stats(&self) -> RouteStats {
+        let (auth_refused, handshake_failed) = self.io.handshakes();
         RouteStats {
             queue_depth: self.io.queued() as u64,
+            auth_refused,
+            handshake_failed,
             ..self.stats
         }
     }
