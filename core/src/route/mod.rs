@@ -149,8 +149,9 @@ impl Route {
     }
 
     pub(crate) fn prepare_wait(&mut self, sources: &mut dyn Sources, reading: bool) {
-        self.io
-            .prepare_wait(sources, reading && self.abilities.receives);
+        // A kind that does not receive still reads its monitor (a push route's handshakes);
+        // each kind knows which of its sources to read.
+        self.io.prepare_wait(sources, reading);
     }
 
     pub(crate) fn on_ready(&mut self, event: Event<usize>) -> Vec<Error> {

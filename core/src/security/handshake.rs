@@ -29,6 +29,8 @@ pub(crate) struct Secured {
     failed: u64,
     unreported_refused: u64,
     unreported_failed: u64,
+    /// When the oldest unreported handshake was counted.
+    unreported_since: Option<Instant>,
     last_report: Option<Instant>,
 }
 
@@ -41,6 +43,7 @@ impl Secured {
             failed: 0,
             unreported_refused: 0,
             unreported_failed: 0,
+            unreported_since: None,
             last_report: None,
         }
     }
@@ -63,6 +66,12 @@ impl Secured {
 
     /// Takes one monitor event; other events are not this type's business.
     pub(crate) fn on_event(&mut self, event: MonitorEvent) {
+        if matches!(
+            event.event,
+            HANDSHAKE_FAILED_NO_DETAIL | HANDSHAKE_FAILED_PROTOCOL | HANDSHAKE_FAILED_AUTH
+        ) {
+            self.unreported_since.get_or_insert_with(Instant::now);
+        }
         match event.event {
             HANDSHAKE_FAILED_NO_DETAIL | HANDSHAKE_FAILED_PROTOCOL => {
                 self.failed += 1;
@@ -79,29 +88,25 @@ impl Secured {
         }
     }
 
-    /// When the next report is due, if there is anything to report.
+    /// When the next report is due, if there is anything to report: as soon as something
+    /// happened, but not within [`REPORT_EVERY`] of the last report.
     pub(crate) fn due(&self) -> Option<Instant> {
-        if self.unreported_refused + self.unreported_failed == 0 {
-            return None;
-        }
+        let since = self.unreported_since?;
         Some(match self.last_report {
-            Some(last) => last + REPORT_EVERY,
-            None => Instant::now(),
+            Some(last) => since.max(last + REPORT_EVERY),
+            None => since,
         })
     }
 
     /// The report of what happened since the last one, if it is due.
     pub(crate) fn report(&mut self, now: Instant) -> Option<Error> {
-        let nothing = self.unreported_refused + self.unreported_failed == 0;
-        let too_soon = self
-            .last_report
-            .is_some_and(|last| now < last + REPORT_EVERY);
-        if nothing || too_soon {
+        if self.due().is_none_or(|due| due > now) {
             return None;
         }
         let (refused, failed) = (self.unreported_refused, self.unreported_failed);
         self.unreported_refused = 0;
         self.unreported_failed = 0;
+        self.unreported_since = None;
         self.last_report = Some(now);
         let mut parts = Vec::new();
         if refused > 0 {
@@ -143,7 +148,7 @@ mod tests {
         assert_eq!(secured.due(), None);
         secured.on_event(event(HANDSHAKE_FAILED_PROTOCOL));
         secured.on_event(event(HANDSHAKE_FAILED_AUTH));
-        let now = Instant::now();
+        let now = secured.due().expect("something to report");
         let first = secured.report(now).expect("a report");
         assert_eq!(first.class_name(), "ConnectionError");
         assert!(first.to_string().contains("1 refused"), "{first}");
