@@ -26,7 +26,13 @@ pub struct Control {
 impl Control {
     /// Starts one on ports of its own, with `extra` arguments.
     pub fn start(extra: &[&str]) -> Control {
+        Control::start_with(extra, &[])
+    }
+
+    /// Starts one with these environment variables besides this process's.
+    pub fn start_with(extra: &[&str], env: &[(&str, &str)]) -> Control {
         let mut child = Command::new(env!("CARGO_BIN_EXE_dripdrop"))
+            .envs(env.iter().copied())
             .args([
                 "control",
                 "--listen",
