@@ -7,12 +7,12 @@
 #[path = "support/control.rs"]
 mod control;
 
+use control::Control;
 use dripdrop::{Certificate, Curve, CurveOption, Node, NodeOptions};
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-use control::Control;
 
 /// How long any wait may take before the test fails.
 const PATIENCE: Duration = Duration::from_secs(20);
