@@ -11,7 +11,7 @@ pub const KEY_BYTES: usize = 32;
 /// The largest certificate file read: a certificate is a few hundred bytes, and this bound
 /// keeps a stray large file (or a hostile one in a directory of allowed keys) from being
 /// read whole.
-pub(crate) const MAX_FILE_BYTES: u64 = 16 * 1024;
+pub const MAX_FILE_BYTES: u64 = 16 * 1024;
 /// The suffix of a certificate's public file, as pyzmq names it.
 pub const PUBLIC_SUFFIX: &str = ".key";
 /// The suffix of its secret file (czmq appends `_secret` to the public file's name).

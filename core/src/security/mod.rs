@@ -19,7 +19,7 @@ mod zap;
 mod zpl;
 
 pub(crate) use certificate::decode_key as decode_z85_key;
-pub use certificate::{Certificate, KEY_BYTES, PUBLIC_SUFFIX, SECRET_SUFFIX};
+pub use certificate::{Certificate, KEY_BYTES, MAX_FILE_BYTES, PUBLIC_SUFFIX, SECRET_SUFFIX};
 pub use curve::{Curve, CurveOption};
 pub use env::{ALLOWED, CLIENT_SECRET, CURVE_DIR_ENV, SERVER_PUBLIC, SERVER_SECRET};
 pub(crate) use handshake::{Secured, EVENTS};
