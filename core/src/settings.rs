@@ -126,31 +126,15 @@ impl Setting<'_> {
         }
     }
 
-    /// A certificate: a path to its file (text), or a 32-byte secret key (a binary that is
-    /// not UTF-8 text, or is 32 bytes long).
-    fn certificate(&self) -> Result<Certificate, Error> {
-        match self.value {
-            Value::Binary(bytes) if bytes.len() == KEY_BYTES => {
-                let key: [u8; KEY_BYTES] = bytes.as_slice().try_into().expect("32 bytes");
-                Certificate::from_secret(key)
-            }
-            _ => Certificate::load(self.text()?),
-        }
-    }
-
-    /// A public key: 32 bytes, 40 characters of Z85, or a path to a certificate file.
-    fn public_key(&self) -> Result<[u8; KEY_BYTES], Error> {
+    /// A key: 32 bytes, or its 40 characters of Z85 (as certificate files and pyzmq show
+    /// it). Never a path: files are given by the options named `..._certificate`.
+    fn key(&self) -> Result<[u8; KEY_BYTES], Error> {
         match self.value {
             Value::Binary(bytes) if bytes.len() == KEY_BYTES => {
                 Ok(bytes.as_slice().try_into().expect("32 bytes"))
             }
-            _ => {
-                let text = self.text()?;
-                match crate::security::decode_z85_key(text) {
-                    Ok(key) => Ok(key),
-                    Err(_) => Certificate::load(text).map(|c| *c.public_key()),
-                }
-            }
+            _ => crate::security::decode_z85_key(self.text()?)
+                .map_err(|why| Error::InvalidArgument(format!("option {}: {why}", self.name))),
         }
     }
 
@@ -276,11 +260,12 @@ impl RouteOptions {
 }
 
 impl Curve {
-    /// CURVE keys by name (the dict a skin passes as the `curve` option): `certificate`
-    /// (required: a path to this side's secret certificate file, or its 32-byte secret
-    /// key), `server_key` (a connecting side's server: a path to its certificate file, 40
-    /// characters of Z85, or 32 bytes), `allowed` (a binding side's directory of admitted
-    /// client certificates; nil admits every client).
+    /// CURVE keys by name (the dict a skin passes as the `curve` option). This side's keys:
+    /// `certificate` (a path to its `.key_secret` file) or `secret_key` (the key itself: 32
+    /// bytes or 40 characters of Z85). A connecting side's server: `server_certificate` (a
+    /// path to its certificate file) or `server_key` (its public key, likewise). A binding
+    /// side's `allowed` (a directory of admitted client certificates; nil admits every
+    /// client). Files and keys have names of their own, so a path is never taken for a key.
     pub fn from_named<K: AsRef<str>>(
         options: impl IntoIterator<Item = (K, Value)>,
     ) -> Result<Curve, Error> {
@@ -288,9 +273,15 @@ impl Curve {
         each(options, |s| {
             let name = s.name.rsplit('.').next().unwrap_or(s.name);
             match name {
-                "certificate" => certificate = Some(s.certificate()?),
-                "server_key" if matches!(s.value, Value::Nil) => server_key = None,
-                "server_key" => server_key = Some(s.public_key()?),
+                "certificate" => certificate = Some(Certificate::load(s.text()?)?),
+                "secret_key" => certificate = Some(Certificate::from_secret(s.key()?)?),
+                "server_key" | "server_certificate" if matches!(s.value, Value::Nil) => {
+                    server_key = None
+                }
+                "server_key" => server_key = Some(s.key()?),
+                "server_certificate" => {
+                    server_key = Some(*Certificate::load(s.text()?)?.public_key())
+                }
                 "allowed" if matches!(s.value, Value::Nil) => allowed = None,
                 "allowed" => allowed = Some(s.text()?.into()),
                 _ => return Err(s.unknown("curve")),
@@ -298,7 +289,9 @@ impl Curve {
             Ok(())
         })?;
         let certificate = certificate.ok_or_else(|| {
-            Error::InvalidArgument("option curve: a certificate is needed".into())
+            Error::InvalidArgument(
+                "option curve: this side's keys are needed (certificate or secret_key)".into(),
+            )
         })?;
         Ok(Curve {
             certificate,

@@ -553,10 +553,10 @@ fn curve_options_are_read_by_name() {
     assert_eq!(curve.server_key.as_ref(), Some(server.public_key()));
     let by_file = RouteOptions::from_named(named(Value::Dict(vec![
         (
-            Value::atom("certificate"),
+            Value::atom("secret_key"),
             Value::Binary(server.secret_key().unwrap().to_vec()),
         ),
-        (Value::atom("server_key"), path("server.key")),
+        (Value::atom("server_certificate"), path("server.key")),
     ])))
     .unwrap();
     let CurveOption::On(curve) = by_file.curve else {
@@ -576,6 +576,13 @@ fn curve_options_are_read_by_name() {
     .unwrap_err();
     assert_eq!(e.class_name(), "CertificateError");
     assert!(e.to_string().contains("missing.key_secret"), "{e}");
+    // A path is never read as a key, whatever its length.
+    let e = RouteOptions::from_named(named(Value::Dict(vec![
+        (Value::from("certificate"), path("server.key_secret")),
+        (Value::from("server_key"), path("server.key")),
+    ])))
+    .unwrap_err();
+    assert!(e.to_string().contains("server_key"), "{e}");
     let e = RouteOptions::from_named(named(Value::Dict(vec![(
         Value::from("certifcate"),
         path("server.key_secret"),
