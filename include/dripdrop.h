@@ -601,6 +601,13 @@ typedef struct {
 #define DD_ERR_CONNECTION 22
 
 /**
+ * A CURVE certificate or key cannot be used: a file that cannot be read or is not a
+ * certificate, one without the secret key its socket needs, a connecting socket with no
+ * server key. The message names the file.
+ */
+#define DD_ERR_CERTIFICATE 23
+
+/**
  * nil; also the kind of a NULL value.
  */
 #define DD_KIND_NIL 0

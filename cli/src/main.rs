@@ -3,7 +3,7 @@
 //! `dripdrop completions SHELL`, `dripdrop control`, the control server, and `dripdrop top`,
 //! its picture of the processes in a terminal; `dripdrop check` and `dripdrop export` read an
 //! app's manifest, `dripdrop launch` runs a machine's part of one, and `dripdrop health` is
-//! its containers' probe.
+//! its containers' probe; `dripdrop keygen` writes CURVE certificates.
 //!
 //! Two kinds of failure, told apart by the exit status: a failure of the work (bad input, a
 //! closed pipe) is one line on stderr, `dripdrop: ...`, and status 1; a wrong command line is
@@ -16,6 +16,7 @@ mod completions;
 mod control;
 mod export;
 mod health;
+mod keygen;
 mod launch;
 mod manifest;
 mod stdio;
@@ -51,6 +52,8 @@ enum Command {
     Export(export::Command),
     /// Check that a process's loop touched its health file lately (a container probe)
     Health(health::Command),
+    /// Write a new CURVE certificate (NAME.key, NAME.key_secret)
+    Keygen(keygen::Command),
     /// Start this machine's roles of a manifest and keep them running
     Launch(launch::Command),
     /// Show the processes a control server knows, refreshing (or --once)
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Control(command) => control::run(command),
         Command::Export(command) => export::run(command),
         Command::Health(command) => health::run(command),
+        Command::Keygen(command) => keygen::run(command),
         Command::Launch(command) => launch::run(command),
         Command::Top(command) => top::run(command),
     };

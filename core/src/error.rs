@@ -150,6 +150,16 @@ pub enum Error {
     /// Text that should be a JSON message (an HTTP body, a WebSocket text frame) is not one.
     #[error("invalid JSON message: {0}")]
     Json(String),
+    /// A CURVE certificate or key cannot be used: a file that cannot be read or is not a
+    /// certificate, a certificate without the secret key its socket needs, a connecting
+    /// socket given no server key. `path` names the file (or the option) at fault.
+    #[error("certificate {path}: {why}")]
+    Certificate {
+        /// The certificate file, directory or option at fault.
+        path: String,
+        /// What is wrong with it.
+        why: String,
+    },
     /// The node stopped before the operation could complete.
     #[error("the node has stopped")]
     Stopped,
@@ -166,6 +176,7 @@ impl Error {
         match self {
             Error::Decode(_) | Error::Receive { .. } | Error::Json(_) => "DecodeError",
             Error::Connection { .. } => "ConnectionError",
+            Error::Certificate { .. } => "CertificateError",
             Error::Encode(_) => "EncodeError",
             Error::Message(_) => "MessageError",
             Error::Zmq { .. } => "ZmqError",

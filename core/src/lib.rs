@@ -10,11 +10,13 @@ mod context;
 mod control;
 mod error;
 mod message;
+mod monitor;
 mod node;
 mod panic_message;
 pub mod pool;
 mod reactor;
 mod route;
+pub mod security;
 mod service;
 mod settings;
 mod threads;
@@ -33,3 +35,4 @@ pub use pool::{
 };
 pub use reactor::TimerId;
 pub use route::{Mode, MsgFormat, Route, RouteKind, RouteOptions, RouteStats, TopicFilter};
+pub use security::{Certificate, Curve, CurveOption};

@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::node::NodeOptions;
 use crate::pool::{Placement, PoolOptions, WorkerOptions};
 use crate::route::{MsgFormat, RouteOptions, TopicFilter};
+use crate::security::{Certificate, Curve, CurveOption, KEY_BYTES};
 use std::time::Duration;
 
 /// One named option's value, read for the option `name` (which errors name).
@@ -101,6 +102,39 @@ impl Setting<'_> {
                 })
                 .collect(),
             _ => self.text().map(|t| vec![t.to_owned()]),
+        }
+    }
+
+    /// CURVE: nil (the environment's `DRIPDROP_CURVE_DIR`, if any), false (plain text),
+    /// a directory of the `DRIPDROP_CURVE_DIR` layout, or a dict of keys
+    /// ([`Curve::from_named`]).
+    fn curve(&self) -> Result<CurveOption, Error> {
+        match self.value {
+            Value::Nil => Ok(CurveOption::FromEnvironment),
+            Value::Bool(false) => Ok(CurveOption::Off),
+            Value::Bool(true) => Err(self.wrong(
+                "a directory of keys, a dict (certificate, server_key, allowed), false or nil",
+            )),
+            Value::Dict(entries) => {
+                let named = entries.iter().map(|(key, value)| {
+                    let key = key.as_str().or_else(|| key.as_atom()).unwrap_or("");
+                    (format!("{}.{key}", self.name), value.clone())
+                });
+                Curve::from_named(named).map(CurveOption::On)
+            }
+            _ => Ok(CurveOption::Dir(self.text()?.into())),
+        }
+    }
+
+    /// A key: 32 bytes, or its 40 characters of Z85 (as certificate files and pyzmq show
+    /// it). Never a path: files are given by the options named `..._certificate`.
+    fn key(&self) -> Result<[u8; KEY_BYTES], Error> {
+        match self.value {
+            Value::Binary(bytes) if bytes.len() == KEY_BYTES => {
+                Ok(bytes.as_slice().try_into().expect("32 bytes"))
+            }
+            _ => crate::security::decode_z85_key(self.text()?)
+                .map_err(|why| Error::InvalidArgument(format!("option {}: {why}", self.name))),
         }
     }
 
@@ -216,11 +250,54 @@ impl RouteOptions {
                     }
                 }
                 "router_notify" => o.router_notify = s.flag()?,
+                "curve" => o.curve = s.curve()?,
                 _ => return Err(s.unknown("route")),
             }
             Ok(())
         })?;
         Ok(o)
+    }
+}
+
+impl Curve {
+    /// CURVE keys by name (the dict a skin passes as the `curve` option). This side's keys:
+    /// `certificate` (a path to its `.key_secret` file) or `secret_key` (the key itself: 32
+    /// bytes or 40 characters of Z85). A connecting side's server: `server_certificate` (a
+    /// path to its certificate file) or `server_key` (its public key, likewise). A binding
+    /// side's `allowed` (a directory of admitted client certificates; nil admits every
+    /// client). Files and keys have names of their own, so a path is never taken for a key.
+    pub fn from_named<K: AsRef<str>>(
+        options: impl IntoIterator<Item = (K, Value)>,
+    ) -> Result<Curve, Error> {
+        let (mut certificate, mut server_key, mut allowed) = (None, None, None);
+        each(options, |s| {
+            let name = s.name.rsplit('.').next().unwrap_or(s.name);
+            match name {
+                "certificate" => certificate = Some(Certificate::load(s.text()?)?),
+                "secret_key" => certificate = Some(Certificate::from_secret(s.key()?)?),
+                "server_key" | "server_certificate" if matches!(s.value, Value::Nil) => {
+                    server_key = None
+                }
+                "server_key" => server_key = Some(s.key()?),
+                "server_certificate" => {
+                    server_key = Some(*Certificate::load(s.text()?)?.public_key())
+                }
+                "allowed" if matches!(s.value, Value::Nil) => allowed = None,
+                "allowed" => allowed = Some(s.text()?.into()),
+                _ => return Err(s.unknown("curve")),
+            }
+            Ok(())
+        })?;
+        let certificate = certificate.ok_or_else(|| {
+            Error::InvalidArgument(
+                "option curve: this side's keys are needed (certificate or secret_key)".into(),
+            )
+        })?;
+        Ok(Curve {
+            certificate,
+            server_key,
+            allowed,
+        })
     }
 }
 
@@ -281,6 +358,7 @@ impl PoolOptions {
                 "max_workers" => o.max_workers = s.number()?,
                 "max_frame_bytes" => o.max_frame_bytes = s.number()?,
                 "max_result_elements" => o.max_result_elements = s.number()?,
+                "curve" => o.curve = s.curve()?,
                 _ => return Err(s.unknown("worker_pool")),
             }
             Ok(())
@@ -317,6 +395,7 @@ impl WorkerOptions {
                         _ => Some(s.text()?.to_owned()),
                     }
                 }
+                "curve" => o.curve = s.curve()?,
                 _ => return Err(s.unknown("worker")),
             }
             Ok(())
@@ -354,6 +433,7 @@ impl NodeOptions {
                 "role" => o.role = s.optional_text()?,
                 "heartbeat" => o.heartbeat = s.seconds()?,
                 "language" => o.language = s.text()?.to_owned(),
+                "control_curve" => o.control_curve = s.curve()?,
                 _ => return Err(s.unknown("node")),
             }
             Ok(())

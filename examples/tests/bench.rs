@@ -31,6 +31,9 @@ fn each_benchmark_ends_with_its_result_line() {
         "http_load",
         "http_server",
         "ws_echo",
+        "pushpull_curve",
+        "zmq_curve",
+        "pool_remote_curve",
     ] {
         let out = run(BENCH, &[name, "--quick"]);
         out.assert_clean("bench");
@@ -64,6 +67,9 @@ fn all_runs_every_benchmark() {
         "http_load",
         "http_server",
         "ws_echo",
+        "pushpull_curve",
+        "zmq_curve",
+        "pool_remote_curve",
     ];
     assert_eq!(results.len(), names.len(), "{:#?}", out.stdout);
     for (line, name) in results.iter().zip(names) {
@@ -83,7 +89,7 @@ fn an_unknown_benchmark_is_a_usage_error() {
         [
             "error: invalid value 'pingpong' for '<NAME>'",
             "  [possible values: pushpull, pushpull_control, defer, pool_remote, pool_local, pool_latency, \
-             http_load, http_server, ws_echo, all]"
+             http_load, http_server, ws_echo, pushpull_curve, zmq_curve, pool_remote_curve, all]"
         ],
         "{}",
         out.stderr

@@ -135,6 +135,8 @@ fn pool_options(options: &dd_pool_options) -> Result<PoolOptions> {
         max_workers: options.max_workers,
         max_frame_bytes: options.max_frame_bytes,
         max_result_elements: options.max_result_elements,
+        // CURVE from the environment (DRIPDROP_CURVE_DIR), until the C options name it.
+        ..PoolOptions::default()
     })
 }
 

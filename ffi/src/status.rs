@@ -62,6 +62,10 @@ pub const DD_ERR_WRONG_THREAD: dd_status = 21;
 /// A connection could not be made, was lost, or is closed (an http_client's refused or reset
 /// connection, a websocket_server connection sent to after it closed).
 pub const DD_ERR_CONNECTION: dd_status = 22;
+/// A CURVE certificate or key cannot be used: a file that cannot be read or is not a
+/// certificate, one without the secret key its socket needs, a connecting socket with no
+/// server key. The message names the file.
+pub const DD_ERR_CERTIFICATE: dd_status = 23;
 
 /// One status: its constant's name and the class word the other languages give it.
 struct StatusInfo {
@@ -77,7 +81,7 @@ const fn info(name: &'static CStr, class: Option<&'static CStr>) -> StatusInfo {
 
 /// Every status, indexed by its number. The class words are core's (`Error::class_name`);
 /// a test checks that every core error's status gives its class word back.
-const STATUSES: [StatusInfo; 23] = [
+const STATUSES: [StatusInfo; 24] = [
     info(c"DD_OK", None),
     info(c"DD_ERR_NULL", Some(c"InvalidArgument")),
     info(c"DD_ERR_INVALID_ARGUMENT", Some(c"InvalidArgument")),
@@ -101,6 +105,7 @@ const STATUSES: [StatusInfo; 23] = [
     info(c"DD_ERR_NOT_FOUND", None),
     info(c"DD_ERR_WRONG_THREAD", Some(c"WrongThread")),
     info(c"DD_ERR_CONNECTION", Some(c"ConnectionError")),
+    info(c"DD_ERR_CERTIFICATE", Some(c"CertificateError")),
 ];
 
 /// The status of a core error. Exhaustive, so that a class core adds does not compile until
@@ -109,6 +114,7 @@ pub(crate) fn status_of(e: &Error) -> dd_status {
     match e {
         Error::Decode(_) | Error::Receive { .. } | Error::Json(_) => DD_ERR_DECODE,
         Error::Connection { .. } => DD_ERR_CONNECTION,
+        Error::Certificate { .. } => DD_ERR_CERTIFICATE,
         Error::Encode(_) => DD_ERR_ENCODE,
         Error::Message(_) => DD_ERR_MESSAGE,
         Error::Zmq { .. } => DD_ERR_ZMQ,
@@ -134,7 +140,7 @@ fn lookup(status: dd_status) -> Option<&'static StatusInfo> {
     let found = usize::try_from(status).ok().and_then(|i| STATUSES.get(i));
     if found.is_none() {
         set_last_error(&format!(
-            "{status} is not a status (DD_OK to DD_ERR_CONNECTION)"
+            "{status} is not a status (DD_OK to DD_ERR_CERTIFICATE)"
         ));
     }
     found
@@ -199,6 +205,7 @@ mod tests {
             (DD_ERR_NOT_FOUND, "DD_ERR_NOT_FOUND"),
             (DD_ERR_WRONG_THREAD, "DD_ERR_WRONG_THREAD"),
             (DD_ERR_CONNECTION, "DD_ERR_CONNECTION"),
+            (DD_ERR_CERTIFICATE, "DD_ERR_CERTIFICATE"),
         ];
         assert_eq!(codes.len(), STATUSES.len());
         for (code, name) in codes {
@@ -272,6 +279,14 @@ mod tests {
             },
             Error::Stopped,
             Error::WrongThread("w".into()),
+            Error::Connection {
+                route: "r".into(),
+                message: "m".into(),
+            },
+            Error::Certificate {
+                path: "p".into(),
+                why: "w".into(),
+            },
         ];
         for e in errors {
             assert_eq!(class(status_of(&e)), Some(e.class_name()), "{e:?}");

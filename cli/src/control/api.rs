@@ -5,6 +5,7 @@ use super::metrics::{self, ServerCounters};
 use super::table::Process;
 use super::topology;
 use super::Server;
+use dripdrop::RouteStats;
 use serde_json::{json, Value as Json};
 use std::time::Instant;
 
@@ -18,8 +19,15 @@ pub struct Answer {
 const JSON: &str = "application/json";
 const PROMETHEUS: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// The answer to `method path`.
-pub fn answer(server: &Server, method: &str, path: &str, now: Instant) -> Answer {
+/// The answer to `method path`; `backchannel` is the server's own backchannel route's
+/// counters (its CURVE refusals).
+pub fn answer(
+    server: &Server,
+    method: &str,
+    path: &str,
+    now: Instant,
+    backchannel: RouteStats,
+) -> Answer {
     if method != "GET" && method != "HEAD" {
         return error(405, "only GET");
     }
@@ -37,6 +45,8 @@ pub fn answer(server: &Server, method: &str, path: &str, now: Instant) -> Answer
                 unknown: server.table.refusals.unknown,
                 garbage: server.garbage,
                 hooks_dropped: server.events.hooks_dropped,
+                auth_refused: backchannel.auth_refused,
+                handshake_failed: backchannel.handshake_failed,
                 redis: server.store.as_ref().map(|store| store.counters()),
             };
             let processes: Vec<&Process> = server.table.processes().collect();
@@ -86,6 +96,8 @@ fn process(p: &Process, now: Instant) -> Json {
                 "bytes_out": r.counters.bytes_out,
                 "errors": r.counters.errors,
                 "dropped": r.counters.dropped,
+                "auth_refused": r.counters.auth_refused,
+                "handshake_failed": r.counters.handshake_failed,
                 "rate_in": r.rate_in,
                 "rate_out": r.rate_out,
             })
@@ -106,6 +118,8 @@ fn process(p: &Process, now: Instant) -> Json {
                 "completed": c.completed,
                 "failed": c.failed,
                 "workers": c.workers,
+                "auth_refused": c.auth_refused,
+                "handshake_failed": c.handshake_failed,
                 "rate_completed": pool.rate_completed,
                 "latency_ms": latency,
             })

@@ -22,6 +22,10 @@ pub struct ServerCounters {
     pub unknown: u64,
     pub garbage: u64,
     pub hooks_dropped: u64,
+    /// The backchannel's CURVE handshakes refused (a key not allowed) and failed otherwise
+    /// (plain text, wrong keys).
+    pub auth_refused: u64,
+    pub handshake_failed: u64,
     /// The Redis writer's, with `--redis`.
     pub redis: Option<RedisCounters>,
 }
@@ -62,7 +66,7 @@ pub fn render(processes: &[&Process], server: &ServerCounters) -> String {
         let labels = format!("{},state=\"{}\"", process_labels(p), p.state.name());
         series(&mut out, "dripdrop_process_state", &labels, 1);
     }
-    let routes: [RouteFamily; 6] = [
+    let routes: [RouteFamily; 8] = [
         (
             "dripdrop_route_messages_in_total",
             "messages received",
@@ -81,6 +85,16 @@ pub fn render(processes: &[&Process], server: &ServerCounters) -> String {
         ("dripdrop_route_dropped_total", "messages dropped", |c| {
             c.dropped
         }),
+        (
+            "dripdrop_route_auth_refused_total",
+            "CURVE handshakes refused: a client key not allowed",
+            |c| c.auth_refused,
+        ),
+        (
+            "dripdrop_route_handshake_failed_total",
+            "CURVE handshakes failed: plain text or wrong keys",
+            |c| c.handshake_failed,
+        ),
     ];
     for (name, help, read) in routes {
         family(&mut out, name, "counter", help);
@@ -95,7 +109,7 @@ pub fn render(processes: &[&Process], server: &ServerCounters) -> String {
             }
         }
     }
-    let pools: [PoolFamily; 3] = [
+    let pools: [PoolFamily; 5] = [
         ("dripdrop_pool_pending", "gauge", "tasks waiting", |c| {
             c.pending
         }),
@@ -110,6 +124,18 @@ pub fn render(processes: &[&Process], server: &ServerCounters) -> String {
             "counter",
             "tasks failed",
             |c| c.failed,
+        ),
+        (
+            "dripdrop_pool_auth_refused_total",
+            "counter",
+            "CURVE: workers refused, a key not allowed",
+            |c| c.auth_refused,
+        ),
+        (
+            "dripdrop_pool_handshake_failed_total",
+            "counter",
+            "CURVE: worker handshakes failed, plain text or wrong keys",
+            |c| c.handshake_failed,
         ),
     ];
     for (name, kind, help, read) in pools {
@@ -152,6 +178,18 @@ pub fn render(processes: &[&Process], server: &ServerCounters) -> String {
             "counter",
             "events not handed to --on-event",
             server.hooks_dropped,
+        ),
+        (
+            "dripdrop_control_auth_refused_total",
+            "counter",
+            "CURVE: processes the backchannel refused, a key not allowed",
+            server.auth_refused,
+        ),
+        (
+            "dripdrop_control_handshake_failed_total",
+            "counter",
+            "CURVE: backchannel handshakes failed, plain text or wrong keys",
+            server.handshake_failed,
         ),
     ];
     for (name, kind, help, value) in own {

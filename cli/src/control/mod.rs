@@ -16,7 +16,7 @@ mod wire;
 
 use crate::manifest::Manifest;
 use clap::Args;
-use dripdrop::{Message, Mode, MsgFormat, Node, RouteKind, RouteOptions, Value};
+use dripdrop::{CurveOption, Message, Mode, MsgFormat, Node, RouteKind, RouteOptions, Value};
 use events::Events;
 use std::cell::RefCell;
 use std::io::Write;
@@ -61,6 +61,11 @@ pub struct Command {
     /// The app's manifest: nodes with fewer live processes than its replicas are `missing`
     #[arg(long, value_name = "FILE")]
     manifest: Option<std::path::PathBuf>,
+    /// Make the backchannel a CURVE server with this directory's keys (the
+    /// DRIPDROP_CURVE_DIR layout: server.key_secret, and allowed/ for the processes it
+    /// admits); without it, DRIPDROP_CURVE_DIR if set (docs/security.md)
+    #[arg(long, value_name = "DIR")]
+    curve_dir: Option<std::path::PathBuf>,
 }
 
 /// What the node's callbacks share.
@@ -82,6 +87,11 @@ pub fn run(command: Command) -> Result<(), String> {
         msg_format: MsgFormat::Raw,
         router_notify: true,
         max_frame_bytes: wire::MAX_FRAME_BYTES,
+        // Without --curve-dir, DRIPDROP_CURVE_DIR if the environment has it.
+        curve: command
+            .curve_dir
+            .clone()
+            .map_or(CurveOption::FromEnvironment, CurveOption::Dir),
         ..Default::default()
     };
     let listen = zmq_address(&command.listen);
@@ -157,12 +167,17 @@ pub fn run(command: Command) -> Result<(), String> {
                 .unwrap_or_default()
                 .to_owned()
         };
+        let backchannel = node
+            .get_route("backchannel")
+            .map(|route| route.stats())
+            .unwrap_or_default();
         let answer = dashboard::answer(&state.borrow(), &request).unwrap_or_else(|| {
             api::answer(
                 &state.borrow(),
                 &text("http_method"),
                 &text("http_path"),
                 Instant::now(),
+                backchannel,
             )
         });
         if let Err(e) = response.send_body(node, answer.status, answer.content_type, &answer.body) {

@@ -109,6 +109,10 @@ pub struct RouteCounters {
     pub backpressure: u64,
     /// A gauge, not cumulative: the messages waiting on the route at the beat.
     pub queue_depth: u64,
+    /// CURVE handshakes refused (a key not allowed) and failed otherwise (plain text,
+    /// wrong keys); 0 from a process that sends neither.
+    pub auth_refused: u64,
+    pub handshake_failed: u64,
 }
 
 /// A pool's counters, as a beat carries them.
@@ -120,6 +124,9 @@ pub struct PoolCounters {
     pub completed: u64,
     pub failed: u64,
     pub workers: u64,
+    /// CURVE: workers refused, and handshakes that failed otherwise.
+    pub auth_refused: u64,
+    pub handshake_failed: u64,
     /// The cumulative task latency histogram: (upper bound µs, tasks) of each non-empty
     /// bucket, in the order sent.
     pub latency_us: Vec<(u64, u64)>,
@@ -209,6 +216,8 @@ fn beat(body: &Value) -> Beat {
                 dropped: number(route, "dropped"),
                 backpressure: number(route, "backpressure"),
                 queue_depth: number(route, "queue_depth"),
+                auth_refused: number(route, "auth_refused"),
+                handshake_failed: number(route, "handshake_failed"),
             })
             .collect(),
         pools: list(body, "pools", MAX_POOLS)
@@ -219,6 +228,8 @@ fn beat(body: &Value) -> Beat {
                 completed: number(pool, "completed"),
                 failed: number(pool, "failed"),
                 workers: number(pool, "workers"),
+                auth_refused: number(pool, "auth_refused"),
+                handshake_failed: number(pool, "handshake_failed"),
                 latency_us: list(pool, "latency_us", MAX_LATENCY_BUCKETS)
                     .filter_map(pair)
                     .collect(),

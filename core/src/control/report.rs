@@ -119,6 +119,8 @@ pub(crate) fn beat(id: &str, beat: &Beat, reports_dropped: u64) -> Result<Vec<u8
                 entry("dropped", s.dropped),
                 entry("backpressure", s.backpressure),
                 entry("queue_depth", s.queue_depth),
+                entry("auth_refused", s.auth_refused),
+                entry("handshake_failed", s.handshake_failed),
             ])
         })
         .collect::<Vec<_>>();
@@ -137,6 +139,8 @@ pub(crate) fn beat(id: &str, beat: &Beat, reports_dropped: u64) -> Result<Vec<u8
                 entry("retried", c.retried),
                 entry("quarantined", c.quarantined),
                 entry("workers", s.workers.len() as u64),
+                entry("auth_refused", s.auth_refused),
+                entry("handshake_failed", s.handshake_failed),
                 entry("latency_us", latency(&s.latency)),
             ])
         })
@@ -187,6 +191,7 @@ mod tests {
             app: "shop".into(),
             node: "api".into(),
             instance: "2".into(),
+            curve: Default::default(),
         };
         let description = Description {
             nodelets: vec!["web".into()],

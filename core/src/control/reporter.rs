@@ -7,6 +7,7 @@ use super::settings::ControlSettings;
 use super::thread::{Counters, Report, ReportingThread};
 use crate::bert::Value;
 use crate::error::Error;
+use crate::route::Mode;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -54,10 +55,16 @@ impl Reporter {
         let configure = || -> Result<(), zmq::Error> {
             socket.set_identity(identity.id.as_bytes())?;
             socket.set_sndhwm(SEND_HWM)?;
-            socket.set_linger(LINGER.as_millis() as i32)?;
-            socket.connect(&settings.endpoint)
+            socket.set_linger(LINGER.as_millis() as i32)
         };
         configure().map_err(|e| Error::zmq(what("connect"), e))?;
+        // The reporter connects, so with CURVE it is a client of the server's backchannel;
+        // a server that refuses it never hears from it (its reports are dropped and counted).
+        let who = format!("control ({})", settings.source);
+        crate::security::secure(&socket, context, &settings.curve, Mode::Connect, &who)?;
+        socket
+            .connect(&settings.endpoint)
+            .map_err(|e| Error::zmq(what("connect"), e))?;
         let (reports, taken) = crossbeam_channel::bounded(CHANNEL_BOUND);
         let (finished_tx, finished) = crossbeam_channel::bounded(1);
         let counters = Arc::new(Counters::default());

@@ -3,6 +3,7 @@
 
 use crate::error::Error;
 use crate::node::NodeOptions;
+use crate::security::CurveOption;
 use std::time::Duration;
 
 /// The control server's address, when the node's options do not give one.
@@ -31,6 +32,8 @@ pub(crate) struct ControlSettings {
     pub(crate) app: String,
     pub(crate) node: String,
     pub(crate) instance: String,
+    /// CURVE on the DEALER (the node's `control_curve`; resolved when it connects).
+    pub(crate) curve: CurveOption,
 }
 
 impl ControlSettings {
@@ -79,6 +82,7 @@ impl ControlSettings {
             app: env(APP_ENV).unwrap_or_default(),
             node: env(NODE_ENV).unwrap_or_default(),
             instance: env(INSTANCE_ENV).unwrap_or_default(),
+            curve: options.control_curve.clone(),
         }))
     }
 }

@@ -38,6 +38,7 @@ use crate::reactor::{AroundWait, Event, Reactor, TimerId};
 use crate::route::{
     error_reply, ConnectionEvent, Inbound, Mode, Received, Route, RouteKind, RouteOptions,
 };
+use crate::security::CurveOption;
 use crate::service::{apply_launch_environment, Service};
 use callbacks::TimerCallback;
 use deferred::Deferred;
@@ -80,6 +81,10 @@ pub struct NodeOptions {
     pub heartbeat: Duration,
     /// The language of the program, as reported: skins set theirs (`ruby`, `python`, `c`).
     pub language: String,
+    /// CURVE on the backchannel to the control server (docs/security.md): the reporter is a
+    /// client of the server's backchannel. The default takes `DRIPDROP_CURVE_DIR` when the
+    /// environment names one, else plain text.
+    pub control_curve: CurveOption,
 }
 
 impl Default for NodeOptions {
@@ -93,6 +98,7 @@ impl Default for NodeOptions {
             role: None,
             heartbeat: Duration::from_secs(1),
             language: "rust".to_owned(),
+            control_curve: CurveOption::FromEnvironment,
         }
     }
 }
@@ -713,6 +719,9 @@ impl Node {
             self.guarded("defer callback", |node| callback(node, output));
         }
         for pool in 0..self.pools.len() {
+            while let Some(notice) = self.pools.next_notice(pool) {
+                self.report_error(notice);
+            }
             while let Some(batch) = self.pools.next_batch(pool) {
                 for done in batch {
                     if let Some(delivery) = self.pools.settle(pool, done) {

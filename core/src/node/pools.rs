@@ -160,6 +160,11 @@ impl Pools {
         self.pools[pool].feeds.push(Some(feed));
     }
 
+    /// Takes the next error a pool's thread has for `on_error`.
+    pub(crate) fn next_notice(&self, pool: usize) -> Option<Error> {
+        self.pools[pool].link.next_notice()
+    }
+
     /// Takes the next batch of endings from a pool's thread.
     pub(crate) fn next_batch(&mut self, pool: usize) -> Option<Vec<Done>> {
         self.pools[pool].link.next_done()

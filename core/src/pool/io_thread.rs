@@ -7,6 +7,7 @@
 //! node what ended, then waits on its reactor.
 
 use super::identities::{Identities, Origin};
+use super::link::Guarded;
 use super::options::{Placement, PoolOptions, HEARTBEAT_CEILING};
 use super::peer::{send_to, Delivery, LocalPeer, Peer, RemotePeer, Sent};
 use super::protocol::to_pool::{Ready, ResultEntry, ToPool};
@@ -17,7 +18,10 @@ use super::scheduler::{Capabilities, Departure, Ended, Ending, Lease, Scheduler,
 use super::snapshot::{PoolSnapshot, WorkerSnapshot};
 use super::task::TaskResult;
 use crate::bert::{DecodeLimits, Value};
-use crate::reactor::{later, Event, Interest, Reactor, SharedSocket, WakeReceiver, Waker};
+use crate::error::Error;
+use crate::monitor::SocketMonitor;
+use crate::reactor::{later, Event, Interest, Reactor, SharedSocket, Token, WakeReceiver, Waker};
+use crate::security::Secured;
 use crossbeam_channel::{Receiver, Sender};
 use rustc_hash::FxHashMap;
 use std::sync::{Arc, Mutex};
@@ -66,6 +70,10 @@ const NO_WORKER_TICK: Duration = Duration::from_millis(50);
 pub(crate) struct Setup {
     pub(crate) name: String,
     pub(crate) socket: Option<zmq::Socket>,
+    /// With CURVE: the socket's handshakes and their monitor.
+    pub(crate) guarded: Option<Guarded>,
+    /// Where the thread's errors for the node's `on_error` go.
+    pub(crate) notices: Sender<Error>,
     pub(crate) commands: Receiver<Command>,
     pub(crate) waker: (Arc<Waker>, WakeReceiver),
     pub(crate) done: Sender<Vec<Done>>,
@@ -78,6 +86,10 @@ pub(crate) struct Setup {
 pub(crate) struct PoolThread {
     reactor: Reactor<(), PoolTimer>,
     socket: Option<SharedSocket>,
+    /// With CURVE: the handshakes of workers, counted and reported.
+    secured: Option<Secured>,
+    monitor: Option<(SocketMonitor, Token)>,
+    notices: Sender<Error>,
     commands: Receiver<Command>,
     done: Sender<Vec<Done>>,
     node_waker: Arc<Waker>,
@@ -126,6 +138,14 @@ impl PoolThread {
         if let Some(socket) = &socket {
             reactor.add_socket(socket, Interest::READABLE, ());
         }
+        let (secured, monitor) = match setup.guarded {
+            Some(guarded) => {
+                let monitor = SocketMonitor::from_socket(guarded.monitor);
+                let token = reactor.add_socket(monitor.socket(), Interest::READABLE, ());
+                (Some(guarded.secured), Some((monitor, token)))
+            }
+            None => (None, None),
+        };
         let options = setup.options;
         let mut scheduler = Scheduler::new(options.placement, options.max_attempts)
             .with_no_worker_timeout(options.no_worker_timeout)
@@ -149,6 +169,9 @@ impl PoolThread {
         PoolThread {
             reactor,
             socket,
+            secured,
+            monitor,
+            notices: setup.notices,
             commands: setup.commands,
             done: setup.done,
             node_waker: setup.node_waker,
@@ -179,6 +202,7 @@ impl PoolThread {
             self.collect_local_results();
             self.receive();
             let now = Instant::now();
+            self.watch_handshakes(now);
             self.run_timers(now);
             self.expire(now, false);
             self.remove_stalled(now);
@@ -188,11 +212,37 @@ impl PoolThread {
             self.publish_snapshot();
             self.send_done();
             // A failed wait (a signal) only makes the loop turn sooner.
-            let until = self.scheduler.next_deadline();
+            let until = match (self.scheduler.next_deadline(), self.report_due()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             let _ = self
                 .reactor
                 .wait(until, &mut |wait| wait(), &mut self.ready);
         }
+    }
+
+    /// With CURVE: counts what the monitor reported, and hands the node a report of it when
+    /// one is due (at most one a second; one the node has no room for is dropped).
+    fn watch_handshakes(&mut self, now: Instant) {
+        let (Some(secured), Some((monitor, token))) = (&mut self.secured, &self.monitor) else {
+            return;
+        };
+        if self.ready.iter().any(|event| event.token == *token) {
+            for event in monitor.read() {
+                secured.on_event(event);
+            }
+        }
+        if let Some(report) = secured.report(now) {
+            if self.notices.try_send(report).is_ok() {
+                self.node_waker.wake();
+            }
+        }
+    }
+
+    /// When a handshake report is next due.
+    fn report_due(&self) -> Option<Instant> {
+        self.secured.as_ref().and_then(Secured::due)
     }
 
     /// Takes what the node sent; false once the node asked to stop or is gone.
@@ -571,6 +621,10 @@ impl PoolThread {
         shared.in_flight = self.scheduler.in_flight();
         shared.counters.rejected_results += self.rejected_frames;
         shared.protocol_errors = self.protocol_errors;
+        if let Some(secured) = &self.secured {
+            shared.auth_refused = secured.auth_refused();
+            shared.handshake_failed = secured.handshake_failed();
+        }
         shared.latency.clone_from(self.scheduler.latency());
         if std::mem::take(&mut self.workers_changed) {
             let (local, remotes) = (&mut self.local, &mut self.remotes);

@@ -5,7 +5,10 @@ use super::options::PoolOptions;
 use super::registry::TaskRegistry;
 use super::snapshot::PoolSnapshot;
 use crate::error::Error;
+use crate::monitor;
 use crate::reactor::{waker_pair, Waker};
+use crate::route::Mode;
+use crate::security::{self, Secured};
 use crossbeam_channel::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -18,8 +21,21 @@ pub(crate) struct PoolLink {
     /// Wakes the pool's thread.
     waker: Arc<Waker>,
     done: Receiver<Vec<Done>>,
+    /// Errors the pool's thread has for the node's `on_error` (its CURVE handshake
+    /// reports, at most one a second).
+    notices: Receiver<Error>,
     snapshot: Arc<Mutex<PoolSnapshot>>,
     thread: Option<JoinHandle<()>>,
+}
+
+/// Errors waiting for the node, at most: the thread makes one a second, and drops one
+/// that does not fit (its counters still count).
+const NOTICES: usize = 16;
+
+/// What a CURVE pool's thread watches: its handshakes and the monitor that tells of them.
+pub(crate) struct Guarded {
+    pub(crate) secured: Secured,
+    pub(crate) monitor: zmq::Socket,
 }
 
 impl PoolLink {
@@ -34,13 +50,13 @@ impl PoolLink {
     ) -> Result<PoolLink, Error> {
         options.check()?;
         let io = |e: std::io::Error| Error::InvalidArgument(format!("worker pool {name}: {e}"));
-        let (socket, endpoints) = if options.bind.is_empty() {
-            (None, Vec::new())
+        let (socket, endpoints, guarded) = if options.bind.is_empty() {
+            (None, Vec::new(), None)
         } else {
-            let (socket, endpoints) =
-                bind_router(name, context, &options.bind, options.max_frame_bytes)?;
-            (Some(socket), endpoints)
+            let (socket, endpoints, guarded) = bind_router(name, context, &options)?;
+            (Some(socket), endpoints, guarded)
         };
+        let (notices_tx, notices) = crossbeam_channel::bounded(NOTICES);
         let (waker, wake) = waker_pair().map_err(io)?;
         let waker = Arc::new(waker);
         let (commands, commands_rx) = crossbeam_channel::unbounded();
@@ -50,6 +66,8 @@ impl PoolLink {
         let setup = Setup {
             name: name.to_owned(),
             socket,
+            guarded,
+            notices: notices_tx,
             commands: commands_rx,
             waker: (Arc::clone(&waker), wake),
             done: done_tx,
@@ -69,6 +87,7 @@ impl PoolLink {
             commands,
             waker,
             done,
+            notices,
             snapshot,
             thread: Some(thread),
         })
@@ -99,6 +118,11 @@ impl PoolLink {
         self.done.try_recv().ok()
     }
 
+    /// The next error the pool's thread has for the node.
+    pub(crate) fn next_notice(&self) -> Option<Error> {
+        self.notices.try_recv().ok()
+    }
+
     pub(crate) fn snapshot(&self) -> PoolSnapshot {
         self.snapshot.lock().map(|s| s.clone()).unwrap_or_default()
     }
@@ -123,9 +147,9 @@ const FRAMES_QUEUED_PER_WORKER: i32 = 32;
 fn bind_router(
     name: &str,
     context: &zmq::Context,
-    addresses: &[String],
-    max_frame_bytes: usize,
-) -> Result<(zmq::Socket, Vec<String>), Error> {
+    options: &PoolOptions,
+) -> Result<(zmq::Socket, Vec<String>, Option<Guarded>), Error> {
+    let (addresses, max_frame_bytes) = (&options.bind, options.max_frame_bytes);
     let fail =
         |what: String| move |e: zmq::Error| Error::zmq(format!("worker pool {name}: {what}"), e);
     let socket = context.socket(zmq::ROUTER).map_err(fail("socket".into()))?;
@@ -143,6 +167,16 @@ fn bind_router(
     socket
         .set_router_mandatory(true)
         .map_err(fail("router_mandatory".into()))?;
+    // The pool binds, so with CURVE it is the server; before any address, as libzmq reads
+    // the keys as each connection is made.
+    let who = format!("worker pool {name}");
+    let guarded = match security::secure(&socket, context, &options.curve, Mode::Bind, &who)? {
+        Some(secured) => Some(Guarded {
+            secured,
+            monitor: monitor::open_socket(&who, context, &socket, security::EVENTS)?,
+        }),
+        None => None,
+    };
     let mut endpoints = Vec::new();
     for address in addresses {
         socket
@@ -154,5 +188,5 @@ fn bind_router(
             .unwrap_or_else(|_| address.clone());
         endpoints.push(endpoint);
     }
-    Ok((socket, endpoints))
+    Ok((socket, endpoints, guarded))
 }

@@ -2,6 +2,7 @@
 
 use crate::bert::DecodeLimits;
 use crate::error::Error;
+use crate::security::CurveOption;
 use std::time::Duration;
 
 /// A worker's announced heartbeat interval is read as at most this many times the pool's own:
@@ -59,6 +60,11 @@ pub struct PoolOptions {
     /// value ends its task with a `DecodeError` instead of costing the pool's thread its
     /// time and memory.
     pub max_result_elements: usize,
+    /// CURVE on the socket workers connect to (docs/security.md): the pool is the server,
+    /// its workers clients; with an allowed directory only the workers whose keys it holds
+    /// get in. The default takes `DRIPDROP_CURVE_DIR` when the environment names one, else
+    /// plain text.
+    pub curve: CurveOption,
 }
 
 impl PoolOptions {
@@ -133,6 +139,7 @@ impl Default for PoolOptions {
             max_workers: 10_000,
             max_frame_bytes: DecodeLimits::DEFAULT.max_input_bytes,
             max_result_elements: 1_000_000,
+            curve: CurveOption::FromEnvironment,
         }
     }
 }

@@ -30,6 +30,11 @@ pub struct PoolSnapshot {
     pub protocol_errors: u64,
     /// How long answered tasks took, submission to answer.
     pub latency: LatencyHistogram,
+    /// With CURVE: workers the authenticator turned away (a key not in the allowed
+    /// directory).
+    pub auth_refused: u64,
+    /// With CURVE: workers whose handshake failed otherwise (plain text, wrong keys).
+    pub handshake_failed: u64,
 }
 
 impl PoolSnapshot {
@@ -63,6 +68,8 @@ impl PoolSnapshot {
             n("workers_lost", c.workers_lost),
             n("workers_alive", remote as u64),
             n("protocol_errors", self.protocol_errors),
+            n("auth_refused", self.auth_refused),
+            n("handshake_failed", self.handshake_failed),
             (Value::from("workers"), Value::Dict(workers)),
         ])
     }

@@ -215,6 +215,11 @@ pub(crate) trait RouteIo {
     fn queued(&self) -> usize;
     /// Whether some of those could go now (the node's stop waits for them).
     fn has_sendable(&self) -> bool;
+    /// CURVE handshakes refused and failed so far (`auth_refused`, `handshake_failed`);
+    /// zeros for a route without CURVE.
+    fn handshakes(&self) -> (u64, u64) {
+        (0, 0)
+    }
 
     // What only routes that are not ZeroMQ do. Each has a default for the kinds that have
     // no such thing; the node checks the kind's abilities before it calls them.

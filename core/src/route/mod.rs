@@ -58,6 +58,13 @@ impl Route {
             )));
         }
         options.check(name)?;
+        if !kind.is_zeromq() && options.curve.is_given() {
+            return Err(Error::InvalidArgument(format!(
+                "route {name}: CURVE is for ZeroMQ routes, and {} is not one (secure a web \
+                 route with TLS in front of it)",
+                kind.name()
+            )));
+        }
         let io = kind.open(OpenRoute {
             context,
             name,
@@ -111,8 +118,11 @@ impl Route {
 
     /// The route's counters, with the current queue depth.
     pub fn stats(&self) -> RouteStats {
+        let (auth_refused, handshake_failed) = self.io.handshakes();
         RouteStats {
             queue_depth: self.io.queued() as u64,
+            auth_refused,
+            handshake_failed,
             ..self.stats
         }
     }
@@ -139,8 +149,9 @@ impl Route {
     }
 
     pub(crate) fn prepare_wait(&mut self, sources: &mut dyn Sources, reading: bool) {
-        self.io
-            .prepare_wait(sources, reading && self.abilities.receives);
+        // A kind that does not receive still reads its monitor (a push route's handshakes);
+        // each kind knows which of its sources to read.
+        self.io.prepare_wait(sources, reading);
     }
 
     pub(crate) fn on_ready(&mut self, event: Event<usize>) -> Vec<Error> {

@@ -3,6 +3,7 @@
 
 use crate::bert::DecodeLimits;
 use crate::error::Error;
+use crate::security::CurveOption;
 use std::time::Duration;
 
 /// Whether a route binds its addresses or connects to them.
@@ -115,6 +116,13 @@ pub struct RouteOptions {
     /// its connect reported, from its first message. On any other route it is
     /// `InvalidArgument`.
     pub router_notify: bool,
+    /// CURVE on the route's socket (docs/security.md): a route that binds is a CURVE
+    /// server, one that connects a client. The default takes `DRIPDROP_CURVE_DIR` when the
+    /// environment names one, else plain text; `CurveOption::Off` is plain text whatever
+    /// the environment says. Only ZeroMQ routes speak CURVE: on a web route, keys or a
+    /// directory are `InvalidArgument` (and the environment does not apply). On an
+    /// `inproc://` address no handshake happens at all (there is no wire).
+    pub curve: CurveOption,
 }
 
 impl Default for RouteOptions {
@@ -137,6 +145,7 @@ impl Default for RouteOptions {
             idle_timeout: Duration::from_secs(60),
             static_dir: None,
             router_notify: false,
+            curve: CurveOption::FromEnvironment,
         }
     }
 }

@@ -34,6 +34,13 @@ pub struct RouteStats {
     /// Connections closed at once because `max_connections` were open, and requests refused
     /// for their size or their slowness (431, 413, a header timeout).
     pub connections_refused: u64,
+    /// CURVE handshakes refused: on a binding route, clients whose key its allowed
+    /// directory does not hold (the authenticator's refusals); on a connecting one, refusals
+    /// its server sent back.
+    pub auth_refused: u64,
+    /// CURVE handshakes that failed otherwise: a peer speaking plain text to a CURVE route
+    /// (or CURVE to a plain one), a wrong server key, garbage.
+    pub handshake_failed: u64,
 }
 
 impl RouteStats {
@@ -64,6 +71,8 @@ impl RouteStats {
             entry("dropped", self.dropped),
             entry("connections", self.connections),
             entry("connections_refused", self.connections_refused),
+            entry("auth_refused", self.auth_refused),
+            entry("handshake_failed", self.handshake_failed),
         ])
     }
 }

@@ -18,6 +18,8 @@ use super::task::{TaskContext, TaskResult};
 use crate::bert::{DecodeLimits, Value};
 use crate::error::Error;
 use crate::reactor::{self, Reactor, SharedSocket, WakeReceiver, Waker};
+use crate::route::Mode;
+use crate::security::{self, CurveOption};
 use session::{Outbox, SessionEnd, Settings};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -41,6 +43,12 @@ pub struct WorkerOptions {
     /// The largest frame the pool may send, in bytes: ZeroMQ drops the connection of a pool
     /// that sends a larger one (`ZMQ_MAXMSGSIZE`), and task frames are read within it.
     pub max_frame_bytes: usize,
+    /// CURVE on the socket to the pool (docs/security.md): the worker is a client, with its
+    /// own certificate and the pool's public key. The default takes `DRIPDROP_CURVE_DIR`
+    /// when the environment names one, else plain text. A pool that refuses the worker's key
+    /// (or speaks plain text) never gets a READY from it: the worker keeps trying, and never
+    /// falls back to plain text.
+    pub curve: CurveOption,
 }
 
 impl Default for WorkerOptions {
@@ -53,6 +61,7 @@ impl Default for WorkerOptions {
             reconnect_max: Duration::from_secs(5),
             name: None,
             max_frame_bytes: DecodeLimits::DEFAULT.max_input_bytes,
+            curve: CurveOption::FromEnvironment,
         }
     }
 }
@@ -264,6 +273,15 @@ impl Worker {
         let mut identity = b"dd-".to_vec();
         identity.extend_from_slice(&ids.next().to_be_bytes());
         socket.set_identity(&identity).map_err(fail("identity"))?;
+        // A client's account of its handshakes is only counters, and a worker has no one to
+        // show them to: the pool's counters say who it refused.
+        security::secure(
+            &socket,
+            context,
+            &self.options.curve,
+            Mode::Connect,
+            "worker",
+        )?;
         for endpoint in &self.endpoints {
             socket.connect(endpoint).map_err(fail("connect"))?;
         }

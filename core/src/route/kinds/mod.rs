@@ -95,6 +95,12 @@ impl RouteKind {
             })
     }
 
+    /// Whether routes of this kind are ZeroMQ sockets (the `zmq_` kinds), rather than the
+    /// web kinds' plain sockets.
+    pub fn is_zeromq(self) -> bool {
+        self.name().starts_with("zmq_")
+    }
+
     pub(crate) fn abilities(self) -> Abilities {
         self.behaviour().abilities()
     }

@@ -17,7 +17,9 @@ use super::stats::RouteStats;
 use crate::bert::DecodeLimits;
 use crate::error::Error;
 use crate::message::Message;
+use crate::monitor::{SocketMonitor, DISCONNECTED};
 use crate::reactor::{Event, Interest, SharedSocket, Sources, Token};
+use crate::security::Secured;
 use notify::Notify;
 use out_frame::OutFrame;
 use smallvec::SmallVec;
@@ -267,7 +269,11 @@ struct ZmqRoute<P> {
     endpoints: Vec<String>,
     /// With `router_notify`: how peers' connects and disconnects are reported.
     notify: Option<Notify>,
-    /// The reactor's token for the monitor of an emulated `router_notify`.
+    /// With CURVE: the socket's handshakes, refused and failed.
+    secured: Option<Secured>,
+    /// Tells of disconnects (an emulated `router_notify`) and handshakes (CURVE).
+    monitor: Option<SocketMonitor>,
+    /// The reactor's token for the monitor.
     monitor_token: Option<Token>,
     format: MsgFormat,
     /// What received messages are decoded within (`RouteOptions::decode_limits`).
@@ -296,6 +302,8 @@ impl<P: Pattern> ZmqRoute<P> {
             token: None,
             endpoints: opened.endpoints,
             notify: opened.notify,
+            secured: opened.secured,
+            monitor: opened.monitor,
             monitor_token: None,
             format: route.options.msg_format,
             decode_limits: route.options.decode_limits(),
@@ -381,14 +389,30 @@ impl<P: Pattern> ZmqRoute<P> {
         errors
     }
 
+    /// Takes what the monitor reported: disconnects to an emulated `router_notify`,
+    /// handshakes to the CURVE account.
+    fn read_monitor(&mut self) {
+        let Some(monitor) = &self.monitor else { return };
+        for event in monitor.read() {
+            match (&mut self.notify, &mut self.secured) {
+                (Some(Notify::Emulated(emulated)), _) if event.event == DISCONNECTED => {
+                    emulated.closed(event.value as i32);
+                }
+                (_, Some(secured)) => secured.on_event(event),
+                _ => {}
+            }
+        }
+    }
+
     /// With an emulated `router_notify`, once the socket has nothing more: the disconnects
     /// its monitor reported (read after the socket, so a peer's last messages come before
     /// the notice that it left).
     fn read_notifications(&mut self, stats: &mut RouteStats) -> Received {
+        self.read_monitor();
         let Some(Notify::Emulated(emulated)) = &mut self.notify else {
             return Received::Nothing;
         };
-        emulated.read_monitor(stats);
+        emulated.take_closed(stats);
         match emulated.next_pending() {
             Some(frames) => Received::Inbound(Inbound::Frames(frames)),
             None => Received::Nothing,
@@ -418,8 +442,8 @@ impl<P: Pattern> RouteIo for ZmqRoute<P> {
 
     fn register(&mut self, sources: &mut dyn Sources) {
         self.token = Some(sources.add_socket(&self.socket, Interest::NONE));
-        if let Some(Notify::Emulated(emulated)) = &self.notify {
-            self.monitor_token = Some(sources.add_socket(emulated.monitor(), Interest::NONE));
+        if let Some(monitor) = &self.monitor {
+            self.monitor_token = Some(sources.add_socket(monitor.socket(), Interest::NONE));
         }
     }
 
@@ -441,11 +465,35 @@ impl<P: Pattern> RouteIo for ZmqRoute<P> {
     }
 
     fn on_ready(&mut self, event: Event<usize>, stats: &mut RouteStats) -> Vec<Error> {
+        if Some(event.token) == self.monitor_token {
+            // Handshakes are counted now (a push route never reads its socket); what they
+            // amount to is reported when `deadline` says.
+            self.read_monitor();
+            return Vec::new();
+        }
         if event.writable {
             self.flush(stats)
         } else {
             Vec::new()
         }
+    }
+
+    fn deadline(&self) -> Option<std::time::Instant> {
+        self.secured.as_ref().and_then(Secured::due)
+    }
+
+    fn on_deadline(&mut self, now: std::time::Instant, _: &mut RouteStats) -> Vec<Error> {
+        self.secured
+            .as_mut()
+            .and_then(|secured| secured.report(now))
+            .into_iter()
+            .collect()
+    }
+
+    fn handshakes(&self) -> (u64, u64) {
+        self.secured.as_ref().map_or((0, 0), |secured| {
+            (secured.auth_refused(), secured.handshake_failed())
+        })
     }
 
     fn flush(&mut self, stats: &mut RouteStats) -> Vec<Error> {

@@ -4,7 +4,7 @@
 //!
 //! libzmq does this itself with `ZMQ_ROUTER_NOTIFY`, but only when built with its draft API,
 //! which the vendored libzmq (and Debian's) is not: there the option is refused with EINVAL.
-//! Then the route does the same from stable parts: a socket monitor reports each
+//! Then the route does the same from stable parts: its socket monitor reports each
 //! disconnected file descriptor, and each received message's `__fd` property (the stable
 //! spelling of the deprecated `ZMQ_SRCFD`) says which descriptor an identity speaks on. A
 //! peer's connect is reported just before its first message, its disconnect once the
@@ -12,13 +12,10 @@
 //! not known by identity, and is not reported.
 
 use super::Frames;
-use crate::error::Error;
-use crate::reactor::SharedSocket;
 use crate::route::RouteStats;
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::os::raw::c_int;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// libzmq's `ZMQ_ROUTER_NOTIFY` (a draft option the zmq crate does not name).
 const ZMQ_ROUTER_NOTIFY: c_int = 97;
@@ -29,18 +26,15 @@ const NOTIFY_CONNECT_AND_DISCONNECT: c_int = 3;
 pub(crate) enum Notify {
     /// libzmq sends the notifications itself.
     Native,
-    /// The route makes them from a socket monitor (see the module's comment).
+    /// The route makes them from its socket monitor's disconnects (see the module's
+    /// comment).
     Emulated(Box<Emulated>),
 }
 
 impl Notify {
     /// Asks libzmq for notifications on `socket` (a ROUTER not yet bound or connected); if
-    /// it cannot give them, starts a monitor on it instead.
-    pub(crate) fn open(
-        route: &str,
-        context: &zmq::Context,
-        socket: &mut zmq::Socket,
-    ) -> Result<Notify, Error> {
+    /// it cannot give them, the route makes them, and its monitor must report disconnects.
+    pub(crate) fn open(socket: &mut zmq::Socket) -> Notify {
         let value = NOTIFY_CONNECT_AND_DISCONNECT;
         // SAFETY: the socket is live for the call, and the option value is a c_int whose
         // size is passed with it, as zmq_setsockopt requires.
@@ -52,55 +46,32 @@ impl Notify {
                 std::mem::size_of::<c_int>(),
             )
         };
-        if rc == 0 {
-            return Ok(Notify::Native);
+        match rc {
+            0 => Notify::Native,
+            _ => Notify::Emulated(Box::default()),
         }
-        Emulated::open(route, context, socket).map(|e| Notify::Emulated(Box::new(e)))
+    }
+
+    /// Whether the route's monitor must report disconnects for it.
+    pub(crate) fn needs_monitor(&self) -> bool {
+        matches!(self, Notify::Emulated(_))
     }
 }
 
-/// Notifications made from a socket monitor and the descriptors messages came on.
+/// Notifications made from the monitor's disconnects and the descriptors messages came on.
+#[derive(Default)]
 pub(crate) struct Emulated {
-    monitor: SharedSocket,
     /// The identity last heard on each open descriptor. Bounded by the connections libzmq
     /// holds open: an entry goes when its descriptor's disconnect is reported.
     peers: FxHashMap<i32, Vec<u8>>,
+    /// Descriptors the monitor reported closed, not yet made notifications (that waits
+    /// until the socket has nothing more, so a peer's last messages come first).
+    closed: Vec<i32>,
     /// Notifications and messages read but not yet handed on, in order.
     pending: VecDeque<Vec<Vec<u8>>>,
 }
 
-/// `ZMQ_EVENT_DISCONNECTED`: the monitor's event when a connection ends.
-const EVENT_DISCONNECTED: u16 = zmq::SocketEvent::DISCONNECTED as u16;
-
 impl Emulated {
-    fn open(route: &str, context: &zmq::Context, socket: &zmq::Socket) -> Result<Self, Error> {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        let endpoint = format!(
-            "inproc://dripdrop.router-notify.{}",
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let fail = |what: &'static str| {
-            let context = format!("route {route}: router_notify {what}");
-            move |e: zmq::Error| Error::zmq(context, e)
-        };
-        socket
-            .monitor(&endpoint, EVENT_DISCONNECTED.into())
-            .map_err(fail("monitor"))?;
-        let monitor = context.socket(zmq::PAIR).map_err(fail("socket"))?;
-        monitor.set_linger(0).map_err(fail("linger"))?;
-        monitor.connect(&endpoint).map_err(fail("connect"))?;
-        Ok(Emulated {
-            monitor: SharedSocket::new(monitor),
-            peers: FxHashMap::default(),
-            pending: VecDeque::new(),
-        })
-    }
-
-    /// The monitor's socket, for the reactor to wait on beside the route's.
-    pub(crate) fn monitor(&self) -> &SharedSocket {
-        &self.monitor
-    }
-
     /// The next notification or message read earlier, if any.
     pub(crate) fn next_pending(&mut self) -> Option<Vec<Vec<u8>>> {
         self.pending.pop_front()
@@ -133,18 +104,16 @@ impl Emulated {
         self.pending.pop_front()
     }
 
-    /// Reads what the monitor reported; each disconnect of a known peer becomes a
-    /// notification. Monitor events are `[event u16 + value u32, endpoint]`.
-    pub(crate) fn read_monitor(&mut self, stats: &mut RouteStats) {
-        while let Ok(parts) = self.monitor.recv_multipart(zmq::DONTWAIT) {
-            let Some(head) = parts.first().filter(|head| head.len() >= 6) else {
-                continue;
-            };
-            let event = u16::from_ne_bytes([head[0], head[1]]);
-            let fd = i32::from_ne_bytes([head[2], head[3], head[4], head[5]]);
-            if event != EVENT_DISCONNECTED {
-                continue;
-            }
+    /// The monitor reported descriptor `fd` closed.
+    pub(crate) fn closed(&mut self, fd: i32) {
+        // Bounded by the connections libzmq had open: one report each.
+        self.closed.push(fd);
+    }
+
+    /// Makes the reported disconnects of known peers notifications; called once the socket
+    /// has nothing more to read.
+    pub(crate) fn take_closed(&mut self, stats: &mut RouteStats) {
+        for fd in std::mem::take(&mut self.closed) {
             if let Some(identity) = self.peers.remove(&fd) {
                 self.notify(identity, stats);
             }

@@ -1,22 +1,27 @@
 //! Opening a route's socket: options first (ZeroMQ reads most of them at bind/connect), the
-//! kind's own next, then every address.
+//! kind's own next, CURVE and the monitor, then every address.
 
 use super::super::io::OpenRoute;
 use super::super::options::{Mode, MsgFormat};
 use super::notify::Notify;
 use crate::error::Error;
+use crate::monitor::{SocketMonitor, DISCONNECTED};
+use crate::security::{self, Secured};
 use std::time::Duration;
 
 fn millis(d: Duration) -> i32 {
     i32::try_from(d.as_millis()).unwrap_or(i32::MAX)
 }
 
-/// A socket opened for a route: its endpoints (a wildcard port filled in), and how it
-/// reports its peers' connections when `router_notify` asks for it.
+/// A socket opened for a route: its endpoints (a wildcard port filled in), how it reports
+/// its peers' connections when `router_notify` asks for it, its CURVE handshakes, and the
+/// monitor that tells of both.
 pub(super) struct Opened {
     pub(super) socket: zmq::Socket,
     pub(super) endpoints: Vec<String>,
     pub(super) notify: Option<Notify>,
+    pub(super) secured: Option<Secured>,
+    pub(super) monitor: Option<SocketMonitor>,
 }
 
 /// Opens a socket of `socket_type` for `route`, `configure` setting the kind's own options.
@@ -69,10 +74,20 @@ pub(super) fn open(
             .map_err(fail("reconnect_ivl_max"))?;
     }
     configure(&socket).map_err(fail("socket options"))?;
-    // Before any address: libzmq reads the option as each connection is made.
-    let notify = match options.router_notify {
-        true => Some(Notify::open(name, route.context, &mut socket)?),
-        false => None,
+    // Before any address: libzmq reads these as each connection is made.
+    let notify = options.router_notify.then(|| Notify::open(&mut socket));
+    let who = format!("route {name}");
+    let secured = security::secure(&socket, route.context, &options.curve, route.mode, &who)?;
+    let mut events = 0;
+    if notify.as_ref().is_some_and(Notify::needs_monitor) {
+        events |= DISCONNECTED;
+    }
+    if secured.is_some() {
+        events |= security::EVENTS;
+    }
+    let monitor = match events {
+        0 => None,
+        _ => Some(SocketMonitor::open(&who, route.context, &socket, events)?),
     };
     let mut endpoints = Vec::with_capacity(route.addresses.len());
     for address in route.addresses {
@@ -96,5 +111,7 @@ pub(super) fn open(
         socket,
         endpoints,
         notify,
+        secured,
+        monitor,
     })
 }

@@ -45,6 +45,12 @@ pub enum Bench {
     HttpServer,
     /// WebSocket echo through a websocket_server route, against a bare tungstenite server
     WsEcho,
+    /// DripDrop push/pull with CURVE, against the same with CURVE off
+    PushpullCurve,
+    /// Raw libzmq PUSH/PULL with CURVE, against raw libzmq plain (the baseline)
+    ZmqCurve,
+    /// A pool and two worker processes with CURVE, against the same plain
+    PoolRemoteCurve,
     /// Each of them, in turn
     All,
 }

@@ -70,8 +70,8 @@ pub fn run(size: Size) -> Fallible<f64> {
         "pushpull_control",
         "msg",
         size,
-        || dripdrop_round(&message, warmup, count, Some(&endpoint)),
-        || dripdrop_round(&message, warmup, count, None),
+        || dripdrop_round(&message, warmup, count, Some(&endpoint), None),
+        || dripdrop_round(&message, warmup, count, None, None),
         "no control",
     );
     let reports = drain.finish();

@@ -27,6 +27,11 @@
 //!   0.5.
 //! - `ws_echo`: messages/s echoed through a websocket_server route divided by a bare
 //!   tungstenite echo server's. Goal: at least 0.7.
+//! - `pushpull_curve`: DripDrop push/pull with CURVE on both routes divided by the same with
+//!   CURVE off; `zmq_curve`: raw libzmq PUSH/PULL with CURVE divided by raw plain (what
+//!   encryption costs libzmq itself, the baseline); `pool_remote_curve`: a pool and its
+//!   two worker processes with CURVE (the workers keyed by `DRIPDROP_CURVE_DIR`) divided by
+//!   the same plain.
 //!
 //! The two sides run in alternating rounds and the ratio is of the medians, so a noisy,
 //! shared machine disturbs both alike. Each benchmark prints its rounds and, last,
@@ -37,6 +42,7 @@
 
 mod args;
 mod control;
+mod curve;
 mod defer;
 mod http;
 mod latency;
@@ -68,6 +74,9 @@ impl Bench {
             Bench::HttpLoad => one("http_load", http::run),
             Bench::HttpServer => one("http_server", web::run_http_server),
             Bench::WsEcho => one("ws_echo", web::run_ws_echo),
+            Bench::PushpullCurve => one("pushpull_curve", curve::run_pushpull),
+            Bench::ZmqCurve => one("zmq_curve", curve::run_zmq),
+            Bench::PoolRemoteCurve => one("pool_remote_curve", curve::run_pool),
             Bench::All => [
                 Bench::Pushpull,
                 Bench::PushpullControl,
@@ -78,6 +87,9 @@ impl Bench {
                 Bench::HttpLoad,
                 Bench::HttpServer,
                 Bench::WsEcho,
+                Bench::PushpullCurve,
+                Bench::ZmqCurve,
+                Bench::PoolRemoteCurve,
             ]
             .into_iter()
             .flat_map(Bench::runs)

@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 
 /// Tasks a remote worker is sent beyond its one running task: trivial tasks need many in
 /// flight to hide the round trip.
-const PREFETCH: usize = 512;
-const WORKERS: usize = 2;
+pub const PREFETCH: usize = 512;
+pub const WORKERS: usize = 2;
 
 /// The worker-process side: a DripDrop worker for the pool and a raw echo thread.
 pub fn serve(pool: &str, raw_tasks: &str, raw_results: &str) -> Fallible<()> {
@@ -52,6 +52,36 @@ pub fn serve(pool: &str, raw_tasks: &str, raw_results: &str) -> Fallible<()> {
 
 /// Worker processes, killed when dropped.
 pub struct Processes(pub Vec<Child>);
+
+/// Starts the worker processes of the pool at `endpoint` (their raw threads connecting to
+/// `raw`, tasks then results); with `curve_dir`, given their CURVE keys by
+/// `DRIPDROP_CURVE_DIR` alone, else with it removed from their environment.
+pub fn spawn_workers(
+    endpoint: &str,
+    raw: &[String; 2],
+    curve_dir: Option<&std::path::Path>,
+) -> Fallible<Processes> {
+    let exe = std::env::current_exe()?;
+    let mut children = Processes(Vec::new());
+    for _ in 0..WORKERS {
+        let mut command = Command::new(&exe);
+        command
+            .args(["__pool-worker", endpoint, &raw[0], &raw[1]])
+            .stdin(Stdio::null());
+        match curve_dir {
+            Some(dir) => command.env("DRIPDROP_CURVE_DIR", dir),
+            None => command.env_remove("DRIPDROP_CURVE_DIR"),
+        };
+        children.0.push(command.spawn()?);
+    }
+    Ok(children)
+}
+
+/// Waits for a pool's worker processes to say READY.
+pub fn wait_for_workers(node: &mut Node, pool: &str) -> Fallible<()> {
+    control::wait_for_workers(node, pool, WORKERS as u64, Duration::from_secs(30))?;
+    Ok(())
+}
 
 impl Drop for Processes {
     fn drop(&mut self) {
@@ -84,23 +114,8 @@ pub fn run_remote(size: Size) -> Fallible<f64> {
     let tasks_endpoint = last_endpoint(&tasks)?;
     let results_endpoint = last_endpoint(&results)?;
 
-    let exe = std::env::current_exe()?;
-    let mut children = Vec::new();
-    for _ in 0..WORKERS {
-        children.push(
-            Command::new(&exe)
-                .args([
-                    "__pool-worker",
-                    &endpoint,
-                    &tasks_endpoint,
-                    &results_endpoint,
-                ])
-                .stdin(Stdio::null())
-                .spawn()?,
-        );
-    }
-    let _processes = Processes(children);
-    control::wait_for_workers(&mut node, "bench", WORKERS as u64, Duration::from_secs(30))?;
+    let _processes = spawn_workers(&endpoint, &[tasks_endpoint, results_endpoint], None)?;
+    wait_for_workers(&mut node, "bench")?;
     println!(
         "pool_remote: {count} trivial tasks a round through {WORKERS} worker processes \
          (concurrency 1, prefetch {PREFETCH}), tcp loopback, {} rounds",
@@ -108,14 +123,14 @@ pub fn run_remote(size: Size) -> Fallible<f64> {
     );
     let frame = task_frame()?;
     // Warm both paths up once.
-    pool_round(&mut node, count / 10 + 1)?;
+    pool_round(&mut node, "bench", count / 10 + 1)?;
     raw_round(&tasks, &results, &frame, count / 10 + 1)?;
     let node = std::cell::RefCell::new(node);
     let ratio = compare(
         "pool_remote",
         "task",
         size,
-        || pool_round(&mut node.borrow_mut(), count),
+        || pool_round(&mut node.borrow_mut(), "bench", count),
         || raw_round(&tasks, &results, &frame, count),
         "raw zmq",
     )?;
@@ -142,13 +157,13 @@ pub fn task_frame() -> Fallible<Vec<u8>> {
     ]))?)
 }
 
-/// Feeds `count` tasks through `map` and times them to the last result.
-fn pool_round(node: &mut Node, count: u64) -> Fallible<f64> {
+/// Feeds `count` tasks through `map` on `pool` and times them to the last result.
+pub fn pool_round(node: &mut Node, pool: &str, count: u64) -> Fallible<f64> {
     let done = Rc::new(Cell::new(0u64));
     let failed = Rc::new(Cell::new(false));
     let (seen, bad) = (Rc::clone(&done), Rc::clone(&failed));
     let started = Instant::now();
-    node.pool("bench")?.map(
+    node.pool(pool)?.map(
         "noop",
         (0..count).map(|i| Value::Int(i as i64)),
         move |node, _, result| {
@@ -226,7 +241,7 @@ fn memory_run(node: &mut Node, count: u64) -> Fallible<()> {
         })
     };
     let started = Instant::now();
-    let rate = pool_round(node, count)?;
+    let rate = pool_round(node, "bench", count)?;
     node.cancel_timer(sampler);
     let peak = peak.get().max(rss_bytes());
     let grew = peak.saturating_sub(before) as f64 / 1e6;
@@ -261,12 +276,12 @@ pub fn run_local(size: Size) -> Fallible<f64> {
         size.rounds
     );
     let node = std::cell::RefCell::new(node);
-    pool_round(&mut node.borrow_mut(), count / 10 + 1)?;
+    pool_round(&mut node.borrow_mut(), "bench", count / 10 + 1)?;
     compare(
         "pool_local",
         "task",
         size,
-        || pool_round(&mut node.borrow_mut(), count),
+        || pool_round(&mut node.borrow_mut(), "bench", count),
         || defer_round(&mut node.borrow_mut(), count, in_flight),
         "local defer",
     )

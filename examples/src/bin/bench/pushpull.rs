@@ -14,7 +14,10 @@
 
 use crate::{compare, rate, Size};
 use crossbeam_channel::bounded;
-use dripdrop::{Error, Message, Mode, Node, NodeHandle, NodeOptions, RouteKind, Value};
+use dripdrop::{
+    Certificate, Curve, CurveOption, Error, Message, Mode, Node, NodeHandle, NodeOptions,
+    RouteKind, RouteOptions, Value,
+};
 use dripdrop_examples::Fallible;
 use std::hint::black_box;
 use std::rc::Rc;
@@ -52,8 +55,8 @@ pub fn run(size: Size) -> Fallible<f64> {
         "pushpull",
         "msg",
         size,
-        || dripdrop_round(&message, warmup, count, None),
-        || zmq_round(&context, &frame, warmup, count),
+        || dripdrop_round(&message, warmup, count, None, None),
+        || zmq_round(&context, &frame, warmup, count, None),
         "libzmq",
     )
 }
@@ -63,6 +66,33 @@ enum Outcome {
     /// The receiver got everything; how long the timed part took.
     Done(Duration),
     Failed(String),
+}
+
+/// The keys of a CURVE round: the binding side's certificate and the connecting side's.
+pub struct CurveKeys {
+    pub server: Certificate,
+    pub client: Certificate,
+}
+
+impl CurveKeys {
+    pub fn generate() -> Result<CurveKeys, Error> {
+        Ok(CurveKeys {
+            server: Certificate::generate()?,
+            client: Certificate::generate()?,
+        })
+    }
+
+    /// The binding route's option (admitting every client: the authenticator is still
+    /// asked at each handshake).
+    fn bind(keys: Option<&CurveKeys>) -> CurveOption {
+        keys.map_or(CurveOption::Off, |k| Curve::server(k.server.clone()).into())
+    }
+
+    fn connect(keys: Option<&CurveKeys>) -> CurveOption {
+        keys.map_or(CurveOption::Off, |k| {
+            Curve::client(k.client.clone(), *k.server.public_key()).into()
+        })
+    }
 }
 
 /// A node for one side; with `control`, reporting to that control server (else to none,
@@ -81,8 +111,11 @@ pub fn dripdrop_round(
     warmup: u64,
     count: u64,
     control: Option<&str>,
+    curve: Option<&CurveKeys>,
 ) -> Fallible<f64> {
     let control = control.map(str::to_owned);
+    // Plain text is asked for, not left to the environment, so a round measures what it says.
+    let (bind_curve, connect_curve) = (CurveKeys::bind(curve), CurveKeys::connect(curve));
     let total = warmup + count;
     let (outcome_tx, outcome_rx) = bounded::<Outcome>(2);
     let (ready_tx, ready_rx) = bounded::<(String, NodeHandle)>(1);
@@ -91,8 +124,18 @@ pub fn dripdrop_round(
     let receiver_control = control.clone();
     let receiver = spawn("dd-receiver", move || -> Fallible<()> {
         let mut node = node(receiver_control)?;
+        let options = RouteOptions {
+            curve: bind_curve,
+            ..RouteOptions::default()
+        };
         let endpoint = node
-            .route("in", RouteKind::Pull, &["tcp://127.0.0.1:*"], Mode::Bind)?
+            .route_with(
+                "in",
+                RouteKind::Pull,
+                &["tcp://127.0.0.1:*"],
+                Mode::Bind,
+                options,
+            )?
             .endpoint()
             .to_owned();
         let mut received = 0u64;
@@ -124,7 +167,11 @@ pub fn dripdrop_round(
     let message = message.clone();
     let sender = spawn("dd-sender", move || -> Fallible<()> {
         let mut node = node(control)?;
-        node.route("out", RouteKind::Push, &[&endpoint], Mode::Connect)?;
+        let options = RouteOptions {
+            curve: connect_curve,
+            ..RouteOptions::default()
+        };
+        node.route_with("out", RouteKind::Push, &[&endpoint], Mode::Connect, options)?;
         handle_tx.send(node.handle())?;
         let message = Rc::new(message);
         node.next_tick(move |node| pump(node, message, total, outcome_tx));
@@ -180,9 +227,25 @@ fn pump(
     }
 }
 
-fn zmq_round(context: &zmq::Context, frame: &[u8], warmup: u64, count: u64) -> Fallible<f64> {
+/// One round of raw libzmq PUSH/PULL; with `curve`, the PULL a CURVE server and the PUSH
+/// its client (no authenticator: libzmq admits every client when none is bound).
+pub fn zmq_round(
+    context: &zmq::Context,
+    frame: &[u8],
+    warmup: u64,
+    count: u64,
+    curve: Option<&CurveKeys>,
+) -> Fallible<f64> {
     let total = warmup + count;
     let pull = context.socket(zmq::PULL)?;
+    let push = context.socket(zmq::PUSH)?;
+    if let Some(keys) = curve {
+        pull.set_curve_server(true)?;
+        pull.set_curve_secretkey(keys.server.secret_key().ok_or("no secret key")?)?;
+        push.set_curve_serverkey(keys.server.public_key())?;
+        push.set_curve_publickey(keys.client.public_key())?;
+        push.set_curve_secretkey(keys.client.secret_key().ok_or("no secret key")?)?;
+    }
     pull.set_linger(0)?;
     // A failed sender must not leave the receiver blocked forever.
     pull.set_rcvtimeo(ROUND_TIMEOUT.as_millis() as i32)?;
@@ -190,7 +253,6 @@ fn zmq_round(context: &zmq::Context, frame: &[u8], warmup: u64, count: u64) -> F
     let endpoint = pull
         .get_last_endpoint()?
         .map_err(|_| "endpoint is not UTF-8")?;
-    let push = context.socket(zmq::PUSH)?;
     push.set_linger(1000)?;
     push.set_sndtimeo(ROUND_TIMEOUT.as_millis() as i32)?;
     push.connect(&endpoint)?;
