@@ -1,0 +1,141 @@
+//! One websocket_server connection fed with bytes from a peer: the real `WsConnection`
+//! (tungstenite's handshake and frame reader under the route's bounds, and what the route
+//! makes of each read) driven as the route drives it, echoing every message it hands on.
+
+use super::socket::{self, Peer};
+use crate::route::web::websocket::{WsConnection, WsEvent, WsSettings};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+use tungstenite::Message as Frame;
+
+/// The path the route serves.
+pub const PATH: &str = "/ws";
+/// The route's bound on a handshake here.
+pub const MAX_HEADER_BYTES: usize = 4096;
+/// The route's bound on a message (`max_frame_bytes`) here: small, so inputs reach it.
+pub const MAX_FRAME_BYTES: usize = 1024;
+/// The most input a session takes.
+pub const MAX_INPUT: usize = 32 * 1024;
+
+/// A handshake as a browser sends it (RFC 6455's example key).
+pub const HANDSHAKE: &[u8] = b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:7680\r\n\
+Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+Sec-WebSocket-Version: 13\r\n\r\n";
+
+/// What happened on the connection, as the route hears of it.
+#[derive(Debug, PartialEq)]
+pub enum Event {
+    /// The handshake is done.
+    Opened,
+    /// A text message's payload.
+    Text(Vec<u8>),
+    /// A binary message's payload.
+    Binary(Vec<u8>),
+    /// The peer broke a rule; the connection is closing.
+    Error(String),
+    /// The connection ended after it opened.
+    Closed,
+    /// The handshake did not succeed.
+    Refused,
+}
+
+/// A session's outcome.
+#[derive(Debug)]
+pub struct WsSession {
+    /// What the route heard, in order.
+    pub events: Vec<Event>,
+    /// The connection ended by the end (it must: the peer finished sending).
+    pub finished: bool,
+    /// What the server wrote back.
+    pub output: Vec<u8>,
+}
+
+/// Sends `input` (cut to [`MAX_INPUT`]) to a new connection, in one piece or in pieces of 1
+/// to 64 bytes, then ends the stream, and reports what the route heard.
+pub fn websocket_server(input: &[u8], in_pieces: bool) -> WsSession {
+    let input = &input[..input.len().min(MAX_INPUT)];
+    let now = Instant::now();
+    let settings = WsSettings {
+        path: Rc::from(PATH),
+        max_header_bytes: MAX_HEADER_BYTES,
+        header_timeout: Duration::from_secs(10),
+        max_frame_bytes: MAX_FRAME_BYTES,
+        send_queue: 8,
+    };
+    let (stream, peer) = socket::pair();
+    let mut driver = Driver {
+        connection: WsConnection::new(stream, &settings, now),
+        peer,
+        events: Vec::new(),
+        now,
+    };
+    let pieces = if in_pieces {
+        socket::pieces(input)
+    } else {
+        vec![input]
+    };
+    // Turns without progress only keep a broken connection from hanging the target.
+    let mut stalled = 0;
+    'sending: for piece in pieces {
+        let mut sent = 0;
+        while sent < piece.len() && stalled < 16 {
+            if driver.connection.is_finished() {
+                break 'sending;
+            }
+            let took = driver.peer.send(&piece[sent..]);
+            stalled = if took == 0 { stalled + 1 } else { 0 };
+            sent += took;
+            driver.turn();
+        }
+    }
+    driver.peer.finish();
+    for _ in 0..8 {
+        if driver.connection.is_finished() {
+            break;
+        }
+        driver.turn();
+    }
+    driver.peer.receive();
+    WsSession {
+        finished: driver.connection.is_finished(),
+        events: driver.events,
+        output: driver.peer.received,
+    }
+}
+
+struct Driver {
+    connection: WsConnection,
+    peer: Peer,
+    events: Vec<Event>,
+    now: Instant,
+}
+
+impl Driver {
+    /// The socket is ready: the connection reads and writes; each message is echoed back.
+    fn turn(&mut self) {
+        self.connection.on_ready(true, self.now);
+        for event in self.connection.take_events() {
+            let event = match event {
+                WsEvent::Opened => Event::Opened,
+                WsEvent::Text(text) => {
+                    // The route checked it: a text message's payload is UTF-8.
+                    let echo = String::from_utf8(text.clone()).map(Frame::text);
+                    if let Ok(echo) = echo {
+                        let _ = self.connection.send(echo);
+                    }
+                    Event::Text(text)
+                }
+                WsEvent::Binary(bytes) => {
+                    let _ = self.connection.send(Frame::binary(bytes.clone()));
+                    Event::Binary(bytes)
+                }
+                WsEvent::Error(why) => Event::Error(why),
+                WsEvent::Closed => Event::Closed,
+                WsEvent::Refused => Event::Refused,
+            };
+            self.events.push(event);
+        }
+        self.connection.flush();
+        self.peer.receive();
+    }
+}
