@@ -1,0 +1,55 @@
+//! `websocket`: any bytes a client may send a websocket_server route, read by the real
+//! connection over a socket pair, every message echoed back. An input whose first byte is
+//! even is WebSocket frames after a browser's handshake; odd, the bytes from the first on
+//! (the handshake fuzzed too).
+//!
+//! - the same bytes arriving whole and in pieces of 1 to 64 bytes make the same events;
+//! - a text message is UTF-8, no message is over the route's bound;
+//! - `Opened` comes first and once, `Closed` (after `Opened`) or `Refused` (without it)
+//!   last, and the connection has ended once the client has finished.
+
+use dripdrop::fuzzing::websocket::{websocket_server, Event, HANDSHAKE, MAX_FRAME_BYTES};
+
+pub fn check(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let input = if mode % 2 == 0 {
+        [HANDSHAKE, rest].concat()
+    } else {
+        rest.to_vec()
+    };
+    let whole = websocket_server(&input, false);
+    let pieces = websocket_server(&input, true);
+    assert!(
+        whole.finished && pieces.finished,
+        "a finished connection did not end"
+    );
+    assert_eq!(
+        whole.events, pieces.events,
+        "the same bytes read differently when they arrive in pieces"
+    );
+    let events = &whole.events;
+    let opened = events.first() == Some(&Event::Opened);
+    for (i, event) in events.iter().enumerate() {
+        let last = i + 1 == events.len();
+        match event {
+            Event::Opened => assert_eq!(i, 0, "Opened after other events"),
+            Event::Text(text) => {
+                assert!(
+                    std::str::from_utf8(text).is_ok(),
+                    "a text message not UTF-8"
+                );
+                assert!(text.len() <= MAX_FRAME_BYTES, "a message over the bound");
+            }
+            Event::Binary(bytes) => assert!(bytes.len() <= MAX_FRAME_BYTES),
+            Event::Error(_) => assert!(opened, "an error before the connection opened"),
+            Event::Closed => assert!(opened && last, "Closed out of place: {events:?}"),
+            Event::Refused => assert!(!opened && last, "Refused out of place: {events:?}"),
+        }
+    }
+    assert!(
+        matches!(events.last(), Some(Event::Closed | Event::Refused)),
+        "the connection ended without saying so: {events:?}"
+    );
+}
