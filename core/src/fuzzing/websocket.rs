@@ -50,10 +50,14 @@ pub struct WsSession {
     pub output: Vec<u8>,
 }
 
-/// Sends `input` (cut to [`MAX_INPUT`]) to a new connection, in one piece or in pieces of 1
-/// to 64 bytes, then ends the stream, and reports what the route heard.
-pub fn websocket_server(input: &[u8], in_pieces: bool) -> WsSession {
-    let input = &input[..input.len().min(MAX_INPUT)];
+/// Sends `handshake` then `frames` (together cut to [`MAX_INPUT`]) to a new connection, each
+/// in one piece or in pieces of 1 to 64 bytes, then ends the stream, and reports what the
+/// route heard. The frames follow once the handshake has been taken in, as RFC 6455 has a
+/// client wait for the answer: tungstenite refuses a handshake read together with bytes
+/// after it (`JunkAfterRequest`).
+pub fn websocket_server(handshake: &[u8], frames: &[u8], in_pieces: bool) -> WsSession {
+    let handshake = &handshake[..handshake.len().min(MAX_INPUT)];
+    let frames = &frames[..frames.len().min(MAX_INPUT - handshake.len())];
     let now = Instant::now();
     let settings = WsSettings {
         path: Rc::from(PATH),
@@ -69,24 +73,13 @@ pub fn websocket_server(input: &[u8], in_pieces: bool) -> WsSession {
         events: Vec::new(),
         now,
     };
-    let pieces = if in_pieces {
-        socket::pieces(input)
-    } else {
-        vec![input]
-    };
-    // Turns without progress only keep a broken connection from hanging the target.
-    let mut stalled = 0;
-    'sending: for piece in pieces {
-        let mut sent = 0;
-        while sent < piece.len() && stalled < 16 {
-            if driver.connection.is_finished() {
-                break 'sending;
-            }
-            let took = driver.peer.send(&piece[sent..]);
-            stalled = if took == 0 { stalled + 1 } else { 0 };
-            sent += took;
-            driver.turn();
-        }
+    for input in [handshake, frames] {
+        let pieces = if in_pieces {
+            socket::pieces(input)
+        } else {
+            vec![input]
+        };
+        driver.send(&pieces);
     }
     driver.peer.finish();
     for _ in 0..8 {
@@ -111,6 +104,24 @@ struct Driver {
 }
 
 impl Driver {
+    /// Sends the pieces, the connection taking in each as it comes.
+    fn send(&mut self, pieces: &[&[u8]]) {
+        // Turns without progress only keep a broken connection from hanging the target.
+        let mut stalled = 0;
+        for piece in pieces {
+            let mut sent = 0;
+            while sent < piece.len() && stalled < 16 {
+                if self.connection.is_finished() {
+                    return;
+                }
+                let took = self.peer.send(&piece[sent..]);
+                stalled = if took == 0 { stalled + 1 } else { 0 };
+                sent += took;
+                self.turn();
+            }
+        }
+    }
+
     /// The socket is ready: the connection reads and writes; each message is echoed back.
     fn turn(&mut self) {
         self.connection.on_ready(true, self.now);
