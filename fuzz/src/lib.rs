@@ -19,9 +19,11 @@ pub mod pool_to_worker;
 pub mod seeds;
 pub mod websocket;
 
-/// Every target: its name (its folder in `corpus/` and `regressions/`) and its check, which
-/// panics on a finding.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+/// A target's check: returns on a good input, panics on a finding.
+pub type Check = fn(&[u8]);
+
+/// Every target: its name (its folder in `corpus/` and `regressions/`) and its check.
+pub const TARGETS: &[(&str, Check)] = &[
     ("bert", bert::check),
     ("message", message::check),
     ("json", json::check),
