@@ -5,7 +5,9 @@
 //! been taken in, as RFC 6455 clients do: one read holding both is refused by tungstenite
 //! (see fuzz/regressions/websocket/frame-in-the-handshakes-read).
 //!
-//! - the same bytes arriving whole and in pieces of 1 to 64 bytes make the same events;
+//! - the same bytes arriving whole and in pieces make the same events (frames in pieces of
+//!   1 to 64 bytes; a handshake of 128 to 256, since tungstenite takes a handshake in many
+//!   tiny reads for an attack);
 //! - a text message is UTF-8, no message is over the route's bound;
 //! - `Opened` comes first and once, `Closed` (after `Opened`) or `Refused` (without it)
 //!   last, and the connection has ended once the client has finished.

@@ -87,7 +87,7 @@ pub fn http_server(input: &[u8], in_pieces: bool) -> HttpSession {
         now,
     };
     let pieces = if in_pieces {
-        socket::pieces(input)
+        socket::pieces(input, 1..=64)
     } else {
         vec![input]
     };

@@ -7,6 +7,7 @@
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
+use std::ops::RangeInclusive;
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 
@@ -65,9 +66,10 @@ impl Peer {
     }
 }
 
-/// Where `input` is cut into the pieces it arrives in: between 1 and 64 bytes each, the
-/// sizes taken from the input's own bytes so a run is repeatable.
-pub(super) fn pieces(input: &[u8]) -> Vec<&[u8]> {
+/// Where `input` is cut into the pieces it arrives in: `sizes` bytes each (the last maybe
+/// fewer), the sizes taken from the input's own bytes so a run is repeatable.
+pub(super) fn pieces(input: &[u8], sizes: RangeInclusive<usize>) -> Vec<&[u8]> {
+    let (least, span) = (*sizes.start(), sizes.end() - sizes.start() + 1);
     let mut pieces = Vec::new();
     let mut rest = input;
     let mut seed = input.iter().fold(0x9e37_79b9_u32, |h, &b| {
@@ -77,7 +79,7 @@ pub(super) fn pieces(input: &[u8]) -> Vec<&[u8]> {
         seed ^= seed << 13;
         seed ^= seed >> 17;
         seed ^= seed << 5;
-        let size = (seed % 64) as usize + 1;
+        let size = least + seed as usize % span;
         let (piece, tail) = rest.split_at(size.min(rest.len()));
         pieces.push(piece);
         rest = tail;

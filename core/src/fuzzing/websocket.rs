@@ -51,8 +51,8 @@ pub struct WsSession {
 }
 
 /// Sends `handshake` then `frames` (together cut to [`MAX_INPUT`]) to a new connection, each
-/// in one piece or in pieces of 1 to 64 bytes, then ends the stream, and reports what the
-/// route heard. The frames follow once the handshake has been taken in, as RFC 6455 has a
+/// in one piece or in pieces (frames of 1 to 64 bytes), then ends the stream, and reports
+/// what the route heard. The frames follow once the handshake has been taken in, as RFC 6455 has a
 /// client wait for the answer: tungstenite refuses a handshake read together with bytes
 /// after it (`JunkAfterRequest`).
 pub fn websocket_server(handshake: &[u8], frames: &[u8], in_pieces: bool) -> WsSession {
@@ -73,9 +73,12 @@ pub fn websocket_server(handshake: &[u8], frames: &[u8], in_pieces: bool) -> WsS
         events: Vec::new(),
         now,
     };
-    for input in [handshake, frames] {
+    // A handshake arrives in pieces of 128 to 256 bytes: tungstenite refuses one that takes
+    // more than 64 reads of under 128 bytes on average as an attack, which a handshake in
+    // pieces of a few bytes would be (fuzz/regressions/websocket/handshake-in-many-reads).
+    for (input, sizes) in [(handshake, 128..=256), (frames, 1..=64)] {
         let pieces = if in_pieces {
-            socket::pieces(input)
+            socket::pieces(input, sizes)
         } else {
             vec![input]
         };
