@@ -85,7 +85,10 @@ pub fn websocket_server(handshake: &[u8], frames: &[u8], in_pieces: bool) -> WsS
         driver.send(&pieces);
     }
     driver.peer.finish();
-    for _ in 0..8 {
+    // A turn reads at most 64 messages (the route's batch), and a message takes at least two
+    // bytes: what is still buffered is read within this many turns, and the end after it.
+    let turns = 16 + (handshake.len() + frames.len()) / 64;
+    for _ in 0..turns {
         if driver.connection.is_finished() {
             break;
         }
