@@ -9,6 +9,9 @@ pub mod bert;
 mod context;
 mod control;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod message;
 mod monitor;
 mod node;

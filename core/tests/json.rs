@@ -166,6 +166,32 @@ fn json_from_a_peer_is_bounded() {
     assert!(read(&very_deep).is_err());
 }
 
+/// Found by fuzzing (fuzz/regressions/json/): JSON took an integer of up to three digits per
+/// byte of `max_bigint_bytes`, so a message read from a browser could carry an integer its
+/// own BERT frame's readers refuse. JSON now takes exactly the integers BERT takes.
+#[test]
+fn json_takes_the_integers_bert_takes() {
+    let limits = DecodeLimits::DEFAULT;
+    let max = limits.max_bigint_bytes;
+    let largest = num_bigint::BigUint::from(1u8) << (8 * max);
+    for (n, fits) in [(largest.clone() - 1u8, true), (largest, false)] {
+        for sign in ["", "-"] {
+            let text = format!(r#"{{"name":"m","body":{sign}{n}}}"#);
+            match Message::from_json(text.as_bytes(), &limits) {
+                Ok(message) => {
+                    assert!(fits, "{} digits taken", n.to_string().len());
+                    let frame = message.encode().unwrap();
+                    assert_eq!(Message::decode(&frame).unwrap(), message);
+                }
+                Err(e) => {
+                    assert!(!fits, "{e}");
+                    assert!(e.to_string().contains("over the limit"), "{e}");
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn a_time_beyond_year_9999_has_no_json_form() {
     let far = Value::Time(Time::new(400_000_000_000, 0).unwrap());

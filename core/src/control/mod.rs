@@ -9,8 +9,8 @@
 //!   DEALER socket and sends alive signals on its own clock, so a loop stuck in a callback
 //!   is told apart from a dead process.
 
-mod identity;
-mod report;
+pub(crate) mod identity;
+pub(crate) mod report;
 mod reporter;
 mod settings;
 mod thread;

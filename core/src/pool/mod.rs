@@ -14,7 +14,7 @@ mod latency;
 mod link;
 mod options;
 mod peer;
-mod protocol;
+pub(crate) mod protocol;
 mod registry;
 mod runner;
 mod scheduler;

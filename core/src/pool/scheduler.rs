@@ -126,8 +126,8 @@ impl Task {
     }
 
     /// A task as a worker would get it on its first lease at `now` (for tests of what reads
-    /// tasks).
-    #[cfg(test)]
+    /// tasks, and the fuzz targets' seed frames).
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn leased_for_test(&mut self, now: Instant) {
         self.deadline = self.timeout.map(|t| now + t);
         self.attempt = 1;

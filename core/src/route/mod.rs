@@ -13,7 +13,7 @@ mod io;
 mod kinds;
 mod options;
 mod stats;
-mod web;
+pub(crate) mod web;
 mod zeromq;
 
 pub(crate) use io::{Abilities, Asker, ConnectionEvent, HttpAnswer, Inbound, Outgoing, Received};

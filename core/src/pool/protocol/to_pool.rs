@@ -197,13 +197,17 @@ fn read_results(bytes: &[u8], at: usize) -> Result<Vec<ResultEntry>, Error> {
         )));
     }
     let malformed = || bad("RESULTS holds a list of result tuples");
-    let (count, mut at) = match bytes.get(at) {
-        Some(&tag::NIL) => (0, at + 1),
+    // `[]` is NIL alone, or (as BERT allows) an empty STRING_EXT; a LIST_EXT, even of no
+    // entries as `write_results` writes an empty batch, ends with its NIL tail.
+    let (count, mut at, has_tail) = match bytes.get(at) {
+        Some(&tag::NIL) => (0, at + 1, false),
+        Some(&tag::STRING) if bytes.get(at + 1..at + 3) == Some(&[0, 0]) => (0, at + 3, false),
         Some(&tag::LIST) => {
             let len = bytes.get(at + 1..at + 5).ok_or_else(malformed)?;
             (
                 u32::from_be_bytes(len.try_into().map_err(|_| malformed())?) as usize,
                 at + 5,
+                true,
             )
         }
         _ => return Err(malformed()),
@@ -216,7 +220,7 @@ fn read_results(bytes: &[u8], at: usize) -> Result<Vec<ResultEntry>, Error> {
         entries.push(entry);
         at = end;
     }
-    if count > 0 {
+    if has_tail {
         if bytes.get(at) != Some(&tag::NIL) {
             return Err(malformed());
         }
@@ -382,6 +386,23 @@ mod tests {
             ),
             (1 << 60, Ok(Value::Nil)),
         ]);
+    }
+
+    /// Found by the fuzzer (fuzz/regressions/pool_to_pool/): a RESULTS list of no entries
+    /// was read without its NIL tail, so the writer's own empty batch (LIST 0, NIL) was
+    /// refused and a batch with its tail cut off was taken; and an empty list written as
+    /// STRING_EXT was refused although the general reading takes it.
+    #[test]
+    fn an_empty_batch_reads_back_and_needs_its_tail() {
+        let mut bytes = Vec::new();
+        write_results(&mut bytes, &[]).unwrap();
+        assert_eq!(ToPool::decode(&bytes).unwrap(), ToPool::Results(vec![]));
+        assert_eq!(bytes.pop(), Some(tag::NIL));
+        assert!(ToPool::decode(&bytes).is_err());
+        // The same empty list as an empty STRING_EXT, which the general reading takes too.
+        bytes.truncate(bytes.len() - 5);
+        bytes.extend_from_slice(&[tag::STRING, 0, 0]);
+        assert_eq!(ToPool::decode(&bytes).unwrap(), ToPool::Results(vec![]));
     }
 
     #[test]

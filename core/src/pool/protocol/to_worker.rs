@@ -108,6 +108,17 @@ impl ToWorker {
         if let Some(jobs) = read_tasks_fast(bytes, arrived, limits) {
             return Ok(ToWorker::Tasks(jobs));
         }
+        Self::decode_generic(bytes, arrived, limits)
+    }
+
+    /// The general reading of any frame, through a tuple `Value`: what [`ToWorker::decode`]
+    /// falls back to when the fast reading of tasks declines a frame. The fuzz targets check
+    /// that the two agree on every frame the fast one takes.
+    pub(crate) fn decode_generic(
+        bytes: &[u8],
+        arrived: Instant,
+        limits: &DecodeLimits,
+    ) -> Result<ToWorker, Error> {
         let (kind, rest) = fields(bytes, limits)?;
         let count = rest.len();
         Ok(match (kind.as_str(), count) {

@@ -7,7 +7,10 @@
 
 use super::body::BodyError;
 
-/// The longest chunk-size line (with extensions) or trailer section taken.
+/// The longest chunk-size line (with extensions) or trailer line taken, its CRLF included.
+/// Checked on a complete line as on an incomplete one, so whether a line is taken does not
+/// depend on how its bytes arrived (a long line read whole used to be taken, the same line
+/// read in pieces refused).
 const MAX_LINE: usize = 4096;
 
 /// Where in the chunked body the decoder is.
@@ -50,6 +53,9 @@ impl Dechunker {
             match self.place {
                 Place::Done => return Ok((at, true)),
                 Place::Size => match httparse::parse_chunk_size(rest) {
+                    Ok(httparse::Status::Complete((used, _))) if used > MAX_LINE => {
+                        return Err(BodyError::Malformed("chunk size line too long"))
+                    }
                     Ok(httparse::Status::Complete((used, size))) => {
                         at += used;
                         if size > (self.max - self.body.len()) as u64 {
@@ -61,7 +67,8 @@ impl Dechunker {
                             Place::Data(size)
                         };
                     }
-                    Ok(httparse::Status::Partial) if rest.len() > MAX_LINE => {
+                    // Incomplete at the bound, it can only end past it.
+                    Ok(httparse::Status::Partial) if rest.len() >= MAX_LINE => {
                         return Err(BodyError::Malformed("chunk size line too long"))
                     }
                     Ok(httparse::Status::Partial) => return Ok((at, false)),
@@ -96,8 +103,11 @@ impl Dechunker {
                         at += 2;
                         self.place = Place::Done;
                     }
+                    Some(end) if end + 2 > MAX_LINE => {
+                        return Err(BodyError::Malformed("trailer line too long"))
+                    }
                     Some(end) => at += end + 2,
-                    None if rest.len() > MAX_LINE => {
+                    None if rest.len() >= MAX_LINE => {
                         return Err(BodyError::Malformed("trailer line too long"))
                     }
                     None => return Ok((at, false)),
@@ -158,5 +168,37 @@ mod tests {
             decode_in_pieces(huge, 32, 10),
             Err(BodyError::TooLarge)
         ));
+    }
+
+    /// Found while writing the http_request fuzz target's check that bytes read whole and
+    /// in pieces make the same requests (fuzz/regressions/http_request/): a size line or
+    /// trailer line over the bound was refused when it arrived in pieces and taken when it
+    /// arrived whole.
+    #[test]
+    fn a_line_over_the_bound_is_refused_however_it_arrives() {
+        // A size line and a trailer line of `len` bytes, CRLF included.
+        let lines = |len: usize| {
+            let size_line = format!("2;{}\r\nab\r\n0\r\n\r\n", "x".repeat(len - 4));
+            let trailer = format!("2\r\nab\r\n0\r\nX: {}\r\n\r\n", "y".repeat(len - 5));
+            [size_line, trailer]
+        };
+        // A line of exactly MAX_LINE bytes is taken...
+        for wire in lines(MAX_LINE) {
+            for piece in [1, 5, 64, wire.len()] {
+                assert_eq!(
+                    decode_in_pieces(wire.as_bytes(), piece, 100).unwrap(),
+                    b"ab"
+                );
+            }
+        }
+        // ...and one byte more is refused, whole or in pieces.
+        for wire in lines(MAX_LINE + 1) {
+            for piece in [1, 5, 64, wire.len()] {
+                assert!(matches!(
+                    decode_in_pieces(wire.as_bytes(), piece, 100),
+                    Err(BodyError::Malformed(_))
+                ));
+            }
+        }
     }
 }
