@@ -22,6 +22,7 @@ pub fn frames() -> Result<Vec<Vec<u8>>, Error> {
         app: "shop".into(),
         node: "api".into(),
         instance: "2".into(),
+        curve: crate::security::CurveOption::Off,
     };
     let description = Description {
         nodelets: vec!["web".into()],
