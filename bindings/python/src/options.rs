@@ -3,7 +3,9 @@
 //! repeats none of them.
 
 use crate::convert::from_py;
+use dripdrop::bert::HARD_MAX_DEPTH;
 use dripdrop::Value;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
@@ -16,19 +18,24 @@ pub fn named(options: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<(String, Value
     };
     options
         .iter()
-        .map(|(name, value)| Ok((name.extract::<String>()?, option_value(&value)?)))
+        .map(|(name, value)| Ok((name.extract::<String>()?, option_value(&value, 0)?)))
         .collect()
 }
 
 /// One option's value. Files and directories (`static_dir`, the `curve` option's
 /// certificates) are often `pathlib.Path`s in Python, which are no BERT value: an
 /// `os.PathLike`, here or in a dict of options, is given as its text.
-fn option_value(value: &Bound<'_, PyAny>) -> PyResult<Value> {
+fn option_value(value: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
     let py = value.py();
     if let Ok(dict) = value.cast::<PyDict>() {
+        if depth > HARD_MAX_DEPTH {
+            return Err(PyValueError::new_err(format!(
+                "an option nested deeper than {HARD_MAX_DEPTH} levels"
+            )));
+        }
         return dict
             .iter()
-            .map(|(k, v)| Ok((from_py(&k)?, option_value(&v)?)))
+            .map(|(k, v)| Ok((from_py(&k)?, option_value(&v, depth + 1)?)))
             .collect::<PyResult<_>>()
             .map(Value::Dict);
     }
