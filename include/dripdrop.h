@@ -147,6 +147,53 @@ typedef uint32_t dd_status;
 typedef uint32_t dd_kind;
 
 /**
+ * CURVE (docs/security.md) for one socket: a route's (`dd_route_options.curve`, ZeroMQ
+ * kinds only), a pool's, a worker's, or a node's backchannel to its control server
+ * (`dd_node_options.control_curve`). The fields are the keys of the `curve` option in every
+ * language. Left as the `dd_*_options_default` calls set it (`off` false, every path NULL),
+ * it takes the environment: the keys of the directory `DRIPDROP_CURVE_DIR` names, else plain
+ * text. Files are read when the options are (`dd_node_route`, `dd_node_worker_pool`,
+ * `dd_worker_new`, `dd_node_new`): one that cannot be read or is not a certificate, or a
+ * socket missing a key it needs, is `DD_ERR_CERTIFICATE` with a message naming the file.
+ */
+typedef struct {
+  /**
+   * Plain text, whatever the environment says. Not with any field below
+   * (`DD_ERR_INVALID_ARGUMENT`).
+   */
+  bool off;
+  /**
+   * A directory of the `DRIPDROP_CURVE_DIR` layout (`server.key_secret`, `server.key`,
+   * `client.key_secret`, `allowed/`), or NULL. Not with the keys below.
+   */
+  const char *dir;
+  /**
+   * This socket's own certificate: the path of its `.key_secret` file; or NULL and
+   * `secret_key`.
+   */
+  const char *certificate;
+  /**
+   * This socket's own secret key as Z85 text (40 characters), instead of `certificate`.
+   */
+  const char *secret_key;
+  /**
+   * A connecting socket's server: the path of its certificate file (the public `.key`
+   * will do); or NULL and `server_key`.
+   */
+  const char *server_certificate;
+  /**
+   * A connecting socket's server: its public key as Z85 text (40 characters), instead of
+   * `server_certificate`.
+   */
+  const char *server_key;
+  /**
+   * A binding socket: a directory of the client certificates it admits (read again when
+   * it changes); NULL admits every client that completes the handshake.
+   */
+  const char *allowed;
+} dd_curve_options;
+
+/**
  * Node settings; start from `dd_node_options_default`.
  */
 typedef struct {
@@ -181,6 +228,12 @@ typedef struct {
    * How often the node reports, in ms; 0 keeps the default (1,000).
    */
   uint64_t heartbeat_ms;
+  /**
+   * CURVE on the backchannel to the control server (the node connects: it is a client,
+   * and needs the server's key); by default the environment's `DRIPDROP_CURVE_DIR`, if
+   * any.
+   */
+  dd_curve_options control_curve;
 } dd_node_options;
 
 /**
@@ -272,6 +325,12 @@ typedef struct {
    * handler), NUL-terminated, or NULL for none.
    */
   const char *static_dir;
+  /**
+   * CURVE, for the ZeroMQ kinds (a binding route is the server, a connecting one a
+   * client); by default the environment's `DRIPDROP_CURVE_DIR`, if any. Keys or a
+   * directory given to a web route are `DD_ERR_INVALID_ARGUMENT`.
+   */
+  dd_curve_options curve;
 } dd_route_options;
 
 /**
@@ -435,6 +494,11 @@ typedef struct {
    * Most terms in one result value; a bigger one ends its task with a DecodeError.
    */
   size_t max_result_elements;
+  /**
+   * CURVE for remote workers (the pool binds: it is the server); by default the
+   * environment's `DRIPDROP_CURVE_DIR`, if any.
+   */
+  dd_curve_options curve;
 } dd_pool_options;
 
 /**
@@ -480,6 +544,11 @@ typedef struct {
    * The largest frame the pool may send, in bytes (`ZMQ_MAXMSGSIZE`).
    */
   size_t max_frame_bytes;
+  /**
+   * CURVE to the pool (the worker connects: it is a client, and needs the server's key);
+   * by default the environment's `DRIPDROP_CURVE_DIR`, if any.
+   */
+  dd_curve_options curve;
 } dd_worker_options;
 
 /**
@@ -963,6 +1032,16 @@ const char *dd_error_remote_class(const dd_error *error);
 dd_status dd_error_remote_backtrace(const dd_error *error,
                                     const char *const **lines,
                                     size_t *count);
+
+/**
+ * Writes a new CURVE key pair as the certificate files czmq, pyzmq's `zmq.auth` and
+ * `dripdrop keygen` write: `base.key` (the public key, to hand to peers or put in a
+ * server's allowed directory) and `base.key_secret` (both keys, mode 0600). An existing
+ * file is kept and the call fails with `DD_ERR_CERTIFICATE` naming it, unless `overwrite`.
+ * `public_key_out` (may be NULL) gets the public key as Z85 text (40 characters,
+ * NUL-terminated; free it).
+ */
+dd_status dd_certificate_generate(const char *base, bool overwrite, dd_bytes **public_key_out);
 
 /**
  * The default node settings (core's).

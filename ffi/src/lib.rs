@@ -36,6 +36,9 @@ mod message;
 
 mod error;
 
+// CURVE: the option's struct, which the options of nodes, routes, pools and workers hold.
+mod curve;
+
 // A node and its routes.
 mod node;
 
@@ -73,6 +76,7 @@ pub use bytes::*;
 pub use callback::dd_free_cb;
 pub use connection::*;
 pub use connection_routes::*;
+pub use curve::*;
 pub use defer::*;
 pub use error::*;
 pub use frames::*;

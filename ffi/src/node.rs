@@ -5,6 +5,7 @@
 //! that lets the node's callbacks reach the running node through the same pointer) and, in a
 //! field of its own, the node's [`NodeHandle`], the one part `dd_node_stop` touches.
 
+use crate::curve::{curve_option, dd_curve_options};
 use crate::guard::{
     guard, guard_value, millis_of, optional_options, optional_text, out, set_last_error, texts,
     Result,
@@ -94,6 +95,10 @@ pub struct dd_node_options {
     pub role: *const c_char,
     /// How often the node reports, in ms; 0 keeps the default (1,000).
     pub heartbeat_ms: u64,
+    /// CURVE on the backchannel to the control server (the node connects: it is a client,
+    /// and needs the server's key); by default the environment's `DRIPDROP_CURVE_DIR`, if
+    /// any.
+    pub control_curve: dd_curve_options,
 }
 
 /// The default node settings (core's).
@@ -109,6 +114,7 @@ pub extern "C" fn dd_node_options_default(options: *mut dd_node_options) -> dd_s
             control: std::ptr::null(),
             role: std::ptr::null(),
             heartbeat_ms: 0,
+            control_curve: dd_curve_options::unset(),
         };
         Ok(())
     })
@@ -140,6 +146,7 @@ fn node_options(options: Option<&dd_node_options>) -> Result<NodeOptions> {
         let names = texts(o.run_list, o.run_list_count, "run_list")?;
         settings.run_list = Some(names.into_iter().map(str::to_owned).collect());
     }
+    settings.control_curve = curve_option(&o.control_curve, "control_curve")?;
     Ok(settings)
 }
 

@@ -3,6 +3,7 @@
 
 use crate::bytes::{dd_bytes, put_bytes};
 use crate::callback::{dd_free_cb, Userdata};
+use crate::curve::{curve_option, dd_curve_options};
 use crate::defer::{dd_result_cb, deliver};
 use crate::guard::{
     callback, guard, invalid, millis_of, optional_text, out, put_optional, required_options, text,
@@ -83,6 +84,9 @@ pub struct dd_pool_options {
     pub max_frame_bytes: usize,
     /// Most terms in one result value; a bigger one ends its task with a DecodeError.
     pub max_result_elements: usize,
+    /// CURVE for remote workers (the pool binds: it is the server); by default the
+    /// environment's `DRIPDROP_CURVE_DIR`, if any.
+    pub curve: dd_curve_options,
 }
 
 /// The default pool settings (core's, with the placement inferred: set `bind`,
@@ -107,6 +111,7 @@ pub extern "C" fn dd_pool_options_default(options: *mut dd_pool_options) -> dd_s
             max_workers: d.max_workers,
             max_frame_bytes: d.max_frame_bytes,
             max_result_elements: d.max_result_elements,
+            curve: dd_curve_options::unset(),
         };
         Ok(())
     })
@@ -135,8 +140,7 @@ fn pool_options(options: &dd_pool_options) -> Result<PoolOptions> {
         max_workers: options.max_workers,
         max_frame_bytes: options.max_frame_bytes,
         max_result_elements: options.max_result_elements,
-        // CURVE from the environment (DRIPDROP_CURVE_DIR), until the C options name it.
-        ..PoolOptions::default()
+        curve: curve_option(&options.curve, "curve")?,
     })
 }
 

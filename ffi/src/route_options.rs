@@ -1,6 +1,7 @@
 //! `dd_route_options`: a route's settings as C gives them, started from core's defaults and
 //! read into core's `RouteOptions`.
 
+use crate::curve::{curve_option, dd_curve_options};
 use crate::guard::{guard, invalid, millis_of, optional_options, optional_text, out, Result};
 use crate::status::dd_status;
 use dripdrop::{MsgFormat, RouteOptions, TopicFilter};
@@ -61,6 +62,10 @@ pub struct dd_route_options {
     /// http_server: a folder whose files GET requests are served from (the rest go to the
     /// handler), NUL-terminated, or NULL for none.
     pub static_dir: *const c_char,
+    /// CURVE, for the ZeroMQ kinds (a binding route is the server, a connecting one a
+    /// client); by default the environment's `DRIPDROP_CURVE_DIR`, if any. Keys or a
+    /// directory given to a web route are `DD_ERR_INVALID_ARGUMENT`.
+    pub curve: dd_curve_options,
 }
 
 /// Milliseconds for an unset-or-duration field: -1 when unset.
@@ -98,6 +103,7 @@ pub extern "C" fn dd_route_options_default(options: *mut dd_route_options) -> dd
             idle_timeout_ms: millis_or_unset(Some(d.idle_timeout)),
             // Core's default serves no folder.
             static_dir: std::ptr::null(),
+            curve: dd_curve_options::unset(),
         };
         Ok(())
     })
@@ -145,6 +151,7 @@ pub(crate) fn route_options(options: *const dd_route_options) -> Result<RouteOpt
         settings.idle_timeout = timeout;
     }
     settings.static_dir = optional_text(o.static_dir, "static_dir")?.map(Into::into);
+    settings.curve = curve_option(&o.curve, "curve")?;
     Ok(settings)
 }
 

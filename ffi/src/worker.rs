@@ -1,6 +1,7 @@
 //! Workers from C: a process serving a pool with C task handlers.
 
 use crate::callback::{dd_free_cb, Userdata};
+use crate::curve::{curve_option, dd_curve_options};
 use crate::guard::{
     guard, guard_value, invalid, millis_of, optional_options, optional_text, out, texts, Result,
 };
@@ -35,6 +36,9 @@ pub struct dd_worker_options {
     pub name: *const c_char,
     /// The largest frame the pool may send, in bytes (`ZMQ_MAXMSGSIZE`).
     pub max_frame_bytes: usize,
+    /// CURVE to the pool (the worker connects: it is a client, and needs the server's key);
+    /// by default the environment's `DRIPDROP_CURVE_DIR`, if any.
+    pub curve: dd_curve_options,
 }
 
 /// The default worker settings (core's).
@@ -49,6 +53,7 @@ pub extern "C" fn dd_worker_options_default(options: *mut dd_worker_options) -> 
             // Core's default names no worker: nothing to point to.
             name: std::ptr::null(),
             max_frame_bytes: d.max_frame_bytes,
+            curve: dd_curve_options::unset(),
         };
         Ok(())
     })
@@ -66,6 +71,7 @@ fn worker_options(options: Option<&dd_worker_options>) -> Result<WorkerOptions> 
     settings.liveness = o.liveness;
     settings.name = optional_text(o.name, "name")?.map(str::to_owned);
     settings.max_frame_bytes = o.max_frame_bytes;
+    settings.curve = curve_option(&o.curve, "curve")?;
     Ok(settings)
 }
 

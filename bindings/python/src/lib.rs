@@ -1,6 +1,7 @@
 //! `dripdrop._native`: the Python skin over the DripDrop engine. The public API is the
 //! `dripdrop` package (python/dripdrop), which wraps these classes.
 
+mod certificate;
 mod convert;
 mod errors;
 mod message;
@@ -14,6 +15,7 @@ use pyo3::prelude::*;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<certificate::PyCertificate>()?;
     m.add_class::<message::PyMessage>()?;
     m.add_class::<node::PyNode>()?;
     m.add_class::<node::PyResponse>()?;

@@ -17,4 +17,5 @@
 #   node.start!
 require "dripdrop/version"
 require "dripdrop/codec"
+require "dripdrop/certificate"
 require "dripdrop/node"

@@ -274,8 +274,18 @@ pub(crate) fn decode_key(text: &str) -> Result<[u8; KEY_BYTES], String> {
             text.chars().take(48).collect::<String>()
         ));
     }
-    let bytes = zmq::z85_decode(text).map_err(|e| format!("not Z85: {e}"))?;
-    bytes.try_into().map_err(|_| "not a 32-byte key".to_owned())
+    // Not `zmq::z85_decode`: zmq 0.10 hands libzmq the text with `CString::into_raw` and
+    // never takes it back, leaking 41 bytes a key (every certificate loaded, every file of
+    // an allowed directory at each reading).
+    let text = std::ffi::CString::new(text).map_err(|_| "not Z85: a NUL byte".to_owned())?;
+    let mut key = [0u8; KEY_BYTES];
+    // SAFETY: the text is 40 characters (checked above) and NUL-terminated, so libzmq reads
+    // it and writes 32 bytes, the size of `key`.
+    let decoded = unsafe { zmq_sys::zmq_z85_decode(key.as_mut_ptr(), text.as_ptr()) };
+    if decoded.is_null() {
+        return Err("not Z85".to_owned());
+    }
+    Ok(key)
 }
 
 // libzmq has it since 4.2; zmq-sys declares it but does not export it.

@@ -19,7 +19,7 @@ hello [1, 2]
 
 from . import _native
 from ._futures import Future, TaskFuture
-from ._native import Connection, Message, NodeHandle, Response, Task
+from ._native import Certificate, Connection, Message, NodeHandle, Response, Task
 from ._node import Node
 from ._pool import Pool
 from ._route import Route
@@ -29,6 +29,7 @@ from .errors import (
     Backpressure,
     CallbackError,
     Cancelled,
+    CertificateError,
     ConnectionError,
     DecodeError,
     EncodeError,
@@ -54,6 +55,8 @@ __all__ = [
     "Backpressure",
     "CallbackError",
     "Cancelled",
+    "Certificate",
+    "CertificateError",
     "Connection",
     "ConnectionError",
     "DecodeError",

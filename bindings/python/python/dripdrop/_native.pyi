@@ -1,11 +1,28 @@
 """Type stubs of the native module; the public API is the `dripdrop` package."""
 
+import os
 from typing import Any, Callable, Iterable, Optional, final
 
 from typing_extensions import disjoint_base
 
-__all__ = ["Connection", "Message", "Node", "Response", "NodeHandle", "Task", "TaskQueue", "Worker", "__version__"]
+__all__ = ["Certificate", "Connection", "Message", "Node", "Response", "NodeHandle", "Task", "TaskQueue", "Worker", "__version__"]
 __version__: str
+
+@final
+class Certificate:
+    @staticmethod
+    def generate() -> "Certificate": ...
+    @staticmethod
+    def load(path: str | os.PathLike[str]) -> "Certificate": ...
+    def save(self, base: str | os.PathLike[str], overwrite: bool = False) -> list[str]: ...
+    @property
+    def public_key(self) -> bytes: ...
+    @property
+    def public_z85(self) -> str: ...
+    @property
+    def secret_key(self) -> Optional[bytes]: ...
+    @property
+    def path(self) -> Optional[str]: ...
 
 @disjoint_base
 class Message:

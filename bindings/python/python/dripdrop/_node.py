@@ -41,7 +41,8 @@ class Node(_native.Node):
     ``stop_linger`` (s), ``receive_batch``; ``control`` (a control server's address: the
     node reports to it; the environment's ``DRIPDROP_CONTROL`` does the same), ``role``
     (default: ``DRIPDROP_ROLE``, or the program's name), ``heartbeat`` (s, 1 by default),
-    ``language`` ("python"). See docs/control.md.
+    ``language`` ("python"), ``control_curve`` (CURVE on the backchannel to the control
+    server: the forms of a route's ``curve``). See docs/control.md and docs/security.md.
 
     Threads: ``run()`` runs the loop on the calling thread, ``start()`` on a new one. The
     node may be used from any thread, one at a time: while its loop runs, only the loop's
@@ -65,6 +66,7 @@ class Node(_native.Node):
         "role",
         "heartbeat",
         "language",
+        "control_curve",
     )
 
     def __new__(cls, *args, **kwargs):
@@ -85,6 +87,7 @@ class Node(_native.Node):
         role=None,
         heartbeat=None,
         language=None,
+        control_curve=None,
     ):
         self._routes = {}
         self._pools = {}
@@ -103,7 +106,12 @@ class Node(_native.Node):
         ``re.Pattern``), raw (True: frames untouched, see `Route.on_frames`) or msg_format
         ("dripdrop", "raw"), send_queue, request_timeout (s), max_frame_bytes (the largest
         frame a peer may send, 64 MiB by default: libzmq disconnects a peer that sends a
-        larger one, and messages are decoded within the same limit); for the web kinds also
+        larger one, and messages are decoded within the same limit), curve (CURVE, the ZeroMQ
+        kinds only: None takes the environment's ``DRIPDROP_CURVE_DIR``, False is plain
+        text, a str is a directory of that layout, or a dict: ``certificate`` (this side's
+        ``.key_secret`` file) or ``secret_key``, ``server_certificate`` (a file) or
+        ``server_key`` on a connecting route, ``allowed`` (a directory of admitted client
+        certificates) on a binding one; see docs/security.md); for the web kinds also
         max_connections, max_header_bytes, header_timeout (s), idle_timeout (s) and
         static_dir (http_server)."""
         if isinstance(addresses, str):
@@ -153,7 +161,8 @@ class Node(_native.Node):
         "remote", "local_first"; inferred from bind and local), max_pending, heartbeat (s),
         liveness, max_attempts, no_worker_timeout (s, None waits for ever), prefetch,
         max_worker_credit, lease_timeout (s, None for none), max_workers, max_frame_bytes,
-        max_result_elements."""
+        max_result_elements, curve (CURVE for remote workers: a route's ``curve`` forms, the
+        pool being the binding side)."""
         if bind is not None:
             options["bind"] = bind
         if local is not None:

@@ -18,7 +18,9 @@ class Worker(_native.Worker):
     ``address`` is one address or a list. Options by name, read by the engine (its defaults
     unless given): ``concurrency`` (Python threads running tasks; the machine's CPUs),
     ``heartbeat`` (s), ``liveness``, ``reconnect_min`` (s), ``reconnect_max`` (s), ``name``,
-    ``max_frame_bytes``.
+    ``max_frame_bytes``, ``curve`` (CURVE to the pool: a route's ``curve`` forms, the worker
+    being the connecting side, e.g. ``{"certificate": "keys/worker.key_secret",
+    "server_certificate": "keys/server.key"}``).
     Heartbeats run on a Rust thread, so a long task never makes the worker look dead.
     """
 

@@ -80,6 +80,12 @@ class ConnectionError(Error, builtins.ConnectionError):
     reset connection, a websocket_server connection sent to after it closed."""
 
 
+class CertificateError(Error):
+    """A CURVE certificate or key that cannot be used (a file that cannot be read or is not a
+    certificate, a public certificate where the secret one is needed, no server key for a
+    connecting socket); the message names the file or option at fault."""
+
+
 class CallbackError(Error):
     """A callback failed; the loop went on."""
 
@@ -104,6 +110,7 @@ __all__ = [
     "Backpressure",
     "CallbackError",
     "Cancelled",
+    "CertificateError",
     "ConnectionError",
     "DecodeError",
     "EncodeError",

@@ -51,6 +51,11 @@ module DripDrop
   # connection, a websocket connection sent to after it closed.
   class ConnectionError < Error; end
 
+  # A CURVE certificate or key that cannot be used (a file that cannot be read or is not a
+  # certificate, a public certificate where the secret one is needed, no server key for a
+  # connecting socket); the message names the file or option at fault.
+  class CertificateError < Error; end
+
   # A callback failed; the loop went on.
   class CallbackError < Error; end
 

@@ -80,7 +80,9 @@ module DripDrop
 
     # Options (symbol or string keys): +run_list+ (names of the nodelets to set up; all
     # without one), and core's node options: +defer_threads+ (threads of +defer+),
-    # +stop_linger+ (seconds), +receive_batch+; core's defaults for what is not given.
+    # +stop_linger+ (seconds), +receive_batch+; +control+, +role+, +heartbeat+ (reporting
+    # to a control server, docs/control.md) and +control_curve+ (CURVE on that backchannel:
+    # the forms of a route's +curve+); core's defaults for what is not given.
     def initialize(opts = {}, &block)
       opts = opts.transform_keys(&:to_sym)
       @debug = opts.delete(:debug)
@@ -160,8 +162,13 @@ module DripDrop
     # identity, reconnect_ivl, reconnect_ivl_max, send_queue, request_timeout (seconds),
     # max_frame_bytes (the largest frame a peer may send, 64 MiB by default: libzmq
     # disconnects a peer that sends a larger one, and messages are decoded within the same
-    # limit); for web kinds also max_connections, max_header_bytes, header_timeout and
-    # idle_timeout (seconds), static_dir (http_server: a folder served for GETs).
+    # limit), curve (CURVE, ZeroMQ kinds only: nil takes the environment's
+    # DRIPDROP_CURVE_DIR, false is plain text, a String is a directory of that layout, or a
+    # Hash: certificate (this side's .key_secret file) or secret_key, server_certificate (a
+    # file) or server_key on a connecting route, allowed (a directory of admitted client
+    # certificates) on a binding one; see docs/security.md); for web kinds also
+    # max_connections, max_header_bytes, header_timeout and idle_timeout (seconds),
+    # static_dir (http_server: a folder served for GETs).
     def route(name, kind, address, socket_ctype = nil, opts = {}, **kwopts)
       route_full(nil, name, kind, address, socket_ctype, opts, **kwopts)
     end
@@ -273,7 +280,8 @@ module DripDrop
     # :local_first; inferred from the address and local when not given), max_pending,
     # heartbeat, liveness, max_attempts, no_worker_timeout (nil waits for ever), prefetch,
     # max_worker_credit, lease_timeout (nil for none), max_workers, max_frame_bytes,
-    # max_result_elements.
+    # max_result_elements, curve (CURVE for remote workers: a route's curve forms, the pool
+    # being the binding side).
     def worker_pool(name, address = nil, _socket_ctype = :bind, **options)
       name = name.to_s
       options[:bind] = address unless address.nil?

@@ -16,7 +16,9 @@ module DripDrop
   class Worker
     # Options are core's worker options: concurrency (tasks at once; the machine's CPUs when
     # not given), heartbeat (seconds), liveness, reconnect_min, reconnect_max (seconds), name,
-    # max_frame_bytes.
+    # max_frame_bytes, curve (CURVE to the pool: a route's curve forms, the worker being the
+    # connecting side, e.g. curve: { certificate: "keys/worker.key_secret",
+    # server_certificate: "keys/server.key" }).
     def initialize(address, **options)
       @native = Native::Worker.new(Array(address).map(&:to_s), options)
       @concurrency = @native.concurrency

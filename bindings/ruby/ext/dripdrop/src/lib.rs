@@ -3,6 +3,7 @@
 //! classes; every rule (values, messages, routes, options, pools) lives in the engine crate,
 //! not here.
 
+mod certificate;
 mod connection;
 mod connection_routes;
 mod convert;
@@ -35,6 +36,7 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     node::define(ruby, &native)?;
     response::define(ruby, &native)?;
     connection::define(ruby, &native)?;
+    certificate::define(ruby, &dripdrop)?;
     task::define(ruby, &dripdrop)?;
     tasks::define(ruby, &native)?;
     worker::define(ruby, &native)?;

@@ -4,7 +4,7 @@
 
 use crate::convert::from_ruby;
 use crate::errors::error;
-use dripdrop::bert::{Atom, Value as Bert};
+use dripdrop::bert::{Atom, Value as Bert, HARD_MAX_DEPTH};
 use magnus::{prelude::*, Error, RHash, RRegexp, RString, Ruby, Symbol, Value};
 use std::time::Duration;
 
@@ -21,7 +21,7 @@ pub fn named(ruby: &Ruby, options: Option<RHash>) -> Result<Vec<(String, Bert)>,
         return Ok(out);
     };
     options.foreach(|key: Value, value: Value| {
-        out.push((key_name(ruby, key)?, option_value(ruby, value)?));
+        out.push((key_name(ruby, key)?, option_value(ruby, value, 0)?));
         Ok(magnus::r_hash::ForEach::Continue)
     })?;
     Ok(out)
@@ -47,8 +47,29 @@ fn key_name(ruby: &Ruby, key: Value) -> Result<String, Error> {
 /// An option's value. A Regexp (a topic filter) keeps Ruby's meaning: its `^` and `$` always
 /// match at line breaks (Erlang's `multiline`) and its `m` flag lets `.` match one (Erlang's
 /// `dotall`). The wire's mapping of Regexp options (what the bert gem writes, in `convert`)
-/// says `multiline` for Ruby's `m`, which a filter would read as something else.
-fn option_value(ruby: &Ruby, value: Value) -> Result<Bert, Error> {
+/// says `multiline` for Ruby's `m`, which a filter would read as something else. Files and
+/// directories (`static_dir`, the `curve` option's certificates) are often Pathnames, which
+/// are no BERT value: anything with `to_path`, here or in a Hash of options, is its path.
+fn option_value(ruby: &Ruby, value: Value, depth: usize) -> Result<Bert, Error> {
+    if let Some(hash) = RHash::from_value(value) {
+        if depth > HARD_MAX_DEPTH {
+            return Err(error(
+                ruby,
+                "EncodeError",
+                format!("an option nested deeper than {HARD_MAX_DEPTH} levels"),
+            ));
+        }
+        let mut pairs = Vec::with_capacity(hash.len());
+        hash.foreach(|key: Value, value: Value| {
+            pairs.push((from_ruby(ruby, key)?, option_value(ruby, value, depth + 1)?));
+            Ok(magnus::r_hash::ForEach::Continue)
+        })?;
+        return Ok(Bert::Dict(pairs));
+    }
+    if RString::from_value(value).is_none() && value.respond_to("to_path", false)? {
+        let path: RString = value.funcall("to_path", ())?;
+        return from_ruby(ruby, path.as_value());
+    }
     let Some(regexp) = RRegexp::from_value(value) else {
         return from_ruby(ruby, value);
     };
