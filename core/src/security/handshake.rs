@@ -124,8 +124,10 @@ impl Secured {
                 "{failed} failed (a peer speaking plain text, or with the wrong keys)"
             ));
         }
+        // `who` says "route NAME" for a route; the error's text says "route" itself.
+        let route = self.who.strip_prefix("route ").unwrap_or(&self.who);
         Some(Error::Connection {
-            route: self.who.clone(),
+            route: route.to_owned(),
             message: format!(
                 "CURVE handshakes: {} (counted in auth_refused and handshake_failed)",
                 parts.join(", ")
