@@ -22,6 +22,8 @@ mod route;
 pub mod security;
 mod service;
 mod settings;
+#[cfg(test)]
+mod test_env;
 mod threads;
 
 pub use bert::{Atom, DecodeLimits, Value};

@@ -625,7 +625,10 @@ impl PoolThread {
             shared.auth_refused = secured.auth_refused();
             shared.handshake_failed = secured.handshake_failed();
         }
-        shared.latency.clone_from(self.scheduler.latency());
+        // Copied only when a task was answered since: this runs every turn of the thread.
+        if shared.latency.total() != self.scheduler.latency().total() {
+            shared.latency.clone_from(self.scheduler.latency());
+        }
         if std::mem::take(&mut self.workers_changed) {
             let (local, remotes) = (&mut self.local, &mut self.remotes);
             shared.workers = self

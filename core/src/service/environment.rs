@@ -44,14 +44,7 @@ fn apply_with(mut options: NodeOptions, env: impl Fn(&str) -> Option<String>) ->
 mod tests {
     use super::*;
 
-    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    }
+    use crate::test_env::fixed as env;
 
     #[test]
     fn the_environment_fills_what_the_code_left_unset() {
