@@ -63,6 +63,12 @@
 #include <stdint.h>
 
 /**
+ * `prefetch` adapted to each worker's tasks (the default): more while they are short, fewer
+ * when they run long.
+ */
+#define DD_PREFETCH_ADAPTIVE (size_t)~0
+
+/**
  * An owned byte buffer. Its data is followed by a NUL byte (not counted in its length), so a
  * text can be read as a C string.
  */
@@ -469,7 +475,8 @@ typedef struct {
    */
   uint64_t no_worker_timeout_ms;
   /**
-   * Tasks a worker is sent beyond its concurrency.
+   * Tasks a remote worker is sent beyond its concurrency; `DD_PREFETCH_ADAPTIVE` (the
+   * default) adapts it to each worker's tasks.
    */
   size_t prefetch;
   /**

@@ -37,6 +37,14 @@ impl Setting<'_> {
         }
     }
 
+    /// A whole number that fits `T`, or nil for none.
+    fn optional_number<T: TryFrom<i64>>(&self) -> Result<Option<T>, Error> {
+        match self.value {
+            Value::Nil => Ok(None),
+            _ => self.number().map(Some),
+        }
+    }
+
     /// Seconds (a whole or fractional number) as a duration; negative or not finite is wrong.
     fn seconds(&self) -> Result<Duration, Error> {
         let seconds = match self.value {
@@ -330,7 +338,7 @@ impl PoolOptions {
     /// for none), `local` (threads running the node's tasks), `placement` (`local`, `remote`,
     /// `local_first`; inferred from `bind` and `local` when not given), `max_pending`,
     /// `heartbeat` (seconds), `liveness`, `max_attempts`, `no_worker_timeout` (seconds, nil
-    /// waits for ever), `prefetch`, `max_worker_credit`, `lease_timeout` (seconds, nil for
+    /// waits for ever), `prefetch` (nil adapts it), `max_worker_credit`, `lease_timeout` (seconds, nil for
     /// none), `max_workers`, `max_frame_bytes`, `max_result_elements`.
     pub fn from_named<K: AsRef<str>>(
         options: impl IntoIterator<Item = (K, Value)>,
@@ -352,7 +360,7 @@ impl PoolOptions {
                 "liveness" => o.liveness = s.number()?,
                 "max_attempts" => o.max_attempts = s.number()?,
                 "no_worker_timeout" => o.no_worker_timeout = s.optional_seconds()?,
-                "prefetch" => o.prefetch = s.number()?,
+                "prefetch" => o.prefetch = s.optional_number()?,
                 "max_worker_credit" => o.max_worker_credit = s.number()?,
                 "lease_timeout" => o.lease_timeout = s.optional_seconds()?,
                 "max_workers" => o.max_workers = s.number()?,

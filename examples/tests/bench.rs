@@ -28,6 +28,7 @@ fn each_benchmark_ends_with_its_result_line() {
         "pool_local",
         "pool_remote",
         "pool_latency",
+        "pool_prefetch",
         "http_load",
         "http_server",
         "ws_echo",
@@ -64,6 +65,7 @@ fn all_runs_every_benchmark() {
         "pool_local",
         "pool_remote",
         "pool_latency",
+        "pool_prefetch",
         "http_load",
         "http_server",
         "ws_echo",
@@ -89,7 +91,7 @@ fn an_unknown_benchmark_is_a_usage_error() {
         [
             "error: invalid value 'pingpong' for '<NAME>'",
             "  [possible values: pushpull, pushpull_control, defer, pool_remote, pool_local, pool_latency, \
-             http_load, http_server, ws_echo, pushpull_curve, zmq_curve, pool_remote_curve, all]"
+             pool_prefetch, http_load, http_server, ws_echo, pushpull_curve, zmq_curve, pool_remote_curve, all]"
         ],
         "{}",
         out.stderr

@@ -259,14 +259,117 @@ fn a_worker_process_serves_the_pool_again_after_the_pool_restarts() {
     w.kill();
 }
 
+/// The largest credit (concurrency + prefetch) the pool's stats show for any worker.
+fn largest_credit(node: &Node) -> i64 {
+    let stats = node.stats();
+    let workers = stats
+        .get("pools")
+        .and_then(|p| p.get("p"))
+        .and_then(|p| p.get("workers"));
+    let Some(Value::Dict(workers)) = workers else {
+        panic!("pools.p.workers is {workers:?}");
+    };
+    workers
+        .iter()
+        .filter_map(|(_, w)| match w.get("credit") {
+            Some(Value::Int(n)) => Some(*n),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn the_default_prefetch_grows_on_short_tasks_and_long_ones_still_spread_evenly() {
+    let mut node = Node::new().unwrap();
+    let endpoint = pool(&mut node, 3);
+    let dir = std::env::temp_dir();
+    let logs: Vec<_> = (0..2)
+        .map(|i| dir.join(format!("dd-pool-spread-{}-{i}.log", std::process::id())))
+        .collect();
+    let workers: Vec<Program> = logs
+        .iter()
+        .map(|log| {
+            let _ = std::fs::remove_file(log);
+            let log = log.to_str().unwrap();
+            worker(
+                &endpoint,
+                "echo,sleep",
+                &["--concurrency", "1", "--log", log],
+            )
+        })
+        .collect();
+    wait_for_workers(&mut node, 2);
+    assert_eq!(
+        largest_credit(&node),
+        2,
+        "concurrency 1 and a prefetch of 1 to start"
+    );
+
+    // Short tasks: the credit grows while they run.
+    let largest = Rc::new(RefCell::new(0));
+    let seen = Rc::clone(&largest);
+    let sampler = node.every(Duration::from_millis(5), move |node| {
+        let credit = largest_credit(node);
+        let mut seen = seen.borrow_mut();
+        *seen = credit.max(*seen);
+    });
+    let results = map_all(&mut node, "echo", 20_000);
+    run_until(&mut node, "20,000 echoes", {
+        let results = Rc::clone(&results);
+        move |_| results.borrow().len() == 20_000
+    });
+    node.cancel_timer(sampler);
+    assert!(
+        *largest.borrow() > 16,
+        "credit never grew past {}",
+        largest.borrow()
+    );
+
+    // Long tasks, all at once: three to each worker, not six to the one with most credit.
+    const LONG: usize = 6;
+    let done = Rc::new(RefCell::new(Vec::new()));
+    let mut ids = HashSet::new();
+    for _ in 0..LONG {
+        let done = Rc::clone(&done);
+        let id = node
+            .pool("p")
+            .unwrap()
+            .defer("sleep", 200, move |_, result| {
+                done.borrow_mut().push(result)
+            })
+            .unwrap();
+        ids.insert(id);
+    }
+    run_until(&mut node, "the long tasks", {
+        let done = Rc::clone(&done);
+        move |_| done.borrow().len() == LONG
+    });
+    assert!(done.borrow().iter().all(|r| r == &Ok(Value::Int(200))));
+    let per_worker: Vec<usize> = logs
+        .iter()
+        .map(|log| {
+            logged_runs(std::slice::from_ref(log))
+                .iter()
+                .filter(|(id, _)| ids.contains(id))
+                .count()
+        })
+        .collect();
+    assert_eq!(per_worker, vec![3, 3], "long tasks per worker");
+    for (w, log) in workers.into_iter().zip(&logs) {
+        w.kill();
+        let _ = std::fs::remove_file(log);
+    }
+}
+
 #[test]
 fn a_million_tasks_through_map_keep_memory_flat() {
     let mut node = Node::new().unwrap();
     let options = PoolOptions {
         heartbeat: HEARTBEAT,
         liveness: LIVENESS,
-        // Trivial tasks: many in flight per worker, or a million round trips take minutes.
-        prefetch: 256,
+        // The default prefetch: it grows on trivial tasks (with the old fixed 1, a million
+        // round trips took minutes).
         ..PoolOptions::remote(&["tcp://127.0.0.1:*"])
     };
     let endpoint = node.worker_pool("p", options).unwrap().remove(0);

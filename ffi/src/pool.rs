@@ -29,6 +29,12 @@ pub const DD_PLACEMENT_LOCAL_FIRST: dd_placement = 2;
 /// binds an address, local threads if it has them, local first if both.
 pub const DD_PLACEMENT_INFERRED: dd_placement = 3;
 
+/// `prefetch` adapted to each worker's tasks (the default): more while they are short, fewer
+/// when they run long.
+// Written as a cast so that cbindgen gives C `(size_t)~0`, SIZE_MAX, not an int.
+#[allow(clippy::unnecessary_cast)]
+pub const DD_PREFETCH_ADAPTIVE: usize = !0 as usize;
+
 /// The placements by number, as core names them: core reads the name.
 const PLACEMENT_NAMES: [&str; 3] = ["local", "remote", "local_first"];
 
@@ -70,7 +76,8 @@ pub struct dd_pool_options {
     pub max_attempts: u32,
     /// How long a task waits for a worker that can run it; 0 waits for ever.
     pub no_worker_timeout_ms: u64,
-    /// Tasks a worker is sent beyond its concurrency.
+    /// Tasks a remote worker is sent beyond its concurrency; `DD_PREFETCH_ADAPTIVE` (the
+    /// default) adapts it to each worker's tasks.
     pub prefetch: usize,
     /// Most tasks one remote worker holds at once, whatever concurrency it announces.
     pub max_worker_credit: usize,
@@ -105,7 +112,7 @@ pub extern "C" fn dd_pool_options_default(options: *mut dd_pool_options) -> dd_s
             liveness: d.liveness,
             max_attempts: d.max_attempts,
             no_worker_timeout_ms: d.no_worker_timeout.map_or(0, millis_of),
-            prefetch: d.prefetch,
+            prefetch: d.prefetch.unwrap_or(DD_PREFETCH_ADAPTIVE),
             max_worker_credit: d.max_worker_credit,
             lease_timeout_ms: d.lease_timeout.map_or(0, millis_of),
             max_workers: d.max_workers,
@@ -133,7 +140,7 @@ fn pool_options(options: &dd_pool_options) -> Result<PoolOptions> {
         max_attempts: options.max_attempts,
         no_worker_timeout: (options.no_worker_timeout_ms > 0)
             .then(|| Duration::from_millis(options.no_worker_timeout_ms)),
-        prefetch: options.prefetch,
+        prefetch: (options.prefetch != DD_PREFETCH_ADAPTIVE).then_some(options.prefetch),
         max_worker_credit: options.max_worker_credit,
         lease_timeout: (options.lease_timeout_ms > 0)
             .then(|| Duration::from_millis(options.lease_timeout_ms)),

@@ -102,6 +102,7 @@ impl Identities {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pool::credit::Credit;
     use crate::pool::scheduler::Scheduler;
 
     fn workers(count: usize) -> Vec<WorkerId> {
@@ -109,7 +110,7 @@ mod tests {
         (0..count)
             .map(|_| {
                 let names = super::super::scheduler::Capabilities::Names(Default::default());
-                s.add_worker(false, names, 1)
+                s.add_worker(false, names, Credit::fixed(1, 0, 1))
             })
             .collect()
     }

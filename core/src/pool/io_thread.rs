@@ -6,6 +6,7 @@
 //! liveness, the no-worker wait), ends what expired, leases what can be leased, and hands the
 //! node what ended, then waits on its reactor.
 
+use super::credit::Credit;
 use super::identities::{Identities, Origin};
 use super::link::Guarded;
 use super::options::{Placement, PoolOptions, HEARTBEAT_CEILING};
@@ -163,7 +164,8 @@ impl PoolThread {
                 _ => peer.threads(),
             };
             let capabilities = Capabilities::Registry(setup.registry);
-            (scheduler.add_worker(true, capabilities, capacity), peer)
+            let credit = Credit::fixed(capacity, 0, capacity);
+            (scheduler.add_worker(true, capabilities, credit), peer)
         });
         let result_limits = options.result_limits();
         PoolThread {
@@ -386,6 +388,9 @@ impl PoolThread {
                     Origin::Stranger => return,
                 };
                 self.complete(&senders, results, frame, now);
+                if let Some(worker) = live {
+                    self.scheduler.adapt_credit(worker, now);
+                }
             }
             ToPool::Heartbeat => match live {
                 Some(worker) => self.scheduler.note_alive(worker),
@@ -450,13 +455,15 @@ impl PoolThread {
             Some(Value::Binary(previous)) => Some(previous.as_slice()),
             _ => None,
         };
-        let capacity = (ready.concurrency as usize)
-            .saturating_add(self.options.prefetch)
-            .min(self.options.max_worker_credit);
+        let credit = Credit::from_option(
+            self.options.prefetch,
+            ready.concurrency as usize,
+            self.options.max_worker_credit,
+        );
         let names = ready.tasks.iter().cloned().collect();
         let worker = self
             .scheduler
-            .add_worker(false, Capabilities::Names(names), capacity);
+            .add_worker(false, Capabilities::Names(names), credit);
         if let Some(replaced) = self.identities.admit(identity, worker, previous) {
             self.remove_remote(replaced, Departure::Left, now);
         }
@@ -634,18 +641,22 @@ impl PoolThread {
             shared.workers = self
                 .scheduler
                 .workers()
-                .filter_map(|(id, _)| {
+                .filter_map(|(id, _, _)| {
                     let peer = peer(local, remotes, id)?;
                     Some(WorkerSnapshot {
                         name: peer.name().to_owned(),
                         in_flight: 0,
+                        credit: 0,
                         local: peer.is_local(),
                     })
                 })
                 .collect();
         }
-        for (shown, (_, in_flight)) in shared.workers.iter_mut().zip(self.scheduler.workers()) {
+        for (shown, (_, in_flight, credit)) in
+            shared.workers.iter_mut().zip(self.scheduler.workers())
+        {
             shown.in_flight = in_flight;
+            shown.credit = credit;
         }
     }
 

@@ -41,8 +41,11 @@ pub struct PoolOptions {
     pub max_attempts: u32,
     /// How long a task waits for a worker that can run it; `None` waits for ever.
     pub no_worker_timeout: Option<Duration>,
-    /// Tasks a worker is sent beyond its concurrency, so it never waits for the next one.
-    pub prefetch: usize,
+    /// Tasks a remote worker is sent beyond its concurrency, so it never waits for the next
+    /// one. `None` (the default) adapts it to each worker's tasks: more while its tasks are
+    /// short and it runs dry, fewer when they run long (see `docs/protocol.md`); a number
+    /// fixes it.
+    pub prefetch: Option<usize>,
     /// Most tasks one remote worker holds at once, whatever concurrency it announces: a
     /// worker that claims a million cannot swallow the queue.
     pub max_worker_credit: usize,
@@ -133,7 +136,7 @@ impl Default for PoolOptions {
             liveness: 3,
             max_attempts: 3,
             no_worker_timeout: Some(Duration::from_secs(30)),
-            prefetch: 1,
+            prefetch: None,
             max_worker_credit: 1024,
             lease_timeout: None,
             max_workers: 10_000,

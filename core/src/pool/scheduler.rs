@@ -5,6 +5,7 @@
 //! pool decided (deadline, cancel, poison, no worker, shutdown). A task is forgotten only
 //! when it has ended and no worker holds it any more.
 
+use super::credit::{Credit, RunTime};
 use super::latency::LatencyHistogram;
 use super::options::Placement;
 use super::registry::TaskRegistry;
@@ -70,6 +71,9 @@ pub(crate) struct Task {
     /// When it last joined the queue (submission or requeue), for the no-worker timeout.
     queued_at: Instant,
     lease: Option<WorkerId>,
+    /// When the current lease began: how long the worker held it tells its credit how long
+    /// its tasks take.
+    leased_at: Instant,
     /// When the current lease expires, if the pool has a lease timeout and the caller set no
     /// deadline.
     lease_expires: Option<Instant>,
@@ -94,6 +98,7 @@ impl Task {
             submitted_at: Instant::now(),
             queued_at: Instant::now(),
             lease: None,
+            leased_at: Instant::now(),
             lease_expires: None,
             holders: SmallVec::new(),
             ended: false,
@@ -155,21 +160,25 @@ struct Worker {
     /// The pool's own local threads, not a remote worker (placement tells them apart).
     local: bool,
     capabilities: Capabilities,
-    capacity: usize,
+    credit: Credit,
     leased: FxHashSet<u64>,
     /// It sent a heartbeat or a result after READY: its death counts against its tasks, and
     /// it gets its whole credit.
     proven: bool,
     /// It sent a result: a lease of it that times out counts against that task.
     answered: bool,
+    /// When it last answered, while it still held tasks: the time to its next answer is how
+    /// long a task of its ran (it was busy all along).
+    last_answer: Option<Instant>,
 }
 
 impl Worker {
     fn free(&self) -> usize {
+        let capacity = self.credit.capacity();
         let credit = if self.proven {
-            self.capacity
+            capacity
         } else {
-            self.capacity.min(PROBATION_CREDIT)
+            capacity.min(PROBATION_CREDIT)
         };
         credit.saturating_sub(self.leased.len())
     }
@@ -237,11 +246,19 @@ pub(crate) struct Ended {
     pub(crate) ending: Ending,
 }
 
+/// The pending tasks of one name, and how long tasks of that name run.
+#[derive(Default)]
+struct NameQueue {
+    ids: VecDeque<u64>,
+    /// A name whose tasks run long is never queued behind a worker's running tasks.
+    runs: RunTime,
+}
+
 pub(crate) struct Scheduler {
     tasks: FxHashMap<u64, Task>,
     /// Pending ids by task name, oldest first; an id whose task has ended or is leased is
     /// skipped when it comes up.
-    queues: FxHashMap<Arc<str>, VecDeque<u64>>,
+    queues: FxHashMap<Arc<str>, NameQueue>,
     pending: usize,
     workers: FxHashMap<WorkerId, Worker>,
     /// Every worker, in the order they came; assignment walks it from a rotating start.
@@ -319,11 +336,14 @@ impl Scheduler {
         self.workers.values().map(|w| w.leased.len()).sum()
     }
 
-    /// Every worker with the number of tasks it holds, in the order they came.
-    pub(crate) fn workers(&self) -> impl Iterator<Item = (WorkerId, usize)> + '_ {
-        self.order
-            .iter()
-            .map(|id| (*id, self.workers.get(id).map_or(0, |w| w.leased.len())))
+    /// Every worker with the number of tasks it holds and the most it may hold now, in the
+    /// order they came.
+    pub(crate) fn workers(&self) -> impl Iterator<Item = (WorkerId, usize, usize)> + '_ {
+        self.order.iter().map(|id| {
+            let worker = self.workers.get(id);
+            let held = worker.map_or(0, |w| w.leased.len());
+            (*id, held, worker.map_or(0, |w| w.credit.capacity()))
+        })
     }
 
     /// Takes a task the caller submitted at `now`.
@@ -350,18 +370,18 @@ impl Scheduler {
             None => self.queues.entry(Arc::clone(name)).or_default(),
         };
         if front {
-            queue.push_front(id);
+            queue.ids.push_front(id);
         } else {
-            queue.push_back(id);
+            queue.ids.push_back(id);
         }
     }
 
-    /// A worker joins, holding at most `capacity` tasks at once; returns its id.
+    /// A worker joins, holding at most what `credit` allows at once; returns its id.
     pub(crate) fn add_worker(
         &mut self,
         local: bool,
         capabilities: Capabilities,
-        capacity: usize,
+        credit: Credit,
     ) -> WorkerId {
         let id = WorkerId(self.next_worker);
         self.next_worker += 1;
@@ -370,11 +390,12 @@ impl Scheduler {
             Worker {
                 local,
                 capabilities,
-                capacity: capacity.max(1),
+                credit,
                 leased: FxHashSet::default(),
                 // The pool's own threads need not prove anything.
                 proven: local,
                 answered: local,
+                last_answer: None,
             },
         );
         self.order.push(id);
@@ -476,12 +497,22 @@ impl Scheduler {
                     .filter(|id| remote_pass && !is_local(id)),
             )
             .collect::<smallvec::SmallVec<[WorkerId; 16]>>();
+        // No worker takes more than its share of what waits while others have room: a
+        // worker whose credit grew on short tasks must not swallow a handful of long ones
+        // that others could run at the same time. Later passes hand out what is left.
+        let with_room = order
+            .iter()
+            .filter(|id| self.workers.get(id).is_some_and(|w| w.free() > 0))
+            .count();
+        let share = self.pending.div_ceil(with_room.max(1));
         let now = Instant::now();
         for worker in order {
-            while self.pending > 0 {
+            let mut taken = 0;
+            while self.pending > 0 && taken < share {
                 let Some(task) = self.next_for(worker) else {
                     break;
                 };
+                taken += 1;
                 self.lease(task, worker, now);
                 self.pending -= 1;
                 leases.push(Lease { worker, task });
@@ -504,6 +535,7 @@ impl Scheduler {
             return;
         };
         leased.lease = Some(worker);
+        leased.leased_at = now;
         leased.attempt += 1;
         if leased.holders.len() == MAX_HOLDERS {
             leased.holders.remove(0);
@@ -522,20 +554,28 @@ impl Scheduler {
     /// The oldest pending task the worker can run and has credit for, taken off its queue.
     fn next_for(&mut self, worker: WorkerId) -> Option<u64> {
         let worker = self.workers.get(&worker).filter(|w| w.free() > 0)?;
+        let busy = worker.leased.len() >= worker.credit.concurrency();
         let mut best: Option<(u64, &Arc<str>)> = None;
         for (name, queue) in &mut self.queues {
             // Drop ids that ended or were leased since they were queued.
             let front = loop {
-                let Some(&id) = queue.front() else { break None };
+                let Some(&id) = queue.ids.front() else {
+                    break None;
+                };
                 match self.tasks.get(&id) {
                     Some(task) if !task.ended && task.lease.is_none() => break Some(task.seq),
                     _ => {
-                        queue.pop_front();
+                        queue.ids.pop_front();
                     }
                 }
             };
             let Some(seq) = front else { continue };
             if !worker.capabilities.can_run(name) {
+                continue;
+            }
+            // Long tasks wait in the pool for a free slot rather than at a busy worker,
+            // whatever its credit: another worker may free up first.
+            if busy && queue.runs.is_long() {
                 continue;
             }
             // The smallest sequence number at a front is the oldest task.
@@ -545,7 +585,7 @@ impl Scheduler {
         }
         let (_, name) = best?;
         let name = Arc::clone(name);
-        self.queues.get_mut(&*name)?.pop_front()
+        self.queues.get_mut(&*name)?.ids.pop_front()
     }
 
     /// A lease that could not be carried out (the worker's pipe was full, or it is gone):
@@ -601,6 +641,7 @@ impl Scheduler {
         // finished anyway); either way the holder's credit comes back.
         let holder = task.lease.take();
         task.lease_expires = None;
+        let held = now.saturating_duration_since(task.leased_at);
         if holder.is_none() && !task.ended {
             // Pending again after its worker was declared dead, and answered now: done, and
             // no longer pending.
@@ -609,6 +650,25 @@ impl Scheduler {
         for worker in holder.iter().chain(senders.first()) {
             if let Some(worker) = self.workers.get_mut(worker) {
                 worker.leased.remove(&id);
+            }
+        }
+        // Only the holder's own answer says how long its tasks take: at most the time it
+        // held this one, and at most (times what it runs at once) the time since its last
+        // answer, if it was busy since (else that includes the wait for work).
+        if let Some(worker) = holder.filter(|h| senders.first() == Some(h)) {
+            if let Some(worker) = self.workers.get_mut(&worker) {
+                let concurrency = worker.credit.concurrency() as u32;
+                let took = match worker.last_answer {
+                    Some(last) => held.min(
+                        now.saturating_duration_since(last)
+                            .saturating_mul(concurrency),
+                    ),
+                    None => held,
+                };
+                worker.credit.answered(took);
+                if let Some(queue) = self.queues.get_mut(&*task.name) {
+                    queue.runs.add(took);
+                }
             }
         }
         let ended = task.ended;
@@ -635,6 +695,24 @@ impl Scheduler {
                 Ending::Failed(e)
             }
         })
+    }
+
+    /// After a worker's answers: its credit adapts to what it holds now and to whether
+    /// tasks it could run are waiting (see [`Credit::adapt`]).
+    pub(crate) fn adapt_credit(&mut self, id: WorkerId, now: Instant) {
+        let Some(worker) = self.workers.get(&id) else {
+            return;
+        };
+        let holding = worker.leased.len();
+        let waiting = self.pending > 0
+            && self
+                .queues
+                .iter()
+                .any(|(name, queue)| !queue.ids.is_empty() && worker.capabilities.can_run(name));
+        if let Some(worker) = self.workers.get_mut(&id) {
+            worker.credit.adapt(holding, waiting);
+            worker.last_answer = (holding > 0).then_some(now);
+        }
     }
 
     /// Ends a leased task that cannot be sent to its worker (its arguments cannot be
@@ -722,7 +800,7 @@ impl Scheduler {
             // hold back older ones behind it.
             let tasks = &self.tasks;
             let mut expired = Vec::new();
-            queue.retain(|&id| {
+            queue.ids.retain(|&id| {
                 let Some(task) = tasks.get(&id) else {
                     return false;
                 };
@@ -819,7 +897,7 @@ mod tests {
 
     /// A remote worker that has proved itself alive (it heartbeated).
     fn remote(s: &mut Scheduler, tasks: &[&str], capacity: usize) -> WorkerId {
-        let w = s.add_worker(false, names(tasks), capacity);
+        let w = s.add_worker(false, names(tasks), Credit::fixed(capacity, 0, capacity));
         s.note_alive(w);
         w
     }
@@ -854,6 +932,98 @@ mod tests {
             held_by,
             ending,
         }
+    }
+
+    /// Leases what `worker` can take now and answers all of it at once, as a worker whose
+    /// tasks take no time does; returns how many it was leased.
+    fn answer_all(s: &mut Scheduler, worker: WorkerId, now: Instant) -> usize {
+        let leases = s.assign();
+        for l in &leases {
+            assert_eq!(l.worker, worker);
+            s.complete(&[worker], l.task, ok(Value::Nil), now);
+        }
+        s.adapt_credit(worker, now);
+        leases.len()
+    }
+
+    #[test]
+    fn an_adaptive_credit_grows_while_tasks_are_short_and_work_waits() {
+        let mut s = scheduler();
+        let w = s.add_worker(false, names(&["a"]), Credit::adaptive(1, 100));
+        s.note_alive(w);
+        for id in 1..=1000 {
+            submit(&mut s, id, "a");
+        }
+        let now = Instant::now();
+        let leased: Vec<usize> = (0..8).map(|_| answer_all(&mut s, w, now)).collect();
+        // Concurrency 1 plus a prefetch of 1, 3, 7... up to the ceiling.
+        assert_eq!(leased, vec![2, 4, 8, 16, 32, 64, 100, 100]);
+        // Idle with nothing waiting: back to where it started.
+        while s.pending() > 0 {
+            answer_all(&mut s, w, now);
+        }
+        assert_eq!(s.workers().next().map(|(_, _, credit)| credit), Some(2));
+    }
+
+    #[test]
+    fn no_worker_takes_more_than_its_share_while_others_have_room() {
+        let mut s = scheduler();
+        let a = remote(&mut s, &["a"], 1000);
+        let b = remote(&mut s, &["a"], 1000);
+        for id in 1..=8 {
+            submit(&mut s, id, "a");
+        }
+        let leases = s.assign();
+        let count = |w| leases.iter().filter(|l| l.worker == w).count();
+        assert_eq!((count(a), count(b)), (4, 4));
+        // What one cannot run, the other gets on a later pass.
+        let c = remote(&mut s, &["b"], 1000);
+        for id in 9..=12 {
+            submit(&mut s, id, "a");
+        }
+        let mut leases = s.assign();
+        leases.extend(s.assign());
+        assert_eq!(leases.len(), 4);
+        assert!(leases.iter().all(|l| l.worker != c));
+    }
+
+    #[test]
+    fn tasks_of_a_name_that_runs_long_wait_for_a_free_slot_not_at_a_busy_worker() {
+        let mut s = scheduler();
+        let a = s.add_worker(
+            false,
+            names(&["slow", "quick"]),
+            Credit::fixed(1, 999, 1000),
+        );
+        s.note_alive(a);
+        let start = Instant::now();
+        submit(&mut s, 1, "slow");
+        assert_eq!(s.assign(), vec![lease(a, 1)]);
+        s.complete(&[a], 1, ok(Value::Nil), start + Duration::from_millis(30));
+        s.adapt_credit(a, start + Duration::from_millis(30));
+        for id in 2..=5 {
+            submit(&mut s, id, "slow");
+        }
+        submit(&mut s, 6, "quick");
+        // One slow task runs; the rest wait in the pool, while quick ones are prefetched.
+        assert_eq!(s.assign(), vec![lease(a, 2), lease(a, 6)]);
+        let b = s.add_worker(false, names(&["slow"]), Credit::fixed(1, 999, 1000));
+        s.note_alive(b);
+        assert_eq!(s.assign(), vec![lease(b, 3)]);
+        assert_eq!(s.pending(), 2);
+    }
+
+    #[test]
+    fn a_fixed_prefetch_does_not_grow() {
+        let mut s = scheduler();
+        let w = s.add_worker(false, names(&["a"]), Credit::fixed(1, 1, 100));
+        s.note_alive(w);
+        for id in 1..=20 {
+            submit(&mut s, id, "a");
+        }
+        let now = Instant::now();
+        let leased: Vec<usize> = (0..3).map(|_| answer_all(&mut s, w, now)).collect();
+        assert_eq!(leased, vec![2, 2, 2]);
     }
 
     #[test]
@@ -1038,7 +1208,11 @@ mod tests {
         let mut s = Scheduler::new(Placement::LocalFirst, 3);
         let registry = TaskRegistry::default();
         registry.register("a", |_, v| Ok(v));
-        let local = s.add_worker(true, Capabilities::Registry(registry), 1);
+        let local = s.add_worker(
+            true,
+            Capabilities::Registry(registry),
+            Credit::fixed(1, 0, 1),
+        );
         let r = remote(&mut s, &["a"], 5);
         for id in 1..=3 {
             submit(&mut s, id, "a");
@@ -1076,7 +1250,7 @@ mod tests {
     #[test]
     fn a_worker_on_probation_gets_one_task_and_its_death_counts_nothing() {
         let mut s = Scheduler::new(Placement::Remote, 1);
-        let w = s.add_worker(false, names(&["a"]), 10);
+        let w = s.add_worker(false, names(&["a"]), Credit::fixed(10, 0, 10));
         for id in 1..=3 {
             submit(&mut s, id, "a");
         }
@@ -1087,7 +1261,7 @@ mod tests {
             .remove_worker(w, Departure::Died, Instant::now())
             .is_empty());
         assert_eq!(s.pending(), 3);
-        let w = s.add_worker(false, names(&["a"]), 10);
+        let w = s.add_worker(false, names(&["a"]), Credit::fixed(10, 0, 10));
         assert_eq!(s.assign().len(), 1);
         s.note_alive(w);
         assert_eq!(s.assign().len(), 2, "its whole credit once it heartbeats");

@@ -11,6 +11,9 @@ pub struct WorkerSnapshot {
     pub name: String,
     /// Tasks it holds now.
     pub in_flight: usize,
+    /// Most tasks it may hold now: its concurrency plus its prefetch (adapted to its tasks
+    /// unless the pool fixed it).
+    pub credit: usize,
     /// The pool's own local threads, not a remote worker.
     pub local: bool,
 }
@@ -46,7 +49,10 @@ impl PoolSnapshot {
             .workers
             .iter()
             .map(|w| {
-                let entry = vec![n("in_flight", w.in_flight as u64)];
+                let entry = vec![
+                    n("in_flight", w.in_flight as u64),
+                    n("credit", w.credit as u64),
+                ];
                 (Value::from(w.name.as_str()), Value::Dict(entry))
             })
             .collect();

@@ -86,7 +86,7 @@ fn batches(load: &Load, started: Instant) -> Fallible<impl Iterator<Item = Value
 pub fn pool_options(load: &Load, mut options: PoolOptions, slots: usize) -> PoolOptions {
     if load.rate.is_some() {
         options.max_pending = slots.max(1);
-        options.prefetch = 0;
+        options.prefetch = Some(0);
     } else if load.duration.is_some() {
         // A timed run decides whether to make a batch by the clock when it makes it: made
         // far ahead of the workers, the whole run would be made in its first instant and

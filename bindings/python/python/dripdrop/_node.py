@@ -159,8 +159,8 @@ class Node(_native.Node):
         (``"tcp://0.0.0.0:2100"``), ``local`` threads running this node's tasks, or both.
         Options by name, read by the engine (its defaults unless given): placement ("local",
         "remote", "local_first"; inferred from bind and local), max_pending, heartbeat (s),
-        liveness, max_attempts, no_worker_timeout (s, None waits for ever), prefetch,
-        max_worker_credit, lease_timeout (s, None for none), max_workers, max_frame_bytes,
+        liveness, max_attempts, no_worker_timeout (s, None waits for ever), prefetch (None, the
+        default, adapts it to the tasks), max_worker_credit, lease_timeout (s, None for none), max_workers, max_frame_bytes,
         max_result_elements, curve (CURVE for remote workers: a route's ``curve`` forms, the
         pool being the binding side)."""
         if bind is not None:

@@ -278,8 +278,8 @@ module DripDrop
     # this node's tasks (worker_pool(:fetchers, local: 8)), or both (local first, spilling
     # over). Options are core's pool options: local, placement (:local, :remote,
     # :local_first; inferred from the address and local when not given), max_pending,
-    # heartbeat, liveness, max_attempts, no_worker_timeout (nil waits for ever), prefetch,
-    # max_worker_credit, lease_timeout (nil for none), max_workers, max_frame_bytes,
+    # heartbeat, liveness, max_attempts, no_worker_timeout (nil waits for ever), prefetch (nil,
+    # the default, adapts it to the tasks), max_worker_credit, lease_timeout (nil for none), max_workers, max_frame_bytes,
     # max_result_elements, curve (CURVE for remote workers: a route's curve forms, the pool
     # being the binding side).
     def worker_pool(name, address = nil, _socket_ctype = :bind, **options)

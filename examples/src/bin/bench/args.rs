@@ -38,6 +38,9 @@ pub enum Bench {
     /// One task at a time through a pool and one worker process: round-trip p50 and p99,
     /// against a raw libzmq round trip through the same process
     PoolLatency,
+    /// A pool with the default (adaptive) prefetch, against the best of fixed prefetches,
+    /// and how long tasks spread over its workers
+    PoolPrefetch,
     /// http_load's control and one worker process, against wrk -t1 -c4 (needs wrk)
     HttpLoad,
     /// An http_server route answering JSON, against nginx serving the same bytes as a file

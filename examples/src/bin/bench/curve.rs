@@ -86,7 +86,7 @@ pub fn run_pool(size: Size) -> Fallible<f64> {
     })?;
     node.task("noop", |_, args| Ok(args));
     let pool = |curve| PoolOptions {
-        prefetch: crate::pool::PREFETCH,
+        prefetch: Some(crate::pool::PREFETCH),
         curve,
         ..PoolOptions::remote(&["tcp://127.0.0.1:*"])
     };

@@ -20,6 +20,9 @@
 //! - `pool_latency`: one task at a time through a pool and one worker process: the p50 and
 //!   p99 of the round trip, against a raw libzmq round trip through the same process and
 //!   local `Node::defer`; the result is the raw p50 over the pool's. Goal: at least 0.67.
+//! - `pool_prefetch`: tasks/s of trivial tasks through a pool with the default (adaptive)
+//!   prefetch divided by the best of fixed prefetches (16, 128, 512), each pool served by
+//!   two worker processes; then how long tasks spread over the workers. Goal: at least 0.67.
 //! - `http_load`: requests/s of `http_load` (one worker process, 4 keep-alive connections)
 //!   divided by `wrk -t1 -c4` against the same embedded HTTP target. Goal: at least 0.6.
 //! - `http_server`: requests/s of an http_server route answering a small JSON message,
@@ -47,6 +50,7 @@ mod defer;
 mod http;
 mod latency;
 mod pool;
+mod prefetch;
 mod pushpull;
 mod tools;
 mod web;
@@ -71,6 +75,7 @@ impl Bench {
             Bench::PoolRemote => one("pool_remote", pool::run_remote),
             Bench::PoolLocal => one("pool_local", pool::run_local),
             Bench::PoolLatency => one("pool_latency", latency::run),
+            Bench::PoolPrefetch => one("pool_prefetch", prefetch::run),
             Bench::HttpLoad => one("http_load", http::run),
             Bench::HttpServer => one("http_server", web::run_http_server),
             Bench::WsEcho => one("ws_echo", web::run_ws_echo),
@@ -84,6 +89,7 @@ impl Bench {
                 Bench::PoolLocal,
                 Bench::PoolRemote,
                 Bench::PoolLatency,
+                Bench::PoolPrefetch,
                 Bench::HttpLoad,
                 Bench::HttpServer,
                 Bench::WsEcho,

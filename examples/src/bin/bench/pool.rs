@@ -46,6 +46,16 @@ pub fn serve(pool: &str, raw_tasks: &str, raw_results: &str) -> Fallible<()> {
     };
     let mut worker = Worker::new(&[pool], options)?;
     worker.task("noop", |_, args| Ok(args));
+    // `pool_prefetch`'s long task: sleeps the milliseconds it is given and says which
+    // process ran it.
+    worker.task("sleep", |_, args| {
+        let ms = match args {
+            Value::Int(ms) => ms.clamp(0, 10_000) as u64,
+            _ => 0,
+        };
+        std::thread::sleep(Duration::from_millis(ms));
+        Ok(Value::from(u64::from(std::process::id())))
+    });
     worker.run()?;
     Ok(())
 }
@@ -99,7 +109,7 @@ pub fn run_remote(size: Size) -> Fallible<f64> {
         ..NodeOptions::default()
     })?;
     let options = PoolOptions {
-        prefetch: PREFETCH,
+        prefetch: Some(PREFETCH),
         ..PoolOptions::remote(&["tcp://127.0.0.1:*"])
     };
     let endpoint = node.worker_pool("bench", options)?.remove(0);
