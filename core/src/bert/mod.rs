@@ -40,4 +40,4 @@ pub use limits::{DecodeLimits, HARD_MAX_DEPTH};
 pub use term::Term;
 pub(crate) use value::dict_get;
 pub use value::{Atom, Regex, Time, Value};
-pub(crate) use writer::{atom as write_atom, binary as write_binary};
+pub(crate) use writer::{atom as write_atom, binary as write_binary, int as write_int};

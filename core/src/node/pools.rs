@@ -361,8 +361,11 @@ impl NodePool {
 
     fn flush(&mut self) {
         if !self.outbox.is_empty() {
-            self.link
-                .send(Command::Submit(std::mem::take(&mut self.outbox)));
+            // The next turn's batch is likely as large: room for it now, not grown (and its
+            // tasks moved) step by step.
+            let room = Vec::with_capacity(self.outbox.len());
+            let batch = std::mem::replace(&mut self.outbox, room);
+            self.link.send(Command::Submit(batch));
         }
     }
 }
@@ -504,6 +507,10 @@ fn check_task_name(task: &str) -> Result<(), Error> {
 
 /// The caller's result for how a task ended.
 fn outcome(pool: &str, task: &str, id: u64, ending: Ending) -> Result<Value, Error> {
+    if let Ending::Ok(value) = ending {
+        return Ok(value);
+    }
+    // The names are copied only for an error: this runs once per task.
     let (pool, task) = (pool.to_owned(), task.to_owned());
     Err(match ending {
         Ending::Ok(value) => return Ok(value),

@@ -164,8 +164,10 @@ mod tests {
         let waker = Arc::new(waker);
         let queue = HostQueue::default();
         let (results_tx, results) = crossbeam_channel::unbounded();
-        let cancelled = job(2, Value::Nil);
-        cancelled.context.cancel();
+        let mut cancelled = job(2, Value::Nil);
+        let cancels = Arc::new(super::super::cancels::Cancels::default());
+        cancelled.context.watch(&cancels);
+        cancels.cancel(2);
         queue.push(HostJob::new(
             cancelled,
             results_tx.clone(),

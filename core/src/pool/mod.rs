@@ -6,6 +6,7 @@
 //! only submits tasks and runs the callbacks of their results. The wire protocol is in
 //! `docs/protocol.md`.
 
+mod cancels;
 mod credit;
 mod host_queue;
 mod identities;

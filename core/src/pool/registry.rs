@@ -4,6 +4,7 @@ use super::host_queue::HostQueue;
 use super::task::{TaskContext, TaskFn, TaskResult};
 use crate::bert::Value;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// What runs a named task: a Rust handler, on a Rust thread; or host threads (Ruby, Python)
@@ -20,6 +21,8 @@ pub enum TaskHandler {
 #[derive(Clone, Default)]
 pub struct TaskRegistry {
     tasks: Arc<RwLock<HashMap<String, TaskHandler>>>,
+    /// Bumped by every registration, so a reader caching handlers knows when to look again.
+    generation: Arc<AtomicU64>,
 }
 
 impl TaskRegistry {
@@ -31,12 +34,20 @@ impl TaskRegistry {
     ) {
         self.write()
             .insert(name.to_owned(), TaskHandler::Native(Arc::new(handler)));
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Registers (or replaces) a task run by host threads serving `queue`.
     pub fn register_host(&self, name: &str, queue: &Arc<HostQueue>) {
         self.write()
             .insert(name.to_owned(), TaskHandler::Host(Arc::clone(queue)));
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Changes with every registration (and starts above 0, so a cache that starts at 0
+    /// looks the first time).
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire) + 1
     }
 
     /// What runs task `name`, if it is registered.

@@ -3,14 +3,18 @@
 //! tasks starts none), a host task on the host threads serving its queue. Every result comes
 //! back on one channel and wakes the owner's reactor.
 
+use super::cancels::Cancels;
 use super::host_queue::HostJob;
 use super::registry::{TaskHandler, TaskRegistry};
-use super::task::{Job, TaskContext, TaskError, TaskFn, TaskResult, UNKNOWN_TASK_CLASS};
+use super::task::{Job, TaskError, TaskFn, TaskResult, UNKNOWN_TASK_CLASS};
 use crate::reactor::Waker;
 use crate::threads::JobThreads;
 use crossbeam_channel::{Receiver, Sender};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::Arc;
+
+/// Task names whose handlers a runner keeps at hand.
+const MAX_CACHED_HANDLERS: usize = 256;
 
 pub(crate) struct TaskRunner {
     name: String,
@@ -20,8 +24,13 @@ pub(crate) struct TaskRunner {
     results_tx: Sender<(u64, TaskResult)>,
     results: Receiver<(u64, TaskResult)>,
     waker: Arc<Waker>,
-    /// What runs now, to flag it cancelled.
-    running: FxHashMap<u64, TaskContext>,
+    /// What runs or waits to run now: only those can be flagged cancelled.
+    running: FxHashSet<u64>,
+    cancels: Arc<Cancels>,
+    /// The registry's handlers by task name, as of `handlers_generation`: looked up once
+    /// per name, not per task (the registry is shared behind a lock).
+    handlers: FxHashMap<Arc<str>, Option<TaskHandler>>,
+    handlers_generation: u64,
 }
 
 impl TaskRunner {
@@ -42,7 +51,10 @@ impl TaskRunner {
             results_tx,
             results,
             waker,
-            running: FxHashMap::default(),
+            running: FxHashSet::default(),
+            cancels: Arc::default(),
+            handlers: FxHashMap::default(),
+            handlers_generation: 0,
         }
     }
 
@@ -52,10 +64,11 @@ impl TaskRunner {
     }
 
     /// Starts a job; its result comes back through [`TaskRunner::next_result`].
-    pub(crate) fn run(&mut self, job: Job) {
+    pub(crate) fn run(&mut self, mut job: Job) {
         let id = job.context.id();
-        self.running.insert(id, job.context.clone());
-        match self.registry.get(job.context.name()) {
+        self.running.insert(id);
+        job.context.watch(&self.cancels);
+        match self.handler(job.context.name_arc()) {
             Some(TaskHandler::Native(handler)) => match self.threads() {
                 Ok(threads) => threads.submit((handler, job)),
                 Err(e) => self.answer(id, Err(TaskError::new("Stopped", e.to_string()))),
@@ -69,6 +82,25 @@ impl TaskRunner {
                 self.answer(id, Err(TaskError::new(UNKNOWN_TASK_CLASS, message)));
             }
         }
+    }
+
+    /// What runs task `name`, from the cache while the registry has not changed.
+    fn handler(&mut self, name: &Arc<str>) -> Option<TaskHandler> {
+        let generation = self.registry.generation();
+        if generation != self.handlers_generation {
+            self.handlers.clear();
+            self.handlers_generation = generation;
+        }
+        if let Some(handler) = self.handlers.get(&**name) {
+            return handler.clone();
+        }
+        let handler = self.registry.get(name);
+        // Names come from the pool: however many it sends, the cache stays small.
+        if self.handlers.len() >= MAX_CACHED_HANDLERS {
+            self.handlers.clear();
+        }
+        self.handlers.insert(Arc::clone(name), handler.clone());
+        handler
     }
 
     fn threads(&mut self) -> std::io::Result<&JobThreads<(Arc<TaskFn>, Job)>> {
@@ -95,8 +127,8 @@ impl TaskRunner {
 
     /// Flags a running job cancelled; its handler sees it in `ctx.is_cancelled()`.
     pub(crate) fn cancel(&self, id: u64) {
-        if let Some(context) = self.running.get(&id) {
-            context.cancel();
+        if self.running.contains(&id) {
+            self.cancels.cancel(id);
         }
     }
 
@@ -104,6 +136,7 @@ impl TaskRunner {
     pub(crate) fn next_result(&mut self) -> Option<(u64, TaskResult)> {
         let (id, result) = self.results.try_recv().ok()?;
         self.running.remove(&id);
+        self.cancels.forget(id);
         Some((id, result))
     }
 }

@@ -86,6 +86,8 @@ pub(crate) struct Task {
 impl Task {
     /// A task as the caller submits it; the scheduler sets the rest when it takes it.
     pub(crate) fn new(id: u64, name: Arc<str>, args: Value, timeout: Option<Duration>) -> Self {
+        // Read once (the scheduler sets the times again when it takes the task).
+        let now = Instant::now();
         Task {
             id,
             seq: 0,
@@ -95,10 +97,10 @@ impl Task {
             attempt: 0,
             deaths: 0,
             deadline: None,
-            submitted_at: Instant::now(),
-            queued_at: Instant::now(),
+            submitted_at: now,
+            queued_at: now,
             lease: None,
-            leased_at: Instant::now(),
+            leased_at: now,
             lease_expires: None,
             holders: SmallVec::new(),
             ended: false,
@@ -633,42 +635,44 @@ impl Scheduler {
             self.counters.rejected_results += 1;
             return None;
         }
-        if let Some(worker) = senders.first().and_then(|w| self.workers.get_mut(w)) {
-            worker.proven = true;
-            worker.answered = true;
-        }
         // The answer may come from another worker than the holder (one declared dead that
         // finished anyway); either way the holder's credit comes back.
         let holder = task.lease.take();
         task.lease_expires = None;
-        let held = now.saturating_duration_since(task.leased_at);
         if holder.is_none() && !task.ended {
             // Pending again after its worker was declared dead, and answered now: done, and
             // no longer pending.
             self.pending -= 1;
         }
-        for worker in holder.iter().chain(senders.first()) {
-            if let Some(worker) = self.workers.get_mut(worker) {
-                worker.leased.remove(&id);
-            }
-        }
-        // Only the holder's own answer says how long its tasks take: at most the time it
-        // held this one, and at most (times what it runs at once) the time since its last
-        // answer, if it was busy since (else that includes the wait for work).
-        if let Some(worker) = holder.filter(|h| senders.first() == Some(h)) {
-            if let Some(worker) = self.workers.get_mut(&worker) {
-                let concurrency = worker.credit.concurrency() as u32;
+        let sender = senders.first().copied();
+        if let Some(worker) = sender.and_then(|w| self.workers.get_mut(&w)) {
+            worker.proven = true;
+            worker.answered = true;
+            worker.leased.remove(&id);
+            // Only the holder's own answer says how long its tasks take: at most the time
+            // it held this one, and at most (times what it runs at once) the time since its
+            // last answer, if it was busy since (else that includes the wait for work).
+            if holder == sender {
+                let held = now.saturating_duration_since(task.leased_at);
                 let took = match worker.last_answer {
-                    Some(last) => held.min(
-                        now.saturating_duration_since(last)
-                            .saturating_mul(concurrency),
-                    ),
+                    Some(last) => {
+                        let concurrency = worker.credit.concurrency() as u32;
+                        held.min(
+                            now.saturating_duration_since(last)
+                                .saturating_mul(concurrency),
+                        )
+                    }
                     None => held,
                 };
                 worker.credit.answered(took);
                 if let Some(queue) = self.queues.get_mut(&*task.name) {
                     queue.runs.add(took);
                 }
+            }
+        }
+        if let Some(worker) = holder.filter(|h| Some(*h) != sender) {
+            if let Some(worker) = self.workers.get_mut(&worker) {
+                worker.leased.remove(&id);
             }
         }
         let ended = task.ended;

@@ -1,10 +1,10 @@
 //! Named tasks: the handlers a pool's local threads or a worker run, what a handler sees of
 //! its task, and how a failure travels back to the caller.
 
+use super::cancels::Cancels;
 use crate::bert::Value;
 use crate::panic_message::panic_message;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,7 +15,9 @@ pub struct TaskContext {
     name: Arc<str>,
     attempt: u32,
     deadline: Option<Instant>,
-    cancelled: Arc<AtomicBool>,
+    /// Where its runner flags the tasks their callers gave up on; none until a runner takes
+    /// it (one board per runner, not a flag allocated per task).
+    cancels: Option<Arc<Cancels>>,
 }
 
 impl TaskContext {
@@ -25,8 +27,13 @@ impl TaskContext {
             name,
             attempt,
             deadline,
-            cancelled: Arc::new(AtomicBool::new(false)),
+            cancels: None,
         }
+    }
+
+    /// The runner that takes the task flags its cancel on `cancels`.
+    pub(crate) fn watch(&mut self, cancels: &Arc<Cancels>) {
+        self.cancels = Some(Arc::clone(cancels));
     }
 
     /// The task's id, the same on every attempt: use it as an idempotency key when a task
@@ -37,6 +44,10 @@ impl TaskContext {
 
     /// The task's name.
     pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn name_arc(&self) -> &Arc<str> {
         &self.name
     }
 
@@ -59,11 +70,10 @@ impl TaskContext {
     /// Whether the caller cancelled the task (or its deadline passed): a long task may check
     /// this and return early, since its result is no longer wanted.
     pub fn is_cancelled(&self) -> bool {
-        self.cancelled.load(Ordering::Acquire) || self.deadline.is_some_and(|d| Instant::now() >= d)
-    }
-
-    pub(crate) fn cancel(&self) {
-        self.cancelled.store(true, Ordering::Release);
+        self.cancels
+            .as_ref()
+            .is_some_and(|cancels| cancels.is_cancelled(self.id))
+            || self.deadline.is_some_and(|d| Instant::now() >= d)
     }
 }
 

@@ -93,8 +93,10 @@ struct Stack<B> {
 impl<'a> Decoder<'a> {
     /// Reads one whole term.
     pub(super) fn term<B: Build>(&mut self) -> Result<B> {
+        // Empty until a container opens: a leaf (a task's integer result, a message's
+        // binary body) is read without allocating.
         let mut stack = Stack {
-            open: Vec::with_capacity(8),
+            open: Vec::new(),
             depth: 0,
         };
         loop {

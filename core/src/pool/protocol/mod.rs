@@ -233,8 +233,9 @@ fn write_atom(out: &mut Vec<u8>, name: &str) {
 }
 
 fn write_id(out: &mut Vec<u8>, id: u64) {
-    // Ids stay below 2^63 (see `ids`), so they are plain integers on the wire.
-    let _ = bert::write_value(out, &Value::from(id), 1);
+    // Ids stay below 2^63 (see `ids`), so they are plain integers on the wire; written
+    // straight, not through a `Value` (one is written per task).
+    bert::write_int(out, i64::try_from(id).unwrap_or(i64::MAX));
 }
 
 fn write_text(out: &mut Vec<u8>, text: &str) -> Result<(), Error> {

@@ -80,9 +80,15 @@ fn write_task(
     write_id(out, task.id());
     write_text(out, task.name())?;
     bert::write_value(out, task.args(), depth)?;
-    bert::write_value(out, &Value::from(u64::from(task.attempt())), depth)?;
-    let deadline_ms = task.deadline().map(|d| ms_left(d, now));
-    bert::write_value(out, &deadline_ms.map_or(Value::Nil, Value::from), depth)?;
+    // The fixed fields straight, not through `Value`s (this runs once per task).
+    bert::write_int(out, i64::from(task.attempt()));
+    match task.deadline() {
+        Some(deadline) => bert::write_int(
+            out,
+            i64::try_from(ms_left(deadline, now)).unwrap_or(i64::MAX),
+        ),
+        None => out.extend_from_slice(&NIL_CONSTANT),
+    }
     Ok(())
 }
 
@@ -100,12 +106,24 @@ fn ms_left(deadline: Instant, now: Instant) -> u64 {
 impl ToWorker {
     /// Reads a frame that `arrived` just now, within `limits`; an unknown or malformed frame,
     /// or one meant for a pool, is an error naming what was wrong.
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn decode(
         bytes: &[u8],
         arrived: Instant,
         limits: &DecodeLimits,
     ) -> Result<ToWorker, Error> {
-        if let Some(jobs) = read_tasks_fast(bytes, arrived, limits) {
+        Self::decode_with(bytes, arrived, limits, &mut TaskNames::default())
+    }
+
+    /// [`ToWorker::decode`], the tasks' names taken from `names` when it has them (a worker
+    /// reads the same few names again and again).
+    pub(crate) fn decode_with(
+        bytes: &[u8],
+        arrived: Instant,
+        limits: &DecodeLimits,
+        names: &mut TaskNames,
+    ) -> Result<ToWorker, Error> {
+        if let Some(jobs) = read_tasks_fast(bytes, arrived, limits, names) {
             return Ok(ToWorker::Tasks(jobs));
         }
         Self::decode_generic(bytes, arrived, limits)
@@ -121,16 +139,19 @@ impl ToWorker {
     ) -> Result<ToWorker, Error> {
         let (kind, rest) = fields(bytes, limits)?;
         let count = rest.len();
+        let names = &mut TaskNames::default();
         Ok(match (kind.as_str(), count) {
             ("heartbeat", 0) => ToWorker::Heartbeat,
             ("disconnect", 0) => ToWorker::Disconnect,
             ("cancel", 1) => ToWorker::Cancel(id_of(&rest[0])?),
-            ("task", 5) => ToWorker::Tasks(vec![task_fields(rest, arrived)?]),
+            ("task", 5) => ToWorker::Tasks(vec![task_fields(rest, arrived, names)?]),
             ("tasks", 1) => ToWorker::Tasks(
                 entries(rest, "TASKS")?
                     .into_iter()
                     .map(|entry| match entry {
-                        Value::Tuple(fields) if fields.len() == 5 => task_fields(fields, arrived),
+                        Value::Tuple(fields) if fields.len() == 5 => {
+                            task_fields(fields, arrived, names)
+                        }
                         _ => Err(bad("a TASKS entry is a 5-tuple")),
                     })
                     .collect::<Result<_, _>>()?,
@@ -140,10 +161,34 @@ impl ToWorker {
     }
 }
 
+/// Task names a worker read lately, shared by the jobs that carry them instead of one copy
+/// per task.
+#[derive(Default)]
+pub(crate) struct TaskNames {
+    recent: Vec<Arc<str>>,
+}
+
+/// Names a [`TaskNames`] keeps; past it the oldest goes.
+const RECENT_NAMES: usize = 16;
+
+impl TaskNames {
+    fn get(&mut self, name: &str) -> Arc<str> {
+        if let Some(known) = self.recent.iter().find(|known| ***known == *name) {
+            return Arc::clone(known);
+        }
+        if self.recent.len() == RECENT_NAMES {
+            self.recent.remove(0);
+        }
+        let name: Arc<str> = Arc::from(name);
+        self.recent.push(Arc::clone(&name));
+        name
+    }
+}
+
 /// The job of a task whose deadline is `deadline_ms` after it `arrived`.
 fn job(
     id: u64,
-    name: &str,
+    name: Arc<str>,
     args: Value,
     attempt: u32,
     deadline_ms: Option<u64>,
@@ -151,13 +196,13 @@ fn job(
 ) -> Job {
     let deadline = deadline_ms.map(|ms| later(arrived, Duration::from_millis(ms)));
     Job {
-        context: TaskContext::new(id, Arc::from(name), attempt, deadline),
+        context: TaskContext::new(id, name, attempt, deadline),
         args,
     }
 }
 
 /// `Id, Name, Args, Attempt, DeadlineMs` of a TASK or a TASKS entry.
-fn task_fields(fields: Vec<Value>, arrived: Instant) -> Result<Job, Error> {
+fn task_fields(fields: Vec<Value>, arrived: Instant, names: &mut TaskNames) -> Result<Job, Error> {
     let [id, name, args, attempt, deadline] =
         <[Value; 5]>::try_from(fields).map_err(|_| bad("a task has five fields"))?;
     let attempt =
@@ -166,15 +211,20 @@ fn task_fields(fields: Vec<Value>, arrived: Instant) -> Result<Job, Error> {
         Value::Nil => None,
         d => Some(uint(&d, "deadline")?),
     };
-    let name = text(&name, "task name")?;
-    Ok(job(id_of(&id)?, &name, args, attempt, deadline_ms, arrived))
+    let name = names.get(&text(&name, "task name")?);
+    Ok(job(id_of(&id)?, name, args, attempt, deadline_ms, arrived))
 }
 
 /// TASK and TASKS frames read where their layout is fixed bytes instead of through a tuple
 /// `Value` (one of them per task a worker runs). `None` for anything else, malformed frames
 /// included: the general reading then decides, and words the error.
-fn read_tasks_fast(bytes: &[u8], arrived: Instant, limits: &DecodeLimits) -> Option<Vec<Job>> {
-    let task_at = |at, levels| task_at(bytes, at, levels, arrived, limits);
+fn read_tasks_fast(
+    bytes: &[u8],
+    arrived: Instant,
+    limits: &DecodeLimits,
+    names: &mut TaskNames,
+) -> Option<Vec<Job>> {
+    let mut task_at = |at, levels| task_at(bytes, at, levels, arrived, limits, names);
     if bytes.starts_with(&TASK_HEAD) {
         let (task, end) = task_at(TASK_HEAD.len(), 1)?;
         return (end == bytes.len()).then(|| vec![task]);
@@ -189,6 +239,7 @@ fn task_at(
     levels: usize,
     arrived: Instant,
     limits: &DecodeLimits,
+    names: &mut TaskNames,
 ) -> Option<(Job, usize)> {
     let (id, at) = read_uint(bytes, at)?;
     if *bytes.get(at)? != tag::BINARY {
@@ -205,13 +256,31 @@ fn task_at(
         (Some(ms), end)
     };
     let attempt = u32::try_from(attempt).ok()?;
-    Some((job(id, name, args, attempt, deadline_ms, arrived), end))
+    Some((
+        job(id, names.get(name), args, attempt, deadline_ms, arrived),
+        end,
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::{atom, LIMITS};
     use super::*;
+
+    #[test]
+    fn task_names_are_shared_and_few() {
+        let mut names = TaskNames::default();
+        let first = names.get("resize");
+        assert!(Arc::ptr_eq(&first, &names.get("resize")));
+        for n in 0..100 {
+            names.get(&format!("name-{n}"));
+        }
+        assert_eq!(names.recent.len(), RECENT_NAMES);
+        // Forgotten, then read afresh: the same text, a new copy.
+        let again = names.get("resize");
+        assert_eq!(*again, *first);
+        assert!(!Arc::ptr_eq(&first, &again));
+    }
 
     fn task(id: u64, name: &str, args: Value, timeout_ms: Option<u64>) -> Task {
         let timeout = timeout_ms.map(Duration::from_millis);
@@ -268,7 +337,7 @@ mod tests {
             let refs: Vec<&Task> = batch.iter().collect();
             let mut bytes = Vec::new();
             write_tasks(&mut bytes, &refs, now).unwrap();
-            let fast = read_tasks_fast(&bytes, now, &LIMITS)
+            let fast = read_tasks_fast(&bytes, now, &LIMITS, &mut TaskNames::default())
                 .expect("the fast reading takes what we write");
             let fast = wires(&fast, now);
             let ToWorker::Tasks(jobs) = ToWorker::decode(&bytes, now, &LIMITS).unwrap() else {
@@ -285,12 +354,12 @@ mod tests {
             // The general reading of the same bytes agrees with the fast one.
             let (kind, rest) = fields(&bytes, &LIMITS).unwrap();
             let general: Vec<Job> = match kind.as_str() {
-                "task" => vec![task_fields(rest, now).unwrap()],
+                "task" => vec![task_fields(rest, now, &mut TaskNames::default()).unwrap()],
                 _ => entries(rest, "TASKS")
                     .unwrap()
                     .into_iter()
                     .map(|e| match e {
-                        Value::Tuple(f) => task_fields(f, now).unwrap(),
+                        Value::Tuple(f) => task_fields(f, now, &mut TaskNames::default()).unwrap(),
                         _ => panic!("entry"),
                     })
                     .collect(),
@@ -298,7 +367,9 @@ mod tests {
             assert_eq!(wires(&general, now), fast);
             // Cut anywhere, the fast reading declines or agrees; it never invents a frame.
             for cut in 0..bytes.len() {
-                if let Some(read) = read_tasks_fast(&bytes[..cut], now, &LIMITS) {
+                if let Some(read) =
+                    read_tasks_fast(&bytes[..cut], now, &LIMITS, &mut TaskNames::default())
+                {
                     assert_eq!(wires(&read, now), fast);
                 }
             }

@@ -2,7 +2,7 @@
 //! both ways, until the pool goes silent or away or the worker is stopped.
 
 use super::super::protocol::to_pool::{write_ready, write_results, Ready};
-use super::super::protocol::to_worker::ToWorker;
+use super::super::protocol::to_worker::{TaskNames, ToWorker};
 use super::super::protocol::{write_disconnect, write_heartbeat, MAX_RESULTS_FRAME_BYTES};
 use super::super::runner::TaskRunner;
 use super::super::task::{TaskError, TaskResult};
@@ -164,6 +164,7 @@ fn run(
     let mut frame = zmq::Message::new();
     let mut next_beat = last_heard + settings.heartbeat;
     let mut ready: Vec<Event<()>> = Vec::new();
+    let mut names = TaskNames::default();
     loop {
         let wake_at = next_beat.min(last_heard + settings.silence);
         let interest = Interest {
@@ -185,7 +186,7 @@ fn run(
         while socket.recv(&mut frame, zmq::DONTWAIT).is_ok() {
             last_heard = Instant::now();
             heard = true;
-            match ToWorker::decode(&frame, last_heard, settings.limits) {
+            match ToWorker::decode_with(&frame, last_heard, settings.limits, &mut names) {
                 Ok(ToWorker::Tasks(jobs)) => {
                     for job in jobs {
                         runner.run(job);
