@@ -120,10 +120,28 @@ impl PyMessage {
     }
 }
 
-/// A message from a `Message` or a dict with name/head/body (what `send_message` takes).
-pub fn message_of(object: &Bound<'_, PyAny>) -> PyResult<dripdrop::Message> {
-    if let Ok(message) = object.extract::<PyRef<'_, PyMessage>>() {
-        return Ok(message.inner.clone());
+/// A message given from Python: a `Message` itself, borrowed (sending one copies nothing), or
+/// one read from a dict.
+pub enum GivenMessage<'py> {
+    Borrowed(PyRef<'py, PyMessage>),
+    Read(dripdrop::Message),
+}
+
+impl std::ops::Deref for GivenMessage<'_> {
+    type Target = dripdrop::Message;
+
+    fn deref(&self) -> &dripdrop::Message {
+        match self {
+            GivenMessage::Borrowed(message) => &message.inner,
+            GivenMessage::Read(message) => message,
+        }
     }
-    PyMessage::from_dict(object.py(), object).map(|m| m.inner)
+}
+
+/// A message from a `Message` or a dict with name/head/body (what `send_message` takes).
+pub fn message_of<'py>(object: &Bound<'py, PyAny>) -> PyResult<GivenMessage<'py>> {
+    if let Ok(message) = object.cast::<PyMessage>() {
+        return Ok(GivenMessage::Borrowed(message.try_borrow()?));
+    }
+    PyMessage::from_dict(object.py(), object).map(|m| GivenMessage::Read(m.inner))
 }
