@@ -19,6 +19,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<message::PyMessage>()?;
     m.add_class::<node::PyNode>()?;
     m.add_class::<node::PyResponse>()?;
+    m.add_class::<node::PyRoute>()?;
     m.add_class::<node::PyConnection>()?;
     m.add_class::<node::PyNodeHandle>()?;
     m.add_class::<tasks::PyTaskQueue>()?;
