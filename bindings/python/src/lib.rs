@@ -1,6 +1,7 @@
 //! `dripdrop._native`: the Python skin over the DripDrop engine. The public API is the
 //! `dripdrop` package (python/dripdrop), which wraps these classes.
 
+mod call;
 mod certificate;
 mod convert;
 mod errors;
