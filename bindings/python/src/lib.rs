@@ -5,6 +5,7 @@ mod call;
 mod certificate;
 mod convert;
 mod errors;
+mod keys;
 mod message;
 mod node;
 mod options;

@@ -1,8 +1,7 @@
 //! `dripdrop.Message`: name, head, body; `encode` and `decode`.
 
-use crate::convert::{from_py, to_py};
+use crate::convert::{dict_to_py, from_py, to_py};
 use crate::errors::{catching, py_result};
-use dripdrop::Value;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
@@ -43,7 +42,7 @@ impl PyMessage {
     #[getter]
     fn head<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         catching(py, "Message.head", || {
-            to_py(py, &Value::Dict(self.inner.head().to_vec()))
+            Ok(dict_to_py(py, self.inner.head())?.into_any())
         })
     }
 

@@ -140,3 +140,29 @@ def test_a_route_keeps_its_node_and_a_dropped_node_with_its_routes_is_collected(
     del out
     gc.collect()
     assert ref() is None
+
+
+def test_values_of_subclasses_convert_as_their_base_types():
+    import collections
+    import enum
+
+    class Text(str):
+        pass
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    body = [Text("t"), Level.HIGH, True, False, collections.OrderedDict(a=1), dripdrop.Atom("ok"), 2**64]
+    back = dripdrop.Node._roundtrip(body)
+    assert back == ["t", 3, True, False, {"a": 1}, "ok", 2**64]
+    assert [type(v) for v in back] == [str, int, bool, bool, dict, dripdrop.Atom, int]
+
+
+def test_head_keys_read_back_as_equal_strs_whatever_their_length_or_bytes():
+    long_key = "k" * 100
+    head = {"seq": 1, long_key: 2, b"\xff": 3, 4: "four", ("t", 1): 5}
+    msg = Message.decode(Message("m", head=head).encode())
+    assert msg.head == {"seq": 1, long_key: 2, b"\xff": 3, 4: "four", ("t", 1): 5}
+    # Short text keys are made once and shared with the program's own literals.
+    assert next(iter(msg.head)) is next(iter(Message.decode(msg.encode()).head))
+    assert msg.head["seq"] == 1 and msg.body is None
