@@ -2,6 +2,7 @@
 //! too), float, str/bytes (a binary reads back as str when it is UTF-8), `dripdrop.Atom`,
 //! list, tuple, dict, datetime (UTC) and `re.Pattern`.
 
+use crate::keys;
 use dripdrop::bert::{Atom, Regex, Time, Value, HARD_MAX_DEPTH};
 use num_bigint::BigInt;
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -69,6 +70,19 @@ fn from_py_at(object: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
             .map(|item| from_py_at(&item?, depth + 1))
             .collect()
     };
+    // The commonest types first, by exact type: a str, int or dict goes through no chain of
+    // isinstance checks (each failed one looks up the object's `__class__`).
+    if object.is_exact_instance_of::<PyString>() {
+        // SAFETY: just checked to be exactly a str.
+        return Ok(Value::Binary(utf8(unsafe { object.cast_unchecked() })?));
+    }
+    if object.is_exact_instance_of::<PyInt>() {
+        return int_value(object);
+    }
+    if object.is_exact_instance_of::<PyDict>() {
+        // SAFETY: just checked to be exactly a dict.
+        return dict_value(unsafe { object.cast_unchecked() }, depth);
+    }
     if object.is_none() {
         return Ok(Value::Nil);
     }
@@ -76,14 +90,7 @@ fn from_py_at(object: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
         return Ok(Value::Bool(b.is_true()));
     }
     if object.is_instance_of::<PyInt>() {
-        if let Ok(n) = object.extract::<i64>() {
-            return Ok(Value::Int(n));
-        }
-        let text = object.str()?.to_string();
-        let n = text
-            .parse::<BigInt>()
-            .map_err(|_| PyValueError::new_err(format!("integer {text} unreadable")))?;
-        return Ok(Value::from_bigint(n));
+        return int_value(object);
     }
     if let Ok(f) = object.cast::<PyFloat>() {
         let f = f.value();
@@ -92,11 +99,12 @@ fn from_py_at(object: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
         }
         return Ok(Value::Float(f));
     }
-    if object.is_instance(&atom_class(py)?)? {
-        return Ok(Value::Atom(Atom::new(object.extract::<String>()?)));
-    }
     if let Ok(s) = object.cast::<PyString>() {
-        return Ok(Value::Binary(s.to_cow()?.as_bytes().to_vec()));
+        // A str subclass: an Atom (itself a str), or text.
+        if s.get_type().is_subclass(&atom_class(py)?)? {
+            return Ok(Value::Atom(Atom::new(object.extract::<String>()?)));
+        }
+        return Ok(Value::Binary(utf8(s)?));
     }
     if let Ok(b) = object.cast::<PyBytes>() {
         return Ok(Value::Binary(b.as_bytes().to_vec()));
@@ -111,11 +119,7 @@ fn from_py_at(object: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
         return Ok(Value::Tuple(inner(object)?));
     }
     if let Ok(dict) = object.cast::<PyDict>() {
-        let pairs = dict
-            .iter()
-            .map(|(k, v)| Ok((from_py_at(&k, depth + 1)?, from_py_at(&v, depth + 1)?)))
-            .collect::<PyResult<_>>()?;
-        return Ok(Value::Dict(pairs));
+        return dict_value(dict, depth);
     }
     if object.is_instance(&datetime_class(py)?)? {
         // A naive datetime is taken as UTC, as the wire has no zone.
@@ -154,6 +158,32 @@ fn from_py_at(object: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
     )))
 }
 
+/// A str's UTF-8 bytes, copied once (pyo3's `to_cow` copies twice on the stable ABI of 3.9).
+fn utf8(s: &Bound<'_, PyString>) -> PyResult<Vec<u8>> {
+    Ok(s.encode_utf8()?.as_bytes().to_vec())
+}
+
+/// A dict's entries, in order.
+fn dict_value(dict: &Bound<'_, PyDict>, depth: usize) -> PyResult<Value> {
+    let pairs = dict
+        .iter()
+        .map(|(k, v)| Ok((from_py_at(&k, depth + 1)?, from_py_at(&v, depth + 1)?)))
+        .collect::<PyResult<_>>()?;
+    Ok(Value::Dict(pairs))
+}
+
+/// An int: a 64-bit one, or a big one read from its digits.
+fn int_value(object: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if let Ok(n) = object.extract::<i64>() {
+        return Ok(Value::Int(n));
+    }
+    let text = object.str()?.to_string();
+    let n = text
+        .parse::<BigInt>()
+        .map_err(|_| PyValueError::new_err(format!("integer {text} unreadable")))?;
+    Ok(Value::from_bigint(n))
+}
+
 use pyo3::types::IntoPyDict;
 
 /// A BERT value as a Python object.
@@ -186,13 +216,7 @@ pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>>
                 .collect::<PyResult<Vec<_>>>()?;
             PyTuple::new(py, items)?.into_any()
         }
-        Value::Dict(pairs) => {
-            let dict = PyDict::new(py);
-            for (k, v) in pairs {
-                dict.set_item(hashable(to_py(py, k)?)?, to_py(py, v)?)?;
-            }
-            dict.into_any()
-        }
+        Value::Dict(pairs) => dict_to_py(py, pairs)?.into_any(),
         Value::Time(t) => {
             let datetime = datetime_class(py)?;
             let at = datetime.call_method1("fromtimestamp", (t.seconds(), utc(py)?))?;
@@ -204,6 +228,25 @@ pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>>
         }
         Value::Regex(re) => regex_to_py(py, re)?,
     })
+}
+
+/// A dict's entries as a Python dict (a message's head, without making it a `Value` first).
+pub fn dict_to_py<'py>(py: Python<'py>, pairs: &[(Value, Value)]) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for (k, v) in pairs {
+        dict.set_item(key_to_py(py, k)?, to_py(py, v)?)?;
+    }
+    Ok(dict)
+}
+
+/// A dict key: text from the kept keys (`keys`), anything else as `to_py` makes it.
+fn key_to_py<'py>(py: Python<'py>, key: &Value) -> PyResult<Bound<'py, PyAny>> {
+    if let Value::Binary(bytes) = key {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            return Ok(keys::key(py, bytes, text).into_any());
+        }
+    }
+    hashable(to_py(py, key)?)
 }
 
 /// A list key cannot be a Python dict key: it becomes a tuple.

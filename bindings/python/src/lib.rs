@@ -1,9 +1,11 @@
 //! `dripdrop._native`: the Python skin over the DripDrop engine. The public API is the
 //! `dripdrop` package (python/dripdrop), which wraps these classes.
 
+mod call;
 mod certificate;
 mod convert;
 mod errors;
+mod keys;
 mod message;
 mod node;
 mod options;
@@ -19,6 +21,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<message::PyMessage>()?;
     m.add_class::<node::PyNode>()?;
     m.add_class::<node::PyResponse>()?;
+    m.add_class::<node::PyRoute>()?;
     m.add_class::<node::PyConnection>()?;
     m.add_class::<node::PyNodeHandle>()?;
     m.add_class::<tasks::PyTaskQueue>()?;

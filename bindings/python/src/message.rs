@@ -1,8 +1,7 @@
 //! `dripdrop.Message`: name, head, body; `encode` and `decode`.
 
-use crate::convert::{from_py, to_py};
+use crate::convert::{dict_to_py, from_py, to_py};
 use crate::errors::{catching, py_result};
-use dripdrop::Value;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
@@ -43,7 +42,7 @@ impl PyMessage {
     #[getter]
     fn head<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         catching(py, "Message.head", || {
-            to_py(py, &Value::Dict(self.inner.head().to_vec()))
+            Ok(dict_to_py(py, self.inner.head())?.into_any())
         })
     }
 
@@ -120,10 +119,28 @@ impl PyMessage {
     }
 }
 
-/// A message from a `Message` or a dict with name/head/body (what `send_message` takes).
-pub fn message_of(object: &Bound<'_, PyAny>) -> PyResult<dripdrop::Message> {
-    if let Ok(message) = object.extract::<PyRef<'_, PyMessage>>() {
-        return Ok(message.inner.clone());
+/// A message given from Python: a `Message` itself, borrowed (sending one copies nothing), or
+/// one read from a dict.
+pub enum GivenMessage<'py> {
+    Borrowed(PyRef<'py, PyMessage>),
+    Read(dripdrop::Message),
+}
+
+impl std::ops::Deref for GivenMessage<'_> {
+    type Target = dripdrop::Message;
+
+    fn deref(&self) -> &dripdrop::Message {
+        match self {
+            GivenMessage::Borrowed(message) => &message.inner,
+            GivenMessage::Read(message) => message,
+        }
     }
-    PyMessage::from_dict(object.py(), object).map(|m| m.inner)
+}
+
+/// A message from a `Message` or a dict with name/head/body (what `send_message` takes).
+pub fn message_of<'py>(object: &Bound<'py, PyAny>) -> PyResult<GivenMessage<'py>> {
+    if let Ok(message) = object.cast::<PyMessage>() {
+        return Ok(GivenMessage::Borrowed(message.try_borrow()?));
+    }
+    PyMessage::from_dict(object.py(), object).map(|m| GivenMessage::Read(m.inner))
 }

@@ -1,23 +1,17 @@
 """`Route`: one named route of a node."""
 
+from . import _native
 from ._futures import Future, resolve
-from .errors import InvalidArgument
-
-# Routes whose sends are requests, answered by a reply.
-_ASKING = ("zmq_xreq", "zmq_req", "http_client")
 
 
-class Route:
+class Route(_native.Route):
     """A named route of a node: ``kind`` (e.g. ``"zmq_push"``), ``endpoint``,
     ``on_receive``/``send_message`` for messages, ``on_frames``/``send_frames`` on a raw
     route (``raw=True``). A websocket_server route also has ``on_open``, ``on_close``,
     ``on_error`` and ``broadcast``; its handlers get the `Connection` too."""
 
-    def __init__(self, node, name):
-        self._node = node
-        self.name = name
-        # A route's kind never changes; send_message consults it on every send.
-        self.kind = node._route_kind(name)
+    # ``name``, ``kind`` and ``send_message`` are native (``_native.Route``): a send that is no
+    # request goes from the app to the engine without a Python frame.
 
     @property
     def endpoint(self):
@@ -77,16 +71,10 @@ class Route:
         """Sends ``frames`` (bytes, or str as UTF-8) untouched on a raw route."""
         self._node._send_frames(self.name, frames)
 
-    def send_message(self, message, callback=None):
-        """Sends a `Message` (or a dict with name/head/body). Never blocks: a full route
-        raises `Backpressure`. On zmq_xreq/zmq_req routes this is a request and returns a
-        `Future` of the reply; ``callback(reply)`` also gets it (an error then goes to the
-        node's ``on_error``)."""
-        if self.kind not in _ASKING:
-            if callback is not None:
-                raise InvalidArgument(f"route {self.name} ({self.kind}) gets no replies")
-            self._node._send_message(self.name, message)
-            return None
+    def _request(self, message, callback):
+        """``send_message`` on a route whose sends are requests (xreq, req, http_client):
+        returns a `Future` of the reply; ``callback(reply)`` also gets it (an error then goes
+        to the node's ``on_error``)."""
         future = Future()
 
         def on_reply(reply, error):

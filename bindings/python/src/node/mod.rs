@@ -13,6 +13,7 @@ mod one_thread;
 mod pools;
 mod python_refs;
 mod response;
+mod route;
 mod routes;
 mod running;
 mod shared;
@@ -21,6 +22,7 @@ mod timers;
 pub use connection::PyConnection;
 pub use handle::PyNodeHandle;
 pub use response::PyResponse;
+pub use route::PyRoute;
 
 use crate::convert::{from_py, to_py};
 use crate::errors::{catching, py_result};
@@ -145,15 +147,6 @@ impl PyNode {
     ) -> PyResult<String> {
         catching(py, "Node.route", || {
             routes::add(&*self.enter(py)?, py, name, kind, &addresses, mode, options)
-        })
-    }
-
-    /// The route's kind (`zmq_push`...).
-    fn _route_kind(&self, py: Python<'_>, name: &str) -> PyResult<String> {
-        catching(py, "Node.route", || {
-            self.with(py, |n| {
-                n.get_route(name).map(|r| r.kind().name().to_owned())
-            })
         })
     }
 

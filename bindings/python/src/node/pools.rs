@@ -5,6 +5,7 @@
 use super::python_refs::Key;
 use super::shared::{as_core_error, Shared};
 use super::Inner;
+use crate::call::{call2, call3};
 use crate::convert::{from_py, to_py};
 use crate::errors::{py_result, seconds, to_py_err};
 use crate::options::named;
@@ -129,8 +130,8 @@ fn deliver(
         ),
     };
     match index {
-        Some(index) => callback.call1((index, value, error)),
-        None => callback.call1((value, error)),
+        Some(index) => call3(callback, &index.into_pyobject(py)?, &value, &error),
+        None => call2(callback, &value, &error),
     }
     .map(drop)
 }

@@ -4,6 +4,7 @@
 use super::connection::PyConnection;
 use super::response::PyResponse;
 use super::{Inner, PyNode};
+use crate::call::{call1, call2};
 use crate::errors::{py_result, to_py_err};
 use crate::message::{message_of, PyMessage};
 use crate::options::named;
@@ -47,9 +48,9 @@ pub(super) fn on_receive(
         return inner.with(py, |n| {
             n.on_receive_from(name, move |node, message, connection| {
                 callback.call(node, |py, f| {
-                    let message = Py::new(py, PyMessage { inner: message })?;
+                    let message = Bound::new(py, PyMessage { inner: message })?;
                     let connection = PyConnection::new(py, connection, &owner)?;
-                    f.call1((message, connection)).map(drop)
+                    call2(f, &message, connection.bind(py)).map(drop)
                 })
             })
         });
@@ -58,8 +59,7 @@ pub(super) fn on_receive(
         return inner.with(py, |n| {
             n.on_receive(name, move |node, message| {
                 callback.call(node, |py, f| {
-                    f.call1((Py::new(py, PyMessage { inner: message })?,))
-                        .map(drop)
+                    call1(f, &Bound::new(py, PyMessage { inner: message })?).map(drop)
                 })
             })
         });
@@ -69,9 +69,9 @@ pub(super) fn on_receive(
     inner.with(py, |n| {
         n.on_request(name, move |node, message, response| {
             callback.call(node, |py, f| {
-                let message = Py::new(py, PyMessage { inner: message })?;
+                let message = Bound::new(py, PyMessage { inner: message })?;
                 let response = PyResponse::answering(py, response, &owner)?;
-                f.call1((message, response)).map(drop)
+                call2(f, &message, response.bind(py)).map(drop)
             })
         })
     })

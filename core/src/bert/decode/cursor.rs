@@ -93,6 +93,18 @@ impl<'a> Decoder<'a> {
         Ok(u32::from_be_bytes(self.take_array()?))
     }
 
+    /// Where the decoder stands (position and element budget), for a fast path that gives
+    /// up to go back to.
+    pub(super) fn mark(&self) -> (usize, usize) {
+        (self.pos, self.elements_left)
+    }
+
+    /// Goes back to a `mark`.
+    pub(super) fn rewind(&mut self, (pos, elements_left): (usize, usize)) {
+        self.pos = pos;
+        self.elements_left = elements_left;
+    }
+
     /// Checks a declared element count before allocating for it: each element takes at least
     /// `min_bytes` of the input, and each counts against the frame's element budget.
     pub(super) fn claim(

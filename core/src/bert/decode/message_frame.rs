@@ -98,7 +98,11 @@ impl Decoder<'_> {
         }
         let max_depth = self.max_depth;
         self.max_depth -= levels;
-        let term = self.term();
+        // A head is a dict of leaves (`{"seq": 1}`, or empty), almost always.
+        let term = match self.flat_dict() {
+            Some(dict) => Ok(dict),
+            None => self.term(),
+        };
         self.max_depth = max_depth;
         term
     }

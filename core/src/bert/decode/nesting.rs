@@ -130,6 +130,66 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// Reads `{bert, dict, [{K, V}...]}` whose keys and values are all leaves (binaries,
+    /// integers, atoms, floats: a message head, almost always) without the stack of open
+    /// containers `term` keeps, which costs more than such a dict itself. Claims what `term`
+    /// would claim, in the same order; anything else (a nested value, a limit reached, an
+    /// error) gives `None` with nothing consumed, for `term` to read (and word) instead.
+    pub(super) fn flat_dict<B: Build>(&mut self) -> Option<B> {
+        let mark = self.mark();
+        match self.try_flat_dict() {
+            Ok(Some(dict)) => Some(dict),
+            _ => {
+                self.rewind(mark);
+                None
+            }
+        }
+    }
+
+    fn try_flat_dict<B: Build>(&mut self) -> Result<Option<B>> {
+        // The dict's tuple and list and each entry's tuple, within the depth limit.
+        let at = self.pos;
+        let rest = self.input_rest();
+        if !B::READS_BERT
+            || self.max_depth < 3
+            || rest.len() < 2
+            || rest[0] != tag::SMALL_TUPLE
+            || rest[1] != 3
+        {
+            return Ok(None);
+        }
+        self.pos += 2;
+        self.claim("tuple", 3, 1, at)?;
+        let Some(Open::Dict {
+            mut pairs,
+            left,
+            has_list,
+        }) = self.bert_dict_header::<B>()?
+        else {
+            return Ok(None);
+        };
+        for _ in 0..left {
+            let at = self.pos;
+            let rest = self.input_rest();
+            if rest.len() < 2 || rest[0] != tag::SMALL_TUPLE || rest[1] != 2 {
+                return Ok(None);
+            }
+            self.pos += 2;
+            self.claim("tuple", 2, 1, at)?;
+            let Start::Leaf(key) = self.start::<B>(self.pos)? else {
+                return Ok(None);
+            };
+            let Start::Leaf(value) = self.start::<B>(self.pos)? else {
+                return Ok(None);
+            };
+            pairs.push((key, value));
+        }
+        if has_list {
+            self.list_tail()?;
+        }
+        Ok(Some(B::dict(pairs)))
+    }
+
     /// Checks the depth limit for a container about to open, and counts it.
     fn enter<B>(&self, stack: &mut Stack<B>, container: &Open<B>, at: usize) -> Result<()> {
         if stack.depth + container.levels() > self.max_depth {
