@@ -5,13 +5,18 @@
   at most 500 messages in flight, sending more as they arrive. Goal: 1.5x.
 - pool: trivial tasks through a DripDrop pool (two local threads running a Python function)
   against concurrent.futures.ProcessPoolExecutor(2). Goal: 10x.
+- prefetch: trivial tasks through a pool served by two Python worker processes with the
+  default prefetch (adapted to the tasks), against the same with a hand-tuned prefetch of 512.
+  Goal: 0.67x.
 
 Prints every round and, last for each, ``RESULT <name> <ratio>`` (ratio of the medians).
 Needs pyzmq and msgpack (pip install pyzmq msgpack). Run: python3 bench/bench.py [--quick]
 """
 
 import statistics
+import subprocess
 import sys
+import textwrap
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -83,8 +88,8 @@ def double(n):
     return 2 * n
 
 
-def dripdrop_pool(node, count):
-    pool = node.pool("bench")
+def dripdrop_pool(node, count, name="bench"):
+    pool = node.pool(name)
     done = pool.map("double", range(count))
     watch = node.every(0.001, lambda: done.done() and node.stop())
     started = time.perf_counter()
@@ -100,6 +105,40 @@ def process_pool(executor, count):
     for _ in executor.map(double, range(count)):
         pass
     return count / (time.perf_counter() - started)
+
+
+WORKER = textwrap.dedent(
+    """
+    import sys
+    import dripdrop
+
+    worker = dripdrop.Worker(sys.argv[1])
+
+    @worker.task
+    def double(n):
+        return 2 * n
+
+    print("serving", flush=True)
+    try:
+        worker.run()
+    except KeyboardInterrupt:
+        pass
+    """
+)
+
+
+def remote_pool(node, name, workers, **options):
+    """A pool bound on a random port, served by two Python worker processes (appended to
+    ``workers``), ready when both said READY."""
+    pool = node.worker_pool(name, bind="tcp://127.0.0.1:*", **options)
+    for _ in range(2):
+        worker = subprocess.Popen([sys.executable, "-c", WORKER, pool.endpoint], stdout=subprocess.PIPE, text=True)
+        workers.append(worker)
+        assert worker.stdout.readline().strip() == "serving"
+    watch = node.every(0.005, lambda: pool.stats()["workers_alive"] == 2 and node.stop())
+    node.run()
+    node.cancel_timer(watch)
+    return pool
 
 
 def compare(name, ours, baseline, baseline_name):
@@ -129,6 +168,23 @@ def main():
     with ProcessPoolExecutor(2) as executor:
         process_pool(executor, 100)
         compare("pool", lambda: dripdrop_pool(node, tasks), lambda: process_pool(executor, tasks), "ProcessPoolExecutor")
+
+    workers = []
+    try:
+        remote_pool(node, "default", workers)
+        remote_pool(node, "tuned", workers, prefetch=512)
+        dripdrop_pool(node, tasks // 10, "default")
+        dripdrop_pool(node, tasks // 10, "tuned")
+        compare(
+            "prefetch",
+            lambda: dripdrop_pool(node, tasks, "default"),
+            lambda: dripdrop_pool(node, tasks, "tuned"),
+            "prefetch 512",
+        )
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.wait()
 
 
 if __name__ == "__main__":

@@ -11,11 +11,12 @@
 //! - its tasks run long (averaged, past [`LONG_RUN`]): the prefetch halves, down to none, so
 //!   long tasks are not queued behind each other at one worker;
 //! - it holds nothing and nothing waits for it: the next tasks may be of another kind, so the
-//!   prefetch falls back to its start (growing back takes a few round trips).
+//!   prefetch halves (not below its start; growing back takes a round trip a doubling) and
+//!   how long its tasks ran is forgotten.
 
 use std::time::Duration;
 
-/// The prefetch an adaptive credit starts with (and falls back to when the worker is idle):
+/// The prefetch an adaptive credit starts with (and the least an idle worker falls back to):
 /// one task waiting behind the ones running, as the fixed default always had.
 const START: usize = 1;
 
@@ -132,7 +133,11 @@ impl Credit {
             return;
         }
         if holding == 0 && !work_waiting {
-            self.prefetch = self.prefetch.min(START);
+            // Halved, not dropped to the start: a stream of short tasks with pauses between
+            // (a `map` after another) gets going again in one round trip.
+            if self.prefetch > START {
+                self.prefetch = (self.prefetch / 2).max(START);
+            }
             // What comes next may be of another kind: judge it afresh.
             self.runs.forget();
         } else if self.runs.is_long() {
@@ -232,7 +237,12 @@ mod tests {
             grown.answered(SHORT);
             grown.adapt(0, true);
         }
+        assert_eq!(grown.prefetch(), 63);
         grown.adapt(0, false);
+        assert_eq!(grown.prefetch(), 31);
+        for _ in 0..10 {
+            grown.adapt(0, false);
+        }
         assert_eq!(grown.prefetch(), START);
     }
 

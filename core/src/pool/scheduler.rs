@@ -962,11 +962,11 @@ mod tests {
         let leased: Vec<usize> = (0..8).map(|_| answer_all(&mut s, w, now)).collect();
         // Concurrency 1 plus a prefetch of 1, 3, 7... up to the ceiling.
         assert_eq!(leased, vec![2, 4, 8, 16, 32, 64, 100, 100]);
-        // Idle with nothing waiting: back to where it started.
+        // Idle with nothing waiting: halved.
         while s.pending() > 0 {
             answer_all(&mut s, w, now);
         }
-        assert_eq!(s.workers().next().map(|(_, _, credit)| credit), Some(2));
+        assert_eq!(s.workers().next().map(|(_, _, credit)| credit), Some(50));
     }
 
     #[test]
