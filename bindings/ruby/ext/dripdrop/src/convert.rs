@@ -4,6 +4,7 @@
 //! BERT::Tuple when that gem is loaded), Hash, Time and Regexp.
 
 use crate::errors::error;
+use crate::raw;
 use dripdrop::bert::{Atom, Time, Value as Bert, HARD_MAX_DEPTH};
 use magnus::{
     prelude::*,
@@ -161,7 +162,7 @@ pub fn to_ruby(ruby: &Ruby, value: &Bert) -> Result<Value, Error> {
             .funcall::<_, _, Integer>("Integer", (n.to_string(),))?
             .as_value(),
         Bert::Float(f) => ruby.float_from_f64(*f).as_value(),
-        Bert::Binary(bytes) => string(ruby, bytes).as_value(),
+        Bert::Binary(bytes) => raw::string(bytes),
         Bert::Atom(atom) => ruby.to_symbol(atom.as_str()).as_value(),
         Bert::List(items) => array(ruby, items)?.as_value(),
         Bert::Tuple(items) => {
@@ -170,13 +171,7 @@ pub fn to_ruby(ruby: &Ruby, value: &Bert) -> Result<Value, Error> {
                 .new_instance((array(ruby, items)?,))?;
             tuple
         }
-        Bert::Dict(pairs) => {
-            let hash = ruby.hash_new();
-            for (k, v) in pairs {
-                hash.aset(to_ruby(ruby, k)?, to_ruby(ruby, v)?)?;
-            }
-            hash.as_value()
-        }
+        Bert::Dict(pairs) => hash(ruby, pairs)?,
         Bert::Time(t) => ruby
             .class_time()
             .funcall("at", (t.seconds(), t.microseconds()))?,
@@ -203,10 +198,32 @@ pub fn string(ruby: &Ruby, bytes: &[u8]) -> RString {
     }
 }
 
-fn array(ruby: &Ruby, items: &[Bert]) -> Result<RArray, Error> {
-    let array = ruby.ary_new_capa(items.len());
-    for item in items {
-        array.push(to_ruby(ruby, item)?)?;
+/// Pairs as a Hash. String keys are made as the Hash would keep them (frozen, interned), and
+/// keys that hash without Ruby code go in without `rb_protect`.
+pub fn hash(ruby: &Ruby, pairs: &[(Bert, Bert)]) -> Result<Value, Error> {
+    let hash = raw::hash_new();
+    for (k, v) in pairs {
+        let key = match k {
+            Bert::Binary(bytes) => raw::key_string(bytes),
+            other => to_ruby(ruby, other)?,
+        };
+        let value = to_ruby(ruby, v)?;
+        if raw::plain_key(key) {
+            raw::hash_aset(hash, key, value);
+        } else {
+            // An Array or Tuple key hashes through Ruby: it may raise.
+            RHash::from_value(hash)
+                .expect("raw::hash_new makes a Hash")
+                .aset(key, value)?;
+        }
     }
-    Ok(array)
+    Ok(hash)
+}
+
+fn array(ruby: &Ruby, items: &[Bert]) -> Result<RArray, Error> {
+    let array = raw::array_new(items.len());
+    for item in items {
+        raw::array_push(array, to_ruby(ruby, item)?);
+    }
+    Ok(RArray::from_value(array).expect("raw::array_new makes an Array"))
 }

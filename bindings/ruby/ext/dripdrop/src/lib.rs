@@ -13,6 +13,7 @@ mod message;
 mod node;
 mod options;
 mod pools;
+mod raw;
 mod response;
 mod retained;
 mod routes;

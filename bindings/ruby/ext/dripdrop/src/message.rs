@@ -4,6 +4,7 @@
 
 use crate::convert::{from_ruby, to_ruby};
 use crate::errors::{error, rb_result};
+use crate::raw;
 use dripdrop::Message;
 use magnus::{
     prelude::*, value::LazyId, Error, RClass, RHash, RModule, RObject, RString, Ruby, Symbol, Value,
@@ -132,12 +133,8 @@ pub fn received(
 
 static RECREATE: LazyId = LazyId::new("recreate_message");
 
-fn head_of(ruby: &Ruby, message: &Message) -> Result<RHash, Error> {
-    let head = ruby.hash_new();
-    for (k, v) in message.head() {
-        head.aset(to_ruby(ruby, k)?, to_ruby(ruby, v)?)?;
-    }
-    Ok(head)
+fn head_of(ruby: &Ruby, message: &Message) -> Result<Value, Error> {
+    crate::convert::hash(ruby, message.head())
 }
 
 /// A core message as an instance of `class` (DripDrop::Message or a subclass), made without
@@ -151,9 +148,14 @@ fn message_to_ruby(ruby: &Ruby, class: RClass, message: &Message) -> Result<Valu
             "a message class must make plain objects",
         )
     })?;
-    object.ivar_set(ivar(ruby, &NAME), ruby.str_new(message.name()))?;
-    object.ivar_set(ivar(ruby, &HEAD), head_of(ruby, message)?)?;
-    object.ivar_set(ivar(ruby, &BODY), to_ruby(ruby, message.body())?)?;
+    // A fresh, unfrozen object: setting its variables cannot raise.
+    raw::ivar_set(
+        object,
+        ivar(ruby, &NAME),
+        raw::string(message.name().as_bytes()),
+    );
+    raw::ivar_set(object, ivar(ruby, &HEAD), head_of(ruby, message)?);
+    raw::ivar_set(object, ivar(ruby, &BODY), to_ruby(ruby, message.body())?);
     Ok(object.as_value())
 }
 
