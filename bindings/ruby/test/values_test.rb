@@ -26,6 +26,38 @@ class ValuesTest < Minitest::Test
     assert_equal Encoding::BINARY, DripDrop.decode(DripDrop.encode("\xff".b)).encoding
   end
 
+  # Received Hashes are built without Hash#[]= (raw calls, cached keys): they must hold what
+  # Hash#[]= would have made, for keys of every kind.
+  def test_decoded_hashes_hold_what_hash_aset_would
+    keys = ["k", "héllo", "\xff".b, "x" * 100, :sym, 7, 2**70, 1.5, nil, true, [1, "a"],
+            DripDrop::Tuple[1, 2], { "n" => 1 }]
+    hash = keys.each_with_index.to_h
+    2.times do # the second time, short String keys come from the cache
+      back = DripDrop.decode(DripDrop.encode(hash))
+      assert_equal hash, back
+      keys.each_with_index { |k, i| assert_equal i, back[k], "lookup of #{k.inspect}" }
+      back.each_key do |k|
+        next unless k.is_a?(String)
+
+        assert k.frozen?, "#{k.inspect} frozen, as Hash#[]= leaves a String key"
+        assert_equal k.b == "\xff".b ? Encoding::BINARY : Encoding::UTF_8, k.encoding
+      end
+      # Received values are the app's to change, keys aside.
+      back["k"] = 99
+      back[:new] = "x"
+      assert_equal 99, back["k"]
+    end
+  end
+
+  def test_decoded_strings_are_new_and_mutable
+    a = DripDrop.decode(DripDrop.encode({ "k" => "value" }))
+    b = DripDrop.decode(DripDrop.encode({ "k" => "value" }))
+    refute a["k"].frozen?
+    a["k"] << "!"
+    assert_equal "value", b["k"]
+    assert_same a.keys.first, b.keys.first, "keys are interned, as Hash#[]= makes them"
+  end
+
   def test_the_bert_gem_reads_what_we_write
     SAMPLES.each do |value|
       theirs = BERT.decode(DripDrop.encode(value))

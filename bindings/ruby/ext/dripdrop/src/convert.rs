@@ -4,6 +4,7 @@
 //! BERT::Tuple when that gem is loaded), Hash, Time and Regexp.
 
 use crate::errors::error;
+use crate::keys;
 use crate::raw;
 use dripdrop::bert::{Atom, Time, Value as Bert, HARD_MAX_DEPTH};
 use magnus::{
@@ -204,7 +205,7 @@ pub fn hash(ruby: &Ruby, pairs: &[(Bert, Bert)]) -> Result<Value, Error> {
     let hash = raw::hash_new();
     for (k, v) in pairs {
         let key = match k {
-            Bert::Binary(bytes) => raw::key_string(bytes),
+            Bert::Binary(bytes) => keys::key(bytes),
             other => to_ruby(ruby, other)?,
         };
         let value = to_ruby(ruby, v)?;

@@ -9,6 +9,7 @@ mod connection_routes;
 mod convert;
 mod errors;
 mod gvl;
+mod keys;
 mod message;
 mod node;
 mod options;

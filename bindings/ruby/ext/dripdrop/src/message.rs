@@ -77,12 +77,13 @@ pub fn message_of(ruby: &Ruby, value: Value) -> Result<Message, Error> {
         );
     }
     if let Some(object) = RObject::from_value(value) {
-        let name: Option<Value> = object.ivar_get(ivar(ruby, &NAME)).ok();
-        if name.is_some_and(|n| !n.is_nil()) {
-            let name = name_of(ruby, name)?;
-            let head = object.ivar_get(ivar(ruby, &HEAD)).ok();
-            let body = object.ivar_get(ivar(ruby, &BODY)).ok();
-            return build(ruby, name, head, body);
+        // Read straight: every message sent from Ruby comes this way.
+        let name = raw::ivar_get(object, ivar(ruby, &NAME));
+        if !name.is_nil() {
+            let name = name_of(ruby, Some(name))?;
+            let head = raw::ivar_get(object, ivar(ruby, &HEAD));
+            let body = raw::ivar_get(object, ivar(ruby, &BODY));
+            return build(ruby, name, Some(head), Some(body));
         }
     }
     Err(error(

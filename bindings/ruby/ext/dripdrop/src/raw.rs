@@ -94,3 +94,10 @@ pub fn ivar_set(object: RObject, name: Id, value: Value) {
     // SAFETY: `object` is unfrozen.
     unsafe { rb_sys::rb_ivar_set(object.as_raw(), name.as_raw(), value.as_raw()) };
 }
+
+/// An instance variable of an object (nil when unset); reading one cannot raise.
+pub fn ivar_get(object: RObject, name: Id) -> Value {
+    use magnus::rb_sys::AsRawId;
+    // SAFETY: `object` is a live object.
+    wrap(unsafe { rb_sys::rb_ivar_get(object.as_raw(), name.as_raw()) })
+}
