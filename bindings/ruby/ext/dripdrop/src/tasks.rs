@@ -90,12 +90,7 @@ impl RbTaskQueue {
     fn serve(ruby: &Ruby, rb_self: &Self, handlers: RHash) -> Result<(), Error> {
         loop {
             let queue = &rb_self.queue;
-            // A job already waiting is taken without letting the GVL go: releasing and
-            // taking it back again cost more than a small task.
-            let next = match queue.next(Duration::ZERO) {
-                Next::Idle => gvl::without_gvl(|| queue.next(CHECK_EVERY), &|| {}),
-                ready => Some(ready),
-            };
+            let next = gvl::without_gvl(|| queue.next(CHECK_EVERY), &|| {});
             gvl::check_interrupts()?;
             let job = match next {
                 Some(Next::Job(job)) => job,
