@@ -49,6 +49,23 @@ class ValuesTest < Minitest::Test
     end
   end
 
+  # Small Hashes go in with one bulk insert: a small Hash with a key that hashes through Ruby
+  # takes the slow way, and a repeated key (a peer may send one) keeps its last value either way.
+  def test_small_decoded_hashes_of_any_keys_and_repeated_keys
+    small = { [1, 2] => "array key", "s" => 1, DripDrop::Tuple[3] => :tuple }
+    assert_equal small, DripDrop.decode(DripDrop.encode(small))
+    [{ "a" => 1, "b" => 2 }, ("a".."z").to_h { |c| [c, c.ord] }].each do |hash|
+      first, last = hash.keys.values_at(0, -1)
+      # The last key written as the first (BERT binaries: tag 109, length, bytes): the same
+      # key twice.
+      binary = ->(text) { [109, text.bytesize].pack("CN") + text.b }
+      repeated = DripDrop.encode(hash).b.sub(binary.call(last), binary.call(first))
+      back = DripDrop.decode(repeated)
+      assert_equal hash.values.last, back[first], "#{hash.size} entries"
+      assert_equal hash.size - 1, back.size
+    end
+  end
+
   def test_decoded_strings_are_new_and_mutable
     a = DripDrop.decode(DripDrop.encode({ "k" => "value" }))
     b = DripDrop.decode(DripDrop.encode({ "k" => "value" }))

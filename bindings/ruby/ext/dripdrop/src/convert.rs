@@ -203,22 +203,54 @@ pub fn string(ruby: &Ruby, bytes: &[u8]) -> RString {
 /// keys that hash without Ruby code go in without `rb_protect`.
 pub fn hash(ruby: &Ruby, pairs: &[(Bert, Bert)]) -> Result<Value, Error> {
     let hash = raw::hash_new();
-    for (k, v) in pairs {
-        let key = match k {
-            Bert::Binary(bytes) => keys::key(bytes),
-            other => to_ruby(ruby, other)?,
-        };
-        let value = to_ruby(ruby, v)?;
-        if raw::plain_key(key) {
-            raw::hash_aset(hash, key, value);
-        } else {
-            // An Array or Tuple key hashes through Ruby: it may raise.
-            RHash::from_value(hash)
-                .expect("raw::hash_new makes a Hash")
-                .aset(key, value)?;
+    // A small Hash (Ruby keeps up to 8 entries in a flat table) of plain keys goes in with one
+    // bulk insert, as Ruby fills a Hash literal: cheaper than an `[]=` for each entry.
+    if pairs.len() <= raw::SMALL_HASH {
+        // On the stack, where the collector's conservative scan finds them while more values
+        // are made.
+        let mut entries = [ruby.qnil().as_value(); 2 * raw::SMALL_HASH];
+        let mut plain = true;
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            entries[2 * i] = key(ruby, k)?;
+            entries[2 * i + 1] = to_ruby(ruby, v)?;
+            plain &= raw::plain_key(entries[2 * i]);
         }
+        let entries = &entries[..2 * pairs.len()];
+        if plain {
+            raw::hash_bulk_insert(hash, entries);
+            return Ok(hash);
+        }
+        for pair in entries.chunks(2) {
+            aset(hash, pair[0], pair[1])?;
+        }
+        return Ok(hash);
+    }
+    for (k, v) in pairs {
+        let key = key(ruby, k)?;
+        let value = to_ruby(ruby, v)?;
+        aset(hash, key, value)?;
     }
     Ok(hash)
+}
+
+/// A Hash key: a String made as the Hash keeps one (see `keys`), else any value.
+fn key(ruby: &Ruby, key: &Bert) -> Result<Value, Error> {
+    match key {
+        Bert::Binary(bytes) => Ok(keys::key(bytes)),
+        other => to_ruby(ruby, other),
+    }
+}
+
+/// `hash[key] = value` for a Hash made here.
+fn aset(hash: Value, key: Value, value: Value) -> Result<(), Error> {
+    if raw::plain_key(key) {
+        raw::hash_aset(hash, key, value);
+        return Ok(());
+    }
+    // An Array or Tuple key hashes through Ruby: it may raise.
+    RHash::from_value(hash)
+        .expect("raw::hash_new makes a Hash")
+        .aset(key, value)
 }
 
 fn array(ruby: &Ruby, items: &[Bert]) -> Result<RArray, Error> {

@@ -60,6 +60,22 @@ pub fn hash_aset(hash: Value, key: Value, value: Value) {
     unsafe { rb_sys::rb_hash_aset(hash.as_raw(), key.as_raw(), value.as_raw()) };
 }
 
+/// The most entries Ruby keeps in a Hash's flat table (RHASH_AR_TABLE_MAX_SIZE).
+pub const SMALL_HASH: usize = 8;
+
+/// Puts `entries` (key, value, key, value...) into a Hash made here, as a Hash literal is
+/// filled (a later equal key replaces an earlier one's value); every key must be plain.
+pub fn hash_bulk_insert(hash: Value, entries: &[Value]) {
+    // SAFETY: `Value` is a transparent VALUE; `hash` is an unfrozen Hash, the keys plain.
+    unsafe {
+        rb_sys::rb_hash_bulk_insert(
+            entries.len() as c_long,
+            entries.as_ptr() as *const VALUE,
+            hash.as_raw(),
+        )
+    };
+}
+
 /// Whether `hash_aset` may take `key`: a String, Symbol, Integer, Float, nil, true or false
 /// of Ruby's own classes, which hash without calling Ruby code.
 pub fn plain_key(key: Value) -> bool {
