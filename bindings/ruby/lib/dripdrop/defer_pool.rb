@@ -13,8 +13,8 @@ module DripDrop
   #   defers wakes one thread, not one each;
   # - finished operations wait in one list that the loop drains in one go, woken once per
   #   batch (as EventMachine does), not once per operation.
-  # Both lists hold their entries flat (three slots each), so an operation allocates no Array
-  # of its own on the way.
+  # Both lists hold their entries flat (three slots each), and a thread takes an operation into
+  # a slot of its own, so an operation allocates no Array on the way.
   class DeferPool
     def initialize(native, size)
       @native = native
@@ -67,8 +67,10 @@ module DripDrop
     # A thread's life: an operation, its result handed on and the next one taken under one
     # lock, until the pool stops.
     def work
-      job = @lock.synchronize { take }
-      while job
+      # The thread's one slot for the operation it takes, filled again for each.
+      job = Array.new(3)
+      taken = @lock.synchronize { take(job) }
+      while taken
         op, block, errback = job
         error = nil
         begin
@@ -79,15 +81,15 @@ module DripDrop
           error = e
         end
         first = false
-        job = @lock.synchronize do
+        taken = @lock.synchronize do
           first = @done.push(block, result, error).size == 3
           # The loop must hear of this result before the thread may sleep.
-          take(!first)
+          take(job, wait: !first)
         end
         next unless first
 
         wake_loop
-        job ||= @lock.synchronize { take }
+        taken ||= @lock.synchronize { take(job) }
       end
     end
 
@@ -99,21 +101,24 @@ module DripDrop
       @wake.signal
     end
 
-    # With the lock held: the next operation as [op, callback, errback], sleeping until there
-    # is one (unless +wait+ is false); nil once the pool is stopped and none is left.
-    def take(wait = true)
+    # With the lock held: puts the next operation in +job+ (op, callback, errback) and returns
+    # true, sleeping until there is one (unless +wait+ is false); false once the pool is
+    # stopped and none is left.
+    def take(job, wait: true)
       while @jobs.empty?
-        return nil if @closed || !wait
+        return false if @closed || !wait
 
         @sleeping += 1
         @wake.wait(@lock)
         @sleeping -= 1
         @signaled -= 1 if @signaled.positive?
       end
-      job = @jobs.shift(3)
+      job[0] = @jobs.shift
+      job[1] = @jobs.shift
+      job[2] = @jobs.shift
       # More are left and this thread goes to run its own: the next one goes to another.
       wake_one if !@jobs.empty? && @signaled.zero?
-      job
+      true
     end
 
     # The list of finished operations was empty: the loop needs a drain (later ones find it
