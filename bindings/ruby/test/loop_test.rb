@@ -61,6 +61,69 @@ class LoopTest < Minitest::Test
     node&.close
   end
 
+  # A thread stuck in an operation does not hold back one deferred later: the pool wakes
+  # another (it wakes threads sparingly, but never leaves an operation without one).
+  def test_a_blocked_defer_thread_does_not_hold_back_a_later_operation
+    lock = Mutex.new
+    handed = ConditionVariable.new
+    value = got = nil
+    first = lambda do
+      deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + LIMIT
+      lock.synchronize do
+        while value.nil? && (left = deadline - Process.clock_gettime(Process::CLOCK_MONOTONIC)).positive?
+          handed.wait(lock, left)
+        end
+        value
+      end
+    end
+    second = lambda do
+      lock.synchronize do
+        value = :from_second
+        handed.signal
+      end
+    end
+    node = DripDrop::Node.new do
+      defer(first, lambda { |r|
+        got = r
+        stop
+      })
+      next_tick { defer(second) }
+    end
+    run_node(node)
+    assert_equal :from_second, got
+  ensure
+    node&.close
+  end
+
+  # Many operations, a window of them in flight, each callback deferring the next: every
+  # result comes back (none waits on a thread that went to sleep without telling the loop).
+  def test_defer_windows_of_operations_all_come_back
+    [1, 50].each { |window| assert_defer_window(window) }
+  end
+
+  def assert_defer_window(window)
+    total = 2_000
+    issued = done = sum = 0
+    node = DripDrop::Node.new(defer_threads: 4) do
+      issue = lambda do
+        i = issued
+        issued += 1
+        defer(-> { i }, lambda { |r|
+          sum += r
+          done += 1
+          issue.call if issued < total
+          stop if done == total
+        })
+      end
+      window.times { issue.call }
+    end
+    run_node(node)
+    assert_equal total, done, "window #{window}"
+    assert_equal (0...total).sum, sum
+  ensure
+    node&.close
+  end
+
   def test_a_raising_defer_callback_does_not_hold_back_the_others
     called = []
     errors = []

@@ -26,6 +26,55 @@ class ValuesTest < Minitest::Test
     assert_equal Encoding::BINARY, DripDrop.decode(DripDrop.encode("\xff".b)).encoding
   end
 
+  # Received Hashes are built without Hash#[]= (raw calls, cached keys): they must hold what
+  # Hash#[]= would have made, for keys of every kind.
+  def test_decoded_hashes_hold_what_hash_aset_would
+    keys = ["k", "héllo", "\xff".b, "x" * 100, :sym, 7, 2**70, 1.5, nil, true, [1, "a"],
+            DripDrop::Tuple[1, 2], { "n" => 1 }]
+    hash = keys.each_with_index.to_h
+    2.times do # the second time, short String keys come from the cache
+      back = DripDrop.decode(DripDrop.encode(hash))
+      assert_equal hash, back
+      keys.each_with_index { |k, i| assert_equal i, back[k], "lookup of #{k.inspect}" }
+      back.each_key do |k|
+        next unless k.is_a?(String)
+
+        assert k.frozen?, "#{k.inspect} frozen, as Hash#[]= leaves a String key"
+        assert_equal k.b == "\xff".b ? Encoding::BINARY : Encoding::UTF_8, k.encoding
+      end
+      # Received values are the app's to change, keys aside.
+      back["k"] = 99
+      back[:new] = "x"
+      assert_equal 99, back["k"]
+    end
+  end
+
+  # Small Hashes go in with one bulk insert: a small Hash with a key that hashes through Ruby
+  # takes the slow way, and a repeated key (a peer may send one) keeps its last value either way.
+  def test_small_decoded_hashes_of_any_keys_and_repeated_keys
+    small = { [1, 2] => "array key", "s" => 1, DripDrop::Tuple[3] => :tuple }
+    assert_equal small, DripDrop.decode(DripDrop.encode(small))
+    [{ "a" => 1, "b" => 2 }, ("a".."z").to_h { |c| [c, c.ord] }].each do |hash|
+      first, last = hash.keys.values_at(0, -1)
+      # The last key written as the first (BERT binaries: tag 109, length, bytes): the same
+      # key twice.
+      binary = ->(text) { [109, text.bytesize].pack("CN") + text.b }
+      repeated = DripDrop.encode(hash).b.sub(binary.call(last), binary.call(first))
+      back = DripDrop.decode(repeated)
+      assert_equal hash.values.last, back[first], "#{hash.size} entries"
+      assert_equal hash.size - 1, back.size
+    end
+  end
+
+  def test_decoded_strings_are_new_and_mutable
+    a = DripDrop.decode(DripDrop.encode({ "k" => "value" }))
+    b = DripDrop.decode(DripDrop.encode({ "k" => "value" }))
+    refute a["k"].frozen?
+    a["k"] << "!"
+    assert_equal "value", b["k"]
+    assert_same a.keys.first, b.keys.first, "keys are interned, as Hash#[]= makes them"
+  end
+
   def test_the_bert_gem_reads_what_we_write
     SAMPLES.each do |value|
       theirs = BERT.decode(DripDrop.encode(value))

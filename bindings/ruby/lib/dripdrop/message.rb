@@ -36,16 +36,22 @@ module DripDrop
 
     # Message.new('ping', head: {'reply_to' => 'pong'}, body: [1, 2]); the original gem's
     # Message.new('ping', {:head => ..., :body => ...}) works too.
+    #
+    # Every message sent from Ruby comes through here, so it allocates nothing of its own for
+    # the common call (no +extra+): a fifth of a small message's sending was this method.
     def initialize(name, extra = nil, head: nil, body: nil)
-      raise ArgumentError, "Message names may not be empty or nil" if name.nil? || name.to_s.empty?
+      text = name.nil? ? nil : name.to_s
+      raise ArgumentError, "Message names may not be empty or nil" if text.nil? || text.empty?
 
-      extra ||= {}
-      head ||= extra[:head] || extra["head"] || {}
-      body = extra.key?(:body) ? extra[:body] : extra["body"] if body.nil?
+      if extra
+        head ||= extra[:head] || extra["head"]
+        body = extra.key?(:body) ? extra[:body] : extra["body"] if body.nil?
+      end
+      head ||= {}
       raise ArgumentError, "Invalid head #{head.inspect}. Head must be a Hash!" unless head.is_a?(Hash)
 
-      @name = name.to_s
-      @head = self.class.names_itself? ? head.merge(CLASS_KEY => self.class.name) : head
+      @name = text
+      @head = instance_of?(Message) || !self.class.names_itself? ? head : head.merge(CLASS_KEY => self.class.name)
       @body = body
     end
 

@@ -4,6 +4,8 @@
 //! BERT::Tuple when that gem is loaded), Hash, Time and Regexp.
 
 use crate::errors::error;
+use crate::keys;
+use crate::raw;
 use dripdrop::bert::{Atom, Time, Value as Bert, HARD_MAX_DEPTH};
 use magnus::{
     prelude::*,
@@ -161,7 +163,7 @@ pub fn to_ruby(ruby: &Ruby, value: &Bert) -> Result<Value, Error> {
             .funcall::<_, _, Integer>("Integer", (n.to_string(),))?
             .as_value(),
         Bert::Float(f) => ruby.float_from_f64(*f).as_value(),
-        Bert::Binary(bytes) => string(ruby, bytes).as_value(),
+        Bert::Binary(bytes) => raw::string(bytes),
         Bert::Atom(atom) => ruby.to_symbol(atom.as_str()).as_value(),
         Bert::List(items) => array(ruby, items)?.as_value(),
         Bert::Tuple(items) => {
@@ -170,13 +172,7 @@ pub fn to_ruby(ruby: &Ruby, value: &Bert) -> Result<Value, Error> {
                 .new_instance((array(ruby, items)?,))?;
             tuple
         }
-        Bert::Dict(pairs) => {
-            let hash = ruby.hash_new();
-            for (k, v) in pairs {
-                hash.aset(to_ruby(ruby, k)?, to_ruby(ruby, v)?)?;
-            }
-            hash.as_value()
-        }
+        Bert::Dict(pairs) => hash(ruby, pairs)?,
         Bert::Time(t) => ruby
             .class_time()
             .funcall("at", (t.seconds(), t.microseconds()))?,
@@ -203,10 +199,64 @@ pub fn string(ruby: &Ruby, bytes: &[u8]) -> RString {
     }
 }
 
-fn array(ruby: &Ruby, items: &[Bert]) -> Result<RArray, Error> {
-    let array = ruby.ary_new_capa(items.len());
-    for item in items {
-        array.push(to_ruby(ruby, item)?)?;
+/// Pairs as a Hash. String keys are made as the Hash would keep them (frozen, interned), and
+/// keys that hash without Ruby code go in without `rb_protect`.
+pub fn hash(ruby: &Ruby, pairs: &[(Bert, Bert)]) -> Result<Value, Error> {
+    let hash = raw::hash_new();
+    // A small Hash (Ruby keeps up to 8 entries in a flat table) of plain keys goes in with one
+    // bulk insert, as Ruby fills a Hash literal: cheaper than an `[]=` for each entry.
+    if pairs.len() <= raw::SMALL_HASH {
+        // On the stack, where the collector's conservative scan finds them while more values
+        // are made.
+        let mut entries = [ruby.qnil().as_value(); 2 * raw::SMALL_HASH];
+        let mut plain = true;
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            entries[2 * i] = key(ruby, k)?;
+            entries[2 * i + 1] = to_ruby(ruby, v)?;
+            plain &= raw::plain_key(entries[2 * i]);
+        }
+        let entries = &entries[..2 * pairs.len()];
+        if plain {
+            raw::hash_bulk_insert(hash, entries);
+            return Ok(hash);
+        }
+        for pair in entries.chunks(2) {
+            aset(hash, pair[0], pair[1])?;
+        }
+        return Ok(hash);
     }
-    Ok(array)
+    for (k, v) in pairs {
+        let key = key(ruby, k)?;
+        let value = to_ruby(ruby, v)?;
+        aset(hash, key, value)?;
+    }
+    Ok(hash)
+}
+
+/// A Hash key: a String made as the Hash keeps one (see `keys`), else any value.
+fn key(ruby: &Ruby, key: &Bert) -> Result<Value, Error> {
+    match key {
+        Bert::Binary(bytes) => Ok(keys::key(bytes)),
+        other => to_ruby(ruby, other),
+    }
+}
+
+/// `hash[key] = value` for a Hash made here.
+fn aset(hash: Value, key: Value, value: Value) -> Result<(), Error> {
+    if raw::plain_key(key) {
+        raw::hash_aset(hash, key, value);
+        return Ok(());
+    }
+    // An Array or Tuple key hashes through Ruby: it may raise.
+    RHash::from_value(hash)
+        .expect("raw::hash_new makes a Hash")
+        .aset(key, value)
+}
+
+fn array(ruby: &Ruby, items: &[Bert]) -> Result<RArray, Error> {
+    let array = raw::array_new(items.len());
+    for item in items {
+        raw::array_push(array, to_ruby(ruby, item)?);
+    }
+    Ok(RArray::from_value(array).expect("raw::array_new makes an Array"))
 }

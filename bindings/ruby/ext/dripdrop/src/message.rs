@@ -4,6 +4,7 @@
 
 use crate::convert::{from_ruby, to_ruby};
 use crate::errors::{error, rb_result};
+use crate::raw;
 use dripdrop::Message;
 use magnus::{
     prelude::*, value::LazyId, Error, RClass, RHash, RModule, RObject, RString, Ruby, Symbol, Value,
@@ -76,12 +77,13 @@ pub fn message_of(ruby: &Ruby, value: Value) -> Result<Message, Error> {
         );
     }
     if let Some(object) = RObject::from_value(value) {
-        let name: Option<Value> = object.ivar_get(ivar(ruby, &NAME)).ok();
-        if name.is_some_and(|n| !n.is_nil()) {
-            let name = name_of(ruby, name)?;
-            let head = object.ivar_get(ivar(ruby, &HEAD)).ok();
-            let body = object.ivar_get(ivar(ruby, &BODY)).ok();
-            return build(ruby, name, head, body);
+        // Read straight: every message sent from Ruby comes this way.
+        let name = raw::ivar_get(object, ivar(ruby, &NAME));
+        if !name.is_nil() {
+            let name = name_of(ruby, Some(name))?;
+            let head = raw::ivar_get(object, ivar(ruby, &HEAD));
+            let body = raw::ivar_get(object, ivar(ruby, &BODY));
+            return build(ruby, name, Some(head), Some(body));
         }
     }
     Err(error(
@@ -132,12 +134,8 @@ pub fn received(
 
 static RECREATE: LazyId = LazyId::new("recreate_message");
 
-fn head_of(ruby: &Ruby, message: &Message) -> Result<RHash, Error> {
-    let head = ruby.hash_new();
-    for (k, v) in message.head() {
-        head.aset(to_ruby(ruby, k)?, to_ruby(ruby, v)?)?;
-    }
-    Ok(head)
+fn head_of(ruby: &Ruby, message: &Message) -> Result<Value, Error> {
+    crate::convert::hash(ruby, message.head())
 }
 
 /// A core message as an instance of `class` (DripDrop::Message or a subclass), made without
@@ -151,9 +149,14 @@ fn message_to_ruby(ruby: &Ruby, class: RClass, message: &Message) -> Result<Valu
             "a message class must make plain objects",
         )
     })?;
-    object.ivar_set(ivar(ruby, &NAME), ruby.str_new(message.name()))?;
-    object.ivar_set(ivar(ruby, &HEAD), head_of(ruby, message)?)?;
-    object.ivar_set(ivar(ruby, &BODY), to_ruby(ruby, message.body())?)?;
+    // A fresh, unfrozen object: setting its variables cannot raise.
+    raw::ivar_set(
+        object,
+        ivar(ruby, &NAME),
+        raw::string(message.name().as_bytes()),
+    );
+    raw::ivar_set(object, ivar(ruby, &HEAD), head_of(ruby, message)?);
+    raw::ivar_set(object, ivar(ruby, &BODY), to_ruby(ruby, message.body())?);
     Ok(object.as_value())
 }
 

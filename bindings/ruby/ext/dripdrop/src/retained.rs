@@ -5,16 +5,38 @@
 use magnus::{gc, value::Opaque, Ruby, Value};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// A retained value's key.
 pub type Key = u64;
+
+/// Hashes a key (a counter: no attacker picks it) with one multiplication: every received
+/// message looks up its handler and message class here, and SipHash was most of that.
+#[derive(Default)]
+pub struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 #[derive(Default)]
 pub struct Retained {
     next: Cell<Key>,
     // Only touched with the GVL held and without calling Ruby while borrowed, so `mark`
     // (which runs inside an allocation) never finds it borrowed.
-    values: RefCell<HashMap<Key, Opaque<Value>>>,
+    values: RefCell<HashMap<Key, Opaque<Value>, BuildHasherDefault<KeyHasher>>>,
 }
 
 impl Retained {

@@ -133,9 +133,13 @@ fn on_frames(ruby: &Ruby, rb_self: Obj<RbNode>, name: String, block: Value) -> R
 }
 
 /// Sends a message (a DripDrop::Message or a Hash) on the route; never blocks.
-fn send_message(ruby: &Ruby, rb_self: &RbNode, name: String, message: Value) -> Result<(), Error> {
+fn send_message(ruby: &Ruby, rb_self: &RbNode, name: RString, message: Value) -> Result<(), Error> {
     let message = message_of(ruby, message)?;
-    rb_self.with_node(ruby, |n| n.send_message(&name, &message))
+    // The route's name borrowed, not copied into a String for every message; it is read
+    // before any Ruby code could change it. (Route names are the Ruby layer's Strings.)
+    // SAFETY: no Ruby code runs while `name` is borrowed.
+    let name = unsafe { name.as_str() }?;
+    rb_self.with_node(ruby, |n| n.send_message(name, &message))
 }
 
 /// Sends frames (Strings, as bytes) untouched on a raw route.
