@@ -14,7 +14,7 @@
 //! - `pool_remote`: tasks/s of trivial tasks through a worker pool served by two worker
 //!   processes (tcp loopback) divided by a raw libzmq PUSH/PULL pipeline through the same
 //!   two processes; then a memory run (a million tasks through `map`, the RSS growth).
-//!   Goal: at least 0.35 and 200,000 tasks/s.
+//!   Goal: at least 0.5.
 //! - `pool_local`: tasks/s through a pool of local threads divided by `Node::defer` on as
 //!   many threads.
 //! - `pool_latency`: one task at a time through a pool and one worker process: the p50 and
