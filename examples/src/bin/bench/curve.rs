@@ -8,10 +8,10 @@
 //! at each handshake; handshakes happen once per connection, so what the rates measure is
 //! the encryption of every frame.
 
-use crate::pool::{last_endpoint, pool_round, spawn_workers, wait_for_workers, WORKERS};
+use crate::pool::{bench_node, pool_round, spawn_workers, wait_for_workers, RawPipeline, WORKERS};
 use crate::pushpull::{bench_message, dripdrop_round, zmq_round, CurveKeys};
 use crate::{compare, Size};
-use dripdrop::{Certificate, CurveOption, Node, NodeOptions, PoolOptions};
+use dripdrop::{Certificate, CurveOption, PoolOptions};
 use dripdrop_examples::Fallible;
 use std::path::PathBuf;
 
@@ -80,10 +80,7 @@ impl Drop for CurveDir {
 pub fn run_pool(size: Size) -> Fallible<f64> {
     let count = size.count_or(2_000, 200_000);
     let dir = CurveDir::new()?;
-    let mut node = Node::with_options(NodeOptions {
-        defer_threads: 1,
-        ..NodeOptions::default()
-    })?;
+    let mut node = bench_node()?;
     node.task("noop", |_, args| Ok(args));
     let pool = |curve| PoolOptions {
         prefetch: Some(crate::pool::PREFETCH),
@@ -96,13 +93,8 @@ pub fn run_pool(size: Size) -> Fallible<f64> {
         .remove(0);
     // The worker processes' raw echo threads are not used here, but they need somewhere to
     // connect.
-    let context = zmq::Context::new();
-    let tasks = context.socket(zmq::PUSH)?;
-    tasks.set_linger(0)?;
-    tasks.bind("tcp://127.0.0.1:*")?;
-    let results = context.socket(zmq::PULL)?;
-    results.bind("tcp://127.0.0.1:*")?;
-    let raw = [last_endpoint(&tasks)?, last_endpoint(&results)?];
+    let pipeline = RawPipeline::bind()?;
+    let raw = pipeline.endpoints()?;
     let _plain_workers = spawn_workers(&plain, &raw, None)?;
     let _curve_workers = spawn_workers(&curve, &raw, Some(&dir.0))?;
     wait_for_workers(&mut node, "plain")?;

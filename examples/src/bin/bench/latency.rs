@@ -6,9 +6,9 @@
 //! over the pool's p50 (1.0: as fast as raw libzmq; the goal is at least 0.67, a pool round
 //! trip within 1.5 times the raw one).
 
-use crate::pool::{last_endpoint, task_frame, Processes};
+use crate::pool::{bench_node, task_frame, Processes, RawPipeline};
 use crate::Size;
-use dripdrop::{Node, NodeOptions, PoolOptions, Value};
+use dripdrop::{Node, PoolOptions, Value};
 use dripdrop_examples::http_load::control;
 use dripdrop_examples::Fallible;
 use std::cell::RefCell;
@@ -18,26 +18,20 @@ use std::time::{Duration, Instant};
 
 pub fn run(size: Size) -> Fallible<f64> {
     let count = size.count_or(200, 5_000);
-    let mut node = Node::with_options(NodeOptions {
-        defer_threads: 1,
-        ..NodeOptions::default()
-    })?;
+    let mut node = bench_node()?;
     let endpoint = node
         .worker_pool("bench", PoolOptions::remote(&["tcp://127.0.0.1:*"]))?
         .remove(0);
-    let context = zmq::Context::new();
-    let tasks = context.socket(zmq::PUSH)?;
-    tasks.set_linger(0)?;
-    tasks.bind("tcp://127.0.0.1:*")?;
-    let results = context.socket(zmq::PULL)?;
-    results.bind("tcp://127.0.0.1:*")?;
+    let raw_pipeline = RawPipeline::bind()?;
+    let (tasks, results) = (&raw_pipeline.tasks, &raw_pipeline.results);
     results.set_rcvtimeo(10_000)?;
+    let [tasks_endpoint, results_endpoint] = raw_pipeline.endpoints()?;
     let worker = Command::new(std::env::current_exe()?)
         .args([
             "__pool-worker",
             &endpoint,
-            &last_endpoint(&tasks)?,
-            &last_endpoint(&results)?,
+            &tasks_endpoint,
+            &results_endpoint,
         ])
         .stdin(Stdio::null())
         .spawn()?;
@@ -51,16 +45,16 @@ pub fn run(size: Size) -> Fallible<f64> {
     let frame = task_frame()?;
     // Warm every path up once.
     pool_trips(&mut node, count / 10 + 1)?;
-    raw_trips(&tasks, &results, &frame, count / 10 + 1)?;
+    raw_trips(tasks, results, &frame, count / 10 + 1)?;
     defer_trips(&mut node, count / 10 + 1)?;
     let (mut pool, mut raw, mut local) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..size.rounds {
         // Alternate which side goes first, so neither always runs on a warmer machine.
         if round % 2 == 0 {
             pool.extend(pool_trips(&mut node, count)?);
-            raw.extend(raw_trips(&tasks, &results, &frame, count)?);
+            raw.extend(raw_trips(tasks, results, &frame, count)?);
         } else {
-            raw.extend(raw_trips(&tasks, &results, &frame, count)?);
+            raw.extend(raw_trips(tasks, results, &frame, count)?);
             pool.extend(pool_trips(&mut node, count)?);
         }
         local.extend(defer_trips(&mut node, count)?);

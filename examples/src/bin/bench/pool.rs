@@ -60,6 +60,44 @@ pub fn serve(pool: &str, raw_tasks: &str, raw_results: &str) -> Fallible<()> {
     Ok(())
 }
 
+/// The node of a pool bench: one thread for its own `defer` (the pool has threads of its own).
+pub fn bench_node() -> Fallible<Node> {
+    Ok(Node::with_options(NodeOptions {
+        defer_threads: 1,
+        ..NodeOptions::default()
+    })?)
+}
+
+/// The bench's ends of the raw pipeline, bound on tcp loopback: frames go out on `tasks` to
+/// the worker processes' echo threads and come back on `results`.
+pub struct RawPipeline {
+    pub tasks: zmq::Socket,
+    pub results: zmq::Socket,
+    // Dropped after the sockets (fields drop in order).
+    _context: zmq::Context,
+}
+
+impl RawPipeline {
+    pub fn bind() -> Fallible<Self> {
+        let context = zmq::Context::new();
+        let tasks = context.socket(zmq::PUSH)?;
+        tasks.set_linger(0)?;
+        tasks.bind("tcp://127.0.0.1:*")?;
+        let results = context.socket(zmq::PULL)?;
+        results.bind("tcp://127.0.0.1:*")?;
+        Ok(RawPipeline {
+            tasks,
+            results,
+            _context: context,
+        })
+    }
+
+    /// Where the echo threads connect: tasks, then results.
+    pub fn endpoints(&self) -> Fallible<[String; 2]> {
+        Ok([last_endpoint(&self.tasks)?, last_endpoint(&self.results)?])
+    }
+}
+
 /// Worker processes, killed when dropped.
 pub struct Processes(pub Vec<Child>);
 
@@ -104,10 +142,7 @@ impl Drop for Processes {
 
 pub fn run_remote(size: Size) -> Fallible<f64> {
     let count = size.count_or(2_000, 200_000);
-    let mut node = Node::with_options(NodeOptions {
-        defer_threads: 1,
-        ..NodeOptions::default()
-    })?;
+    let mut node = bench_node()?;
     let options = PoolOptions {
         prefetch: Some(PREFETCH),
         ..PoolOptions::remote(&["tcp://127.0.0.1:*"])
@@ -115,16 +150,9 @@ pub fn run_remote(size: Size) -> Fallible<f64> {
     let endpoint = node.worker_pool("bench", options)?.remove(0);
     node.task("noop", |_, args| Ok(args));
 
-    let context = zmq::Context::new();
-    let tasks = context.socket(zmq::PUSH)?;
-    tasks.set_linger(0)?;
-    tasks.bind("tcp://127.0.0.1:*")?;
-    let results = context.socket(zmq::PULL)?;
-    results.bind("tcp://127.0.0.1:*")?;
-    let tasks_endpoint = last_endpoint(&tasks)?;
-    let results_endpoint = last_endpoint(&results)?;
-
-    let _processes = spawn_workers(&endpoint, &[tasks_endpoint, results_endpoint], None)?;
+    let raw = RawPipeline::bind()?;
+    let (tasks, results) = (&raw.tasks, &raw.results);
+    let _processes = spawn_workers(&endpoint, &raw.endpoints()?, None)?;
     wait_for_workers(&mut node, "bench")?;
     println!(
         "pool_remote: {count} trivial tasks a round through {WORKERS} worker processes \
@@ -134,14 +162,14 @@ pub fn run_remote(size: Size) -> Fallible<f64> {
     let frame = task_frame()?;
     // Warm both paths up once.
     pool_round(&mut node, "bench", count / 10 + 1)?;
-    raw_round(&tasks, &results, &frame, count / 10 + 1)?;
+    raw_round(tasks, results, &frame, count / 10 + 1)?;
     let node = std::cell::RefCell::new(node);
     let ratio = compare(
         "pool_remote",
         "task",
         size,
         || pool_round(&mut node.borrow_mut(), "bench", count),
-        || raw_round(&tasks, &results, &frame, count),
+        || raw_round(tasks, results, &frame, count),
         "raw zmq",
     )?;
     let tasks_total = size.count_or(20_000, 1_000_000);

@@ -8,9 +8,11 @@
 //! (50 ms each, four per worker) go through the default pool twice, right after a round of
 //! trivial tasks and while one is still in flight, to show they still spread evenly.
 
-use crate::pool::{last_endpoint, pool_round, spawn_workers, wait_for_workers, Processes};
+use crate::pool::{
+    bench_node, pool_round, spawn_workers, wait_for_workers, Processes, RawPipeline,
+};
 use crate::{compare, Size};
-use dripdrop::{Node, NodeOptions, PoolOptions, Value};
+use dripdrop::{Node, PoolOptions, Value};
 use dripdrop_examples::Fallible;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -25,16 +27,10 @@ const LONG_PER_WORKER: usize = 4;
 
 pub fn run(size: Size) -> Fallible<f64> {
     let count = size.count_or(2_000, 200_000);
-    let mut node = Node::with_options(NodeOptions {
-        defer_threads: 1,
-        ..NodeOptions::default()
-    })?;
+    let mut node = bench_node()?;
     // The raw pipeline of `pool_remote` is not used here; its threads connect to these.
-    let context = zmq::Context::new();
-    let (raw_tasks, raw_results) = (context.socket(zmq::PUSH)?, context.socket(zmq::PULL)?);
-    raw_tasks.bind("tcp://127.0.0.1:*")?;
-    raw_results.bind("tcp://127.0.0.1:*")?;
-    let raw = [last_endpoint(&raw_tasks)?, last_endpoint(&raw_results)?];
+    let pipeline = RawPipeline::bind()?;
+    let raw = pipeline.endpoints()?;
 
     let mut processes: Vec<Processes> = Vec::new();
     let mut pool = |node: &mut Node, name: &str, prefetch: Option<usize>| -> Fallible<()> {
