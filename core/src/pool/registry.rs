@@ -44,10 +44,9 @@ impl TaskRegistry {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Changes with every registration (and starts above 0, so a cache that starts at 0
-    /// looks the first time).
+    /// Changes with every registration.
     pub(crate) fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire) + 1
+        self.generation.load(Ordering::Acquire)
     }
 
     /// What runs task `name`, if it is registered.

@@ -30,7 +30,8 @@ pub(crate) struct TaskRunner {
     /// The registry's handlers by task name, as of `handlers_generation`: looked up once
     /// per name, not per task (the registry is shared behind a lock).
     handlers: FxHashMap<Arc<str>, Option<TaskHandler>>,
-    handlers_generation: u64,
+    /// None until the cache was first filled.
+    handlers_generation: Option<u64>,
 }
 
 impl TaskRunner {
@@ -54,7 +55,7 @@ impl TaskRunner {
             running: FxHashSet::default(),
             cancels: Arc::default(),
             handlers: FxHashMap::default(),
-            handlers_generation: 0,
+            handlers_generation: None,
         }
     }
 
@@ -86,7 +87,7 @@ impl TaskRunner {
 
     /// What runs task `name`, from the cache while the registry has not changed.
     fn handler(&mut self, name: &Arc<str>) -> Option<TaskHandler> {
-        let generation = self.registry.generation();
+        let generation = Some(self.registry.generation());
         if generation != self.handlers_generation {
             self.handlers.clear();
             self.handlers_generation = generation;
