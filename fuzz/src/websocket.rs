@@ -19,7 +19,7 @@ pub fn check(data: &[u8]) {
         return;
     };
     // A fuzzed handshake ends at its blank line; what follows it is frames.
-    let (handshake, frames) = if mode % 2 == 0 {
+    let (handshake, frames) = if mode.is_multiple_of(2) {
         (HANDSHAKE, rest)
     } else {
         let end = rest.windows(4).position(|w| w == b"\r\n\r\n");

@@ -104,7 +104,7 @@ impl ReportingThread {
                     self.hello_once();
                     self.alive_seq += 1;
                     self.send(report::alive(&self.identity.id, self.alive_seq));
-                    if self.alive_seq % HELLO_EVERY == 0 {
+                    if self.alive_seq.is_multiple_of(HELLO_EVERY) {
                         let described = self.described.clone();
                         self.hello(&described);
                     }

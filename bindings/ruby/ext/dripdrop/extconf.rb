@@ -29,7 +29,7 @@ cargo = ENV["CARGO"].to_s.empty? ? find_executable("cargo", search_path) : ENV["
 unless cargo
   abort <<~MSG
     dripdrop: cargo not found (looked in PATH and #{cargo_home || "~/.cargo"}/bin).
-    The gem's native extension is written in Rust: install a Rust toolchain (1.85 or newer,
+    The gem's native extension is written in Rust: install a Rust toolchain (1.88 or newer,
     https://rustup.rs) or set CARGO to the cargo executable, then install the gem again.
   MSG
 end

@@ -50,7 +50,7 @@ pub fn run(size: Size) -> Fallible<f64> {
     let (mut pool, mut raw, mut local) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..size.rounds {
         // Alternate which side goes first, so neither always runs on a warmer machine.
-        if round % 2 == 0 {
+        if round.is_multiple_of(2) {
             pool.extend(pool_trips(&mut node, count)?);
             raw.extend(raw_trips(tasks, results, &frame, count)?);
         } else {

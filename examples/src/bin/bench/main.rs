@@ -141,7 +141,7 @@ pub fn compare(
     let mut base_rates = Vec::with_capacity(size.rounds);
     for round in 0..size.rounds {
         // Alternate which side goes first, so neither always runs on a warmer machine.
-        let (a, b) = if round % 2 == 0 {
+        let (a, b) = if round.is_multiple_of(2) {
             let a = ours()?;
             (a, baseline()?)
         } else {
