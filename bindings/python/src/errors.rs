@@ -3,15 +3,21 @@
 
 use dripdrop::{panic_message, Error};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::PyList;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
 /// The Python exception for a core error.
 pub fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
+    // Imported once: a sender spinning on a full queue raises Backpressure at the rate it
+    // sends, and an import (even of a loaded module) goes through `__import__` each time.
+    static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
     let build = || -> PyResult<PyErr> {
-        let errors = py.import("dripdrop.errors")?;
-        let class = errors.getattr(e.class_name())?;
+        let errors = ERRORS.get_or_try_init(py, || -> PyResult<Py<PyModule>> {
+            Ok(py.import("dripdrop.errors")?.unbind())
+        })?;
+        let class = errors.bind(py).getattr(e.class_name())?;
         let exception = match &e {
             Error::Remote {
                 class: remote_class,
