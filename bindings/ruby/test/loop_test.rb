@@ -289,7 +289,6 @@ class LoopTest < Minitest::Test
   # As `dripdrop launch` starts a node of a manifest: no code change, the run list from
   # DRIPDROP_RUN_LIST (a process of its own, so this one's environment stays as it is).
   def test_the_run_list_comes_from_the_launchers_environment
-    lib = File.dirname($LOADED_FEATURES.find { |f| f.end_with?("/dripdrop.rb") })
     script = <<~RUBY
       node = DripDrop::Node.new
       made = []
@@ -298,8 +297,8 @@ class LoopTest < Minitest::Test
       puts [made.join(","), node.run_list.inspect].join(" ")
       node.close
     RUBY
-    out, status = Open3.capture2({ "DRIPDROP_RUN_LIST" => "collector" }, RbConfig.ruby, "-I", lib,
-                                 "-rdripdrop", "-e", script)
+    out, status = Open3.capture2({ "DRIPDROP_RUN_LIST" => "collector" }, *CrossLanguage.ruby, "-rdripdrop",
+                                 "-e", script)
     assert status.success?
     assert_equal "collector [:collector]", out.strip
   end

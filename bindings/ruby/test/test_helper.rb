@@ -7,6 +7,7 @@ require "minitest/autorun"
 require "dripdrop"
 require "timeout"
 require "rbconfig"
+require_relative "support/cross_language"
 
 # Helpers shared by the gem's tests.
 module DripDropTest
@@ -25,10 +26,10 @@ module DripDropTest
     "inproc://#{label}-#{Process.pid}-#{rand(1 << 40)}"
   end
 
-  # A Ruby process running +script+ with the gem loadable; its stdout is readable line by
-  # line. The caller reaps it with +finish+.
+  # A Ruby process running +script+ with the same gem this one loaded, whatever its RUBYLIB;
+  # its stdout is readable line by line. The caller reaps it with +finish+.
   def ruby_process(script, *args)
-    IO.popen([RbConfig.ruby, "-e", script, *args], err: [:child, :out])
+    IO.popen([*CrossLanguage.ruby, "-e", script, *args], err: [:child, :out])
   end
 
   # Reads the next line of +io+, failing the test if none comes in time.
