@@ -8,6 +8,7 @@
 //! wait ends at the earliest of: a source ready, a wake-up from another thread, the next
 //! timer, or the deadline the owner passes.
 
+mod precise_timer;
 mod shared_socket;
 mod timers;
 mod waker;
@@ -18,6 +19,7 @@ pub(crate) use timers::{later, Timers};
 pub(crate) use waker::{pair as waker_pair, WakeReceiver, Waker};
 
 use crate::error::Error;
+use precise_timer::PreciseTimer;
 use std::os::fd::RawFd;
 use std::sync::Arc;
 use std::time::Instant;
@@ -71,16 +73,26 @@ struct Source<K> {
     _socket: Option<SharedSocket>,
 }
 
+/// The poll slots of the reactor's own descriptors; sources take the slots after them.
+const WAKER_SLOT: usize = 0;
+const PRECISE_TIMER_SLOT: usize = 1;
+const FIRST_SOURCE_SLOT: usize = 2;
+
 /// A poll set with timers of payload `T` and a waker; `K` is the owner's key of a source.
 pub(crate) struct Reactor<K, T> {
-    /// What libzmq polls, one item per slot; slot 0 is the waker's. A removed source's item
-    /// is left with fd -1 and no socket, which poll skips, until a new source reuses it.
+    /// What libzmq polls, one item per slot; the first are the reactor's own (the waker's
+    /// and the precise timer's). A removed source's item is left with fd -1 and no socket,
+    /// which poll skips, until a new source reuses it.
     items: Vec<zmq_sys::zmq_pollitem_t>,
     sources: Vec<Option<Source<K>>>,
     free: Vec<usize>,
     timers: Timers<T>,
     waker: Arc<Waker>,
     wake: WakeReceiver,
+    precise_timer: PreciseTimer,
+    /// Waits the precise timer ended (tests read it: a wait it ended did not round up).
+    #[cfg(test)]
+    precise_wakeups: u64,
 }
 
 /// Calls the wait it is given: a host language wraps the wait to release its interpreter
@@ -98,20 +110,25 @@ impl<K: Copy, T> Reactor<K, T> {
     /// An empty reactor woken through a waker made beforehand (by the thread that starts the
     /// one the reactor will live on).
     pub(crate) fn with_waker(waker: Arc<Waker>, wake: WakeReceiver) -> Self {
-        let mut reactor = Reactor {
-            items: Vec::new(),
-            sources: Vec::new(),
+        let precise_timer = PreciseTimer::new();
+        let mut own = [
+            item(std::ptr::null_mut(), wake.fd()),
+            item(std::ptr::null_mut(), precise_timer.fd()),
+        ];
+        for polled in &mut own {
+            polled.events = Interest::READABLE.bits();
+        }
+        Reactor {
+            items: own.to_vec(),
+            sources: own.iter().map(|_| None).collect(),
             free: Vec::new(),
             timers: Timers::new(),
             waker,
             wake,
-        };
-        reactor
-            .items
-            .push(item(std::ptr::null_mut(), reactor.wake.fd()));
-        reactor.items[0].events = Interest::READABLE.bits();
-        reactor.sources.push(None);
-        reactor
+            precise_timer,
+            #[cfg(test)]
+            precise_wakeups: 0,
+        }
     }
 
     /// Gives back the read end of the waker (for a later reactor on the same waker).
@@ -195,12 +212,12 @@ impl<K: Copy, T> Reactor<K, T> {
     }
 
     fn is_registered(&self, token: Token) -> bool {
-        token.0 != 0 && self.sources.get(token.0).is_some_and(Option::is_some)
+        token.0 >= FIRST_SOURCE_SLOT && self.sources.get(token.0).is_some_and(Option::is_some)
     }
 
     /// Removes every source: their sockets are let go now, not when the reactor is.
     pub(crate) fn clear(&mut self) {
-        for slot in 1..self.items.len() {
+        for slot in FIRST_SOURCE_SLOT..self.items.len() {
             self.remove(Token(slot));
         }
     }
@@ -223,8 +240,11 @@ impl<K: Copy, T> Reactor<K, T> {
         let timeout_ms: std::os::raw::c_long = match wake_at {
             None => -1,
             Some(at) => {
-                let wait = at.saturating_duration_since(Instant::now());
-                // Rounded up, so a timer is never woken for just before it is due.
+                let now = Instant::now();
+                self.precise_timer.arm(at, now);
+                let wait = at.saturating_duration_since(now);
+                // Rounded up, so a timer is never woken for just before it is due; the
+                // precise timer ends the wait at the deadline itself.
                 wait.as_micros()
                     .div_ceil(1000)
                     .try_into()
@@ -255,12 +275,19 @@ impl<K: Copy, T> Reactor<K, T> {
         if rc == 0 {
             return Ok(());
         }
-        if self.items[0].revents != 0 {
+        if self.items[WAKER_SLOT].revents != 0 {
             self.wake.drain(&self.waker);
+        }
+        if self.items[PRECISE_TIMER_SLOT].revents != 0 {
+            self.precise_timer.clear();
+            #[cfg(test)]
+            {
+                self.precise_wakeups += 1;
+            }
         }
         let readable = (zmq_sys::ZMQ_POLLIN | zmq_sys::ZMQ_POLLERR) as i16;
         let writable = zmq_sys::ZMQ_POLLOUT as i16;
-        for (slot, polled) in self.items.iter().enumerate().skip(1) {
+        for (slot, polled) in self.items.iter().enumerate().skip(FIRST_SOURCE_SLOT) {
             if polled.revents == 0 {
                 continue;
             }

@@ -165,3 +165,74 @@ fn a_slot_is_reused_after_its_source_is_removed() {
     reactor.wait(None, &mut no_lock, &mut ready).unwrap();
     assert_eq!(ready.iter().map(|e| e.key).collect::<Vec<_>>(), vec![2]);
 }
+
+/// Waits until the timer `name` is due, then says how many waits the precise timer ended.
+fn wait_for_timer(reactor: &mut Reactor<(), &'static str>, name: &str) -> u64 {
+    let mut ready = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(due) = reactor.timers_mut().pop_due(Instant::now()) {
+            assert_eq!(due.callback, name, "a cancelled timer fired");
+            return reactor.precise_wakeups;
+        }
+        assert!(Instant::now() < deadline, "the timer never came due");
+        reactor.wait(None, &mut no_lock, &mut ready).unwrap();
+        assert!(ready.is_empty());
+    }
+}
+
+#[test]
+fn a_timer_due_in_under_a_millisecond_ends_the_wait_at_its_deadline() {
+    // zmq_poll's timeout is whole milliseconds, rounded up: alone, it would end this wait
+    // after 1 ms with nothing ready. The precise timer expires at 300 µs, and poll reports
+    // it ready however late this thread runs again, so the count is exact.
+    let mut reactor: Reactor<(), &str> = Reactor::new().unwrap();
+    reactor
+        .timers_mut()
+        .add(Duration::from_micros(300), None, "soon");
+    assert_eq!(wait_for_timer(&mut reactor, "soon"), 1);
+}
+
+/// A reactor whose precise timer is armed for a 300 µs timer, which is then cancelled.
+fn armed_for_a_cancelled_timer() -> Reactor<(), &'static str> {
+    let mut reactor: Reactor<(), &str> = Reactor::new().unwrap();
+    let cancelled = reactor
+        .timers_mut()
+        .add(Duration::from_micros(300), None, "cancelled");
+    // A wake-up ends the wait at once, after it armed for the timer.
+    reactor.waker().wake();
+    reactor.wait(None, &mut no_lock, &mut Vec::new()).unwrap();
+    assert!(reactor.timers_mut().cancel(cancelled));
+    reactor
+}
+
+#[test]
+fn a_new_deadline_rearms_the_precise_timer_in_place_of_a_cancelled_one() {
+    let mut reactor = armed_for_a_cancelled_timer();
+    reactor
+        .timers_mut()
+        .add(Duration::from_micros(2_500), None, "later");
+    // Re-arming resets the timer (even one that expired meanwhile): one precise wake-up,
+    // the live timer's.
+    assert_eq!(wait_for_timer(&mut reactor, "later"), 1);
+}
+
+#[test]
+fn a_precise_timer_left_armed_for_a_cancelled_timer_ends_one_wait_with_nothing_ready() {
+    let mut reactor = armed_for_a_cancelled_timer();
+    // No timers and no deadline (a deadline would re-arm the timer): only the stale expiry
+    // can end this wait soon. Should it not, a watchdog wakes it after 10 s and the count
+    // below fails the test rather than hanging it.
+    let waker = Arc::clone(reactor.waker());
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(10));
+        waker.wake();
+    });
+    let mut ready = Vec::new();
+    reactor.wait(None, &mut no_lock, &mut ready).unwrap();
+    assert!(ready.is_empty());
+    assert_eq!(reactor.precise_wakeups, 1);
+    reactor.waker().wake();
+    reactor.wait(None, &mut no_lock, &mut ready).unwrap();
+    assert_eq!(reactor.precise_wakeups, 1, "the expiry was taken in");
+}
