@@ -58,6 +58,12 @@ impl RunTime {
             .is_some_and(|us| us > LONG_RUN.as_micros() as u64)
     }
 
+    /// Measured, and not past [`LONG_RUN`] (nothing measured yet is neither long nor short).
+    pub(crate) fn is_short(&self) -> bool {
+        self.average_us
+            .is_some_and(|us| us <= LONG_RUN.as_micros() as u64)
+    }
+
     fn forget(&mut self) {
         self.average_us = None;
     }

@@ -111,6 +111,11 @@ impl Task {
         self.id
     }
 
+    /// Waiting for a worker: neither leased nor ended.
+    fn is_pending(&self) -> bool {
+        !self.ended && self.lease.is_none()
+    }
+
     pub(crate) fn name(&self) -> &Arc<str> {
         &self.name
     }
@@ -252,15 +257,26 @@ pub(crate) struct Ended {
 #[derive(Default)]
 struct NameQueue {
     ids: VecDeque<u64>,
-    /// A name whose tasks run long is never queued behind a worker's running tasks.
+    /// Only a name whose tasks are known to run short is queued behind a worker's running
+    /// tasks: one not measured yet may run long.
     runs: RunTime,
 }
+
+/// Names whose queues may stay empty (and their run times known) before a new name sweeps
+/// them out. Every lease looks at every queue, and an app that makes up task names (one per
+/// user, per file) would otherwise grow the map, and the cost of a lease, without end. A
+/// name swept out is measured afresh: until then its tasks wait for free slots. The next
+/// sweep waits until the map has doubled, so sweeps cost O(1) a new name however many
+/// names have tasks waiting.
+const IDLE_NAMES: usize = 32;
 
 pub(crate) struct Scheduler {
     tasks: FxHashMap<u64, Task>,
     /// Pending ids by task name, oldest first; an id whose task has ended or is leased is
     /// skipped when it comes up.
     queues: FxHashMap<Arc<str>, NameQueue>,
+    /// How many queues a new name finds before it sweeps out the empty ones.
+    sweep_queues_at: usize,
     pending: usize,
     workers: FxHashMap<WorkerId, Worker>,
     /// Every worker, in the order they came; assignment walks it from a rotating start.
@@ -285,6 +301,7 @@ impl Scheduler {
         Scheduler {
             tasks: FxHashMap::default(),
             queues: FxHashMap::default(),
+            sweep_queues_at: IDLE_NAMES,
             pending: 0,
             workers: FxHashMap::default(),
             order: Vec::new(),
@@ -369,7 +386,19 @@ impl Scheduler {
     fn enqueue(&mut self, name: &Arc<str>, id: u64, front: bool) {
         let queue = match self.queues.get_mut(&**name) {
             Some(queue) => queue,
-            None => self.queues.entry(Arc::clone(name)).or_default(),
+            None => {
+                if self.queues.len() >= self.sweep_queues_at {
+                    let tasks = &self.tasks;
+                    self.queues.retain(|_, queue| {
+                        queue
+                            .ids
+                            .retain(|id| tasks.get(id).is_some_and(Task::is_pending));
+                        !queue.ids.is_empty()
+                    });
+                    self.sweep_queues_at = IDLE_NAMES.max(2 * self.queues.len());
+                }
+                self.queues.entry(Arc::clone(name)).or_default()
+            }
         };
         if front {
             queue.ids.push_front(id);
@@ -565,25 +594,29 @@ impl Scheduler {
                     break None;
                 };
                 match self.tasks.get(&id) {
-                    Some(task) if !task.ended && task.lease.is_none() => break Some(task.seq),
+                    Some(task) if task.is_pending() => break Some(task.seq),
                     _ => {
                         queue.ids.pop_front();
                     }
                 }
             };
             let Some(seq) = front else { continue };
+            // The smallest sequence number at a front is the oldest task. Checked first: the
+            // capability check below may take the registry's lock and hash the name, and
+            // only the few fronts older than the best so far need it.
+            if best.is_some_and(|(b, _)| b <= seq) {
+                continue;
+            }
+            // Long tasks (and those of a name not measured yet) wait in the pool for a free
+            // slot rather than at a busy worker, whatever its credit: another worker may free
+            // up first.
+            if busy && !queue.runs.is_short() {
+                continue;
+            }
             if !worker.capabilities.can_run(name) {
                 continue;
             }
-            // Long tasks wait in the pool for a free slot rather than at a busy worker,
-            // whatever its credit: another worker may free up first.
-            if busy && queue.runs.is_long() {
-                continue;
-            }
-            // The smallest sequence number at a front is the oldest task.
-            if best.is_none_or(|(b, _)| seq < b) {
-                best = Some((seq, name));
-            }
+            best = Some((seq, name));
         }
         let (_, name) = best?;
         let name = Arc::clone(name);
@@ -808,7 +841,7 @@ impl Scheduler {
                 let Some(task) = tasks.get(&id) else {
                     return false;
                 };
-                if task.ended || task.lease.is_some() {
+                if !task.is_pending() {
                     return false;
                 }
                 let waited = now.saturating_duration_since(task.queued_at);
@@ -960,8 +993,9 @@ mod tests {
         }
         let now = Instant::now();
         let leased: Vec<usize> = (0..8).map(|_| answer_all(&mut s, w, now)).collect();
-        // Concurrency 1 plus a prefetch of 1, 3, 7... up to the ceiling.
-        assert_eq!(leased, vec![2, 4, 8, 16, 32, 64, 100, 100]);
+        // The first task of a name not measured yet alone (it might run long), then
+        // concurrency 1 plus a prefetch of 3, 7, 15... up to the ceiling.
+        assert_eq!(leased, vec![1, 4, 8, 16, 32, 64, 100, 100]);
         // Idle with nothing waiting: halved.
         while s.pending() > 0 {
             answer_all(&mut s, w, now);
@@ -1005,6 +1039,11 @@ mod tests {
         assert_eq!(s.assign(), vec![lease(a, 1)]);
         s.complete(&[a], 1, ok(Value::Nil), start + Duration::from_millis(30));
         s.adapt_credit(a, start + Duration::from_millis(30));
+        // Quick ones are measured short first (a name not measured yet waits too).
+        submit(&mut s, 7, "quick");
+        assert_eq!(s.assign(), vec![lease(a, 7)]);
+        let answered = Instant::now() + Duration::from_millis(1);
+        s.complete(&[a], 7, ok(Value::Nil), answered);
         for id in 2..=5 {
             submit(&mut s, id, "slow");
         }
@@ -1018,6 +1057,53 @@ mod tests {
     }
 
     #[test]
+    fn the_first_tasks_of_a_name_not_measured_yet_spread_over_free_slots() {
+        let mut s = scheduler();
+        let credit = || Credit::fixed(1, 999, 1000);
+        let a = s.add_worker(false, names(&["new", "quick"]), credit());
+        let b = s.add_worker(false, names(&["new", "quick"]), credit());
+        s.note_alive(a);
+        s.note_alive(b);
+        // A prefetch of 999 and a fair share of 5 each would put 5 at each worker, 4 of them
+        // queued behind a task that may run for minutes.
+        for id in 1..=10 {
+            submit(&mut s, id, "new");
+        }
+        let leases = s.assign();
+        assert_eq!(leases.len(), 2);
+        assert!(leases.iter().any(|l| l.worker == a) && leases.iter().any(|l| l.worker == b));
+        // Measured short, its tasks are prefetched.
+        let now = Instant::now();
+        for l in &leases {
+            s.complete(&[l.worker], l.task, ok(Value::Nil), now);
+        }
+        assert_eq!(s.assign().len(), 8);
+    }
+
+    #[test]
+    fn queues_of_names_no_longer_pending_are_swept_past_the_idle_bound() {
+        let mut s = scheduler();
+        let made_up: Vec<String> = (2..=1000).map(|id| format!("made-up-{id}")).collect();
+        let all: Vec<&str> = made_up.iter().map(String::as_str).collect();
+        let w = remote(&mut s, &all, 1);
+        // No worker runs it yet: it waits, and its queue stays whatever is swept.
+        submit(&mut s, 1, "kept");
+        for (id, name) in (2..).zip(&all) {
+            submit(&mut s, id, name);
+            let now = Instant::now();
+            for l in s.assign() {
+                s.complete(&[l.worker], l.task, ok(Value::Nil), now);
+            }
+        }
+        // One name waits, so the map never needs more than the idle bound.
+        assert!(s.queues.len() <= IDLE_NAMES, "{} queues", s.queues.len());
+        assert_eq!(s.pending(), 1);
+        let late = remote(&mut s, &["kept"], 1);
+        assert_eq!(s.assign(), vec![lease(late, 1)]);
+        assert_ne!(late, w);
+    }
+
+    #[test]
     fn a_fixed_prefetch_does_not_grow() {
         let mut s = scheduler();
         let w = s.add_worker(false, names(&["a"]), Credit::fixed(1, 1, 100));
@@ -1027,7 +1113,8 @@ mod tests {
         }
         let now = Instant::now();
         let leased: Vec<usize> = (0..3).map(|_| answer_all(&mut s, w, now)).collect();
-        assert_eq!(leased, vec![2, 2, 2]);
+        // The first alone: nothing says yet that the name's tasks run short.
+        assert_eq!(leased, vec![1, 2, 2]);
     }
 
     #[test]
