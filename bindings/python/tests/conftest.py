@@ -22,6 +22,12 @@ def run(node, what="the test's events"):
     assert not fired, f"the node was still waiting for {what} after {SAFETY} s"
 
 
+def push_pull(node):
+    """A push route bound on a free port ("out") and a pull route connected to it ("inbox")."""
+    out = node.route("out", "zmq_push", "tcp://127.0.0.1:*")
+    return out, node.route("inbox", "zmq_pull", out.endpoint, "connect")
+
+
 @pytest.fixture
 def node():
     n = dripdrop.Node(defer_threads=2)

@@ -8,7 +8,7 @@ import weakref
 import pytest
 
 import dripdrop
-from conftest import run
+from conftest import push_pull, run
 from dripdrop import Message
 
 ANY = "tcp://127.0.0.1:*"
@@ -43,8 +43,7 @@ def test_a_send_raises_what_the_message_or_the_route_gets_wrong(node):
 
 
 def test_a_sent_message_is_unchanged_and_may_be_sent_again_and_changed(node):
-    out = node.route("out", "zmq_push", ANY)
-    inbox = node.route("inbox", "zmq_pull", out.endpoint, "connect")
+    out, inbox = push_pull(node)
     got = []
 
     @inbox.on_receive
@@ -68,8 +67,7 @@ def test_a_subclass_of_message_is_sent_as_a_message(node):
     class Tagged(Message):
         pass
 
-    out = node.route("out", "zmq_push", ANY)
-    inbox = node.route("inbox", "zmq_pull", out.endpoint, "connect")
+    out, inbox = push_pull(node)
     got = []
     inbox.on_receive(lambda msg: (got.append(msg), node.stop()))
     out.send_message(Tagged("t", body=7))
@@ -78,8 +76,7 @@ def test_a_subclass_of_message_is_sent_as_a_message(node):
 
 
 def test_received_messages_kept_and_changed_after_their_callback_read_back_as_sent(node):
-    out = node.route("out", "zmq_push", ANY)
-    inbox = node.route("inbox", "zmq_pull", out.endpoint, "connect")
+    out, inbox = push_pull(node)
     kept = []
 
     @inbox.on_receive
@@ -111,8 +108,7 @@ def test_received_messages_kept_and_changed_after_their_callback_read_back_as_se
 
 
 def test_a_handler_that_raises_goes_to_on_error_and_the_loop_goes_on(node):
-    out = node.route("out", "zmq_push", ANY)
-    inbox = node.route("inbox", "zmq_pull", out.endpoint, "connect")
+    out, inbox = push_pull(node)
     errors, got = [], []
     node.on_error(errors.append)
 

@@ -7,15 +7,14 @@ import zmq
 from zmq.utils.monitor import recv_monitor_message
 
 import dripdrop
-from conftest import SAFETY, run
+from conftest import SAFETY, push_pull, run
 from dripdrop import Message
 
 ANY = "tcp://127.0.0.1:*"
 
 
 def test_push_pull(node):
-    out = node.route("out", "zmq_push", ANY)
-    inbox = node.route("inbox", "zmq_pull", out.endpoint, "connect")
+    out, inbox = push_pull(node)
     got = []
 
     @inbox.on_receive
